@@ -1,0 +1,210 @@
+//! DSSE v1 signatures over event and receipt bodies, with ed25519 and strict verification.
+//!
+//! The signed message is the DSSE pre-authentication encoding (PAE):
+//! `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, where `LEN` is the byte length in
+//! ASCII decimal without leading zeros and `SP` is one space (0x20).
+//! Verification uses `verify_strict` (RFC 8032 checks plus rejection of small-order keys and
+//! non-canonical `R`), never batch verification.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::KeyId;
+
+/// The DSSE payload type of an event body, naming the body format's version.
+pub const EVENT_PAYLOAD_TYPE: &str = "application/vnd.mandate.event.v1+json";
+/// The DSSE payload type of a gate receipt.
+pub const RECEIPT_PAYLOAD_TYPE: &str = "application/vnd.mandate.receipt.v1+json";
+
+/// Why a key or signature could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    #[error("the public key is not 32 bytes of base64")]
+    PublicKeyEncoding,
+    #[error("the public key is not a valid ed25519 point, or is of small order")]
+    WeakOrInvalidPublicKey,
+    #[error("the signature is not 64 bytes of base64")]
+    SignatureEncoding,
+    #[error("the signature does not verify (ed25519 verify_strict) for key {key_id}")]
+    Invalid { key_id: KeyId },
+}
+
+/// The DSSE v1 pre-authentication encoding of `body` under `payload_type`.
+pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + payload_type.len() + 32);
+    out.extend_from_slice(b"DSSEv1 ");
+    out.extend_from_slice(payload_type.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload_type.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(body.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(body);
+    out
+}
+
+/// One signature over a body, with the id of the key that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodySignature {
+    pub key_id: KeyId,
+    pub signature: [u8; 64],
+}
+
+impl BodySignature {
+    /// The signature in base64.
+    pub fn signature_base64(&self) -> String {
+        STANDARD.encode(self.signature)
+    }
+}
+
+/// Decodes a base64 public key and rejects small-order (weak) keys.
+pub fn decode_public_key(text: &str) -> Result<VerifyingKey, SignatureError> {
+    let bytes = STANDARD.decode(text).map_err(|_| SignatureError::PublicKeyEncoding)?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| SignatureError::PublicKeyEncoding)?;
+    if STANDARD.encode(bytes) != text {
+        return Err(SignatureError::PublicKeyEncoding);
+    }
+    let key = VerifyingKey::from_bytes(&bytes).map_err(|_| SignatureError::WeakOrInvalidPublicKey)?;
+    if key.is_weak() {
+        return Err(SignatureError::WeakOrInvalidPublicKey);
+    }
+    Ok(key)
+}
+
+/// Encodes a public key in base64.
+pub fn encode_public_key(key: &VerifyingKey) -> String {
+    STANDARD.encode(key.as_bytes())
+}
+
+/// Decodes a base64 signature.
+pub fn decode_signature(text: &str) -> Result<[u8; 64], SignatureError> {
+    let bytes = STANDARD.decode(text).map_err(|_| SignatureError::SignatureEncoding)?;
+    let bytes: [u8; 64] = bytes.try_into().map_err(|_| SignatureError::SignatureEncoding)?;
+    if STANDARD.encode(bytes) != text {
+        return Err(SignatureError::SignatureEncoding);
+    }
+    Ok(bytes)
+}
+
+/// The key id of a verifying key.
+pub fn key_id(key: &VerifyingKey) -> KeyId {
+    KeyId::of_ed25519(key.as_bytes())
+}
+
+/// Signs `body` under `payload_type`.
+pub fn sign(key: &SigningKey, payload_type: &str, body: &[u8]) -> BodySignature {
+    let signature = key.sign(&pae(payload_type, body));
+    BodySignature { key_id: key_id(&key.verifying_key()), signature: signature.to_bytes() }
+}
+
+/// Verifies one signature strictly. The key id must be the id of `key`.
+pub fn verify(
+    key: &VerifyingKey,
+    payload_type: &str,
+    body: &[u8],
+    signature: &BodySignature,
+) -> Result<(), SignatureError> {
+    let invalid = SignatureError::Invalid { key_id: signature.key_id };
+    if key_id(key) != signature.key_id {
+        return Err(invalid);
+    }
+    let sig = Signature::from_bytes(&signature.signature);
+    key.verify_strict(&pae(payload_type, body), &sig).map_err(|_| invalid)
+}
+
+/// A DSSE v1 envelope, the JSON form of a signed body in files and bundles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    #[serde(rename = "payloadType")]
+    pub payload_type: String,
+    /// The body's exact bytes in base64.
+    pub payload: String,
+    pub signatures: Vec<EnvelopeSignature>,
+}
+
+/// One signature in a DSSE envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSignature {
+    /// The key id, 64 lower-case hex digits.
+    pub keyid: String,
+    /// The signature in base64.
+    pub sig: String,
+}
+
+/// Why an envelope could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    #[error("the envelope is not DSSE JSON: {0}")]
+    Json(String),
+    #[error("the envelope's payloadType is {found:?}, expected {expected:?}")]
+    PayloadType { found: String, expected: &'static str },
+    #[error("the envelope's payload is not base64")]
+    Payload,
+    #[error("the envelope has no signature")]
+    Unsigned,
+    #[error("the envelope's signature {index} is malformed")]
+    Signature {
+        index: usize,
+        #[source]
+        source: SignatureOrId,
+    },
+}
+
+/// A malformed key id or signature in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureOrId {
+    #[error(transparent)]
+    KeyId(#[from] crate::ids::IdError),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+impl Envelope {
+    /// Wraps a body and its signatures.
+    pub fn new(payload_type: &str, body: &[u8], signatures: &[BodySignature]) -> Self {
+        Self {
+            payload_type: payload_type.to_owned(),
+            payload: STANDARD.encode(body),
+            signatures: signatures
+                .iter()
+                .map(|s| EnvelopeSignature { keyid: s.key_id.to_string(), sig: s.signature_base64() })
+                .collect(),
+        }
+    }
+
+    /// Reads an envelope from JSON and returns the body bytes and signatures.
+    pub fn open(
+        json: &[u8],
+        expected_type: &'static str,
+    ) -> Result<(Vec<u8>, Vec<BodySignature>), EnvelopeError> {
+        let envelope: Envelope =
+            serde_json::from_slice(json).map_err(|e| EnvelopeError::Json(e.to_string()))?;
+        if envelope.payload_type != expected_type {
+            return Err(EnvelopeError::PayloadType {
+                found: envelope.payload_type,
+                expected: expected_type,
+            });
+        }
+        let body = STANDARD.decode(&envelope.payload).map_err(|_| EnvelopeError::Payload)?;
+        if envelope.signatures.is_empty() {
+            return Err(EnvelopeError::Unsigned);
+        }
+        let mut signatures = Vec::with_capacity(envelope.signatures.len());
+        for (index, s) in envelope.signatures.iter().enumerate() {
+            let key_id = s
+                .keyid
+                .parse()
+                .map_err(|e: crate::ids::IdError| EnvelopeError::Signature { index, source: e.into() })?;
+            let signature = decode_signature(&s.sig)
+                .map_err(|e| EnvelopeError::Signature { index, source: e.into() })?;
+            signatures.push(BodySignature { key_id, signature });
+        }
+        Ok((body, signatures))
+    }
+}
