@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use crate::canonical::{self, CanonicalError};
 use crate::event::{
-    Actor, Addressee, Attachment, Capacity, DocumentRef, EventBody, EventData, Ladder, Obligation,
+    Actor, Addressee, Attachment, Capacity, DocumentRef, EventBody, EventData, Obligation,
     SanctionKind,
 };
 use crate::ids::{EventId, KeyId, StreamKind};
@@ -214,29 +214,15 @@ fn offset(field: &str, value: &str) -> Result<(), DecodeError> {
         .ok_or_else(|| DecodeError::field(field, format!("{value:?} is not an offset like +07:00")))
 }
 
-fn fine(field: &str, sanction: SanctionKind, ladder: Ladder, fine_vnd: Option<u64>) -> Result<(), DecodeError> {
-    use SanctionKind::*;
-    let allowed: &[SanctionKind] = match ladder {
-        Ladder::NonDisciplinary => {
-            &[Reminder, Criticism, SelfCriticismReview, PublicDisclosure, StopOperating]
-        }
-        Ladder::Party => &[Reprimand, Warning, RemovalFromPost, Expulsion, Dissolution],
-        Ladder::CivilService => {
-            &[Reprimand, Warning, SalaryGradeReduction, Demotion, RemovalFromPost, Dismissal]
-        }
-        Ladder::Administrative => &[Warning, Fine, StopOperating],
-    };
-    if !allowed.contains(&sanction) {
-        return Err(DecodeError::field(
-            field,
-            format!("{sanction:?} is not on the {ladder:?} ladder").to_lowercase(),
-        ));
-    }
+/// A fine carries an amount and nothing else does. Which kinds a ladder allows on a date is
+/// dated data, judged by the gate, not here.
+fn fine(sanction: SanctionKind, fine_vnd: Option<u64>) -> Result<(), DecodeError> {
     match (sanction, fine_vnd) {
-        (Fine, None) | (Fine, Some(0)) => {
-            Err(DecodeError::field("data.fine_vnd", "must give a positive amount in đồng for a fine"))
-        }
-        (Fine, Some(_)) | (_, None) => Ok(()),
+        (SanctionKind::Fine, None) | (SanctionKind::Fine, Some(0)) => Err(DecodeError::field(
+            "data.fine_vnd",
+            "must give a positive amount in đồng for a fine",
+        )),
+        (SanctionKind::Fine, Some(_)) | (_, None) => Ok(()),
         (_, Some(_)) => Err(DecodeError::field("data.fine_vnd", "is only for a fine")),
     }
 }
@@ -274,7 +260,14 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
     let key = body.stream.key();
     let occurred = body.occurred_at;
     match &body.data {
-        EventData::LedgerEstablished { utc_offset, administrator, admin_office, admin_office_name } => {
+        EventData::LedgerEstablished {
+            utc_offset,
+            administrator,
+            admin_office,
+            admin_office_name,
+            gate_public_key,
+        } => {
+            key_id_of_public_key("data.gate_public_key", gate_public_key)?;
             if key != body.ledger {
                 return Err(DecodeError::field("stream", "must be ledger:NAME with the ledger's name"));
             }
@@ -299,7 +292,10 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
             }
         }
         EventData::PersonRegistered { full_name, .. } => text("data.full_name", full_name)?,
-        EventData::PositionAssigned { title, .. } => text("data.title", title)?,
+        EventData::PositionAssigned { title, basis, .. } => {
+            text("data.title", title)?;
+            optional_text("data.basis", basis)?;
+        }
         EventData::PositionEnded { reason, .. } => text("data.reason", reason)?,
         EventData::DelegationGranted { capacity, scope, valid_from, valid_until, .. } => {
             if !matches!(capacity, Capacity::ByOrder | Capacity::ByDelegation) {
@@ -491,14 +487,14 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
             }
         }
         EventData::ViolationWithdrawn { reason, .. } => text("data.reason", reason)?,
-        EventData::SanctionImposed { ladder, sanction, fine_vnd, reason, .. } => {
+        EventData::SanctionImposed { sanction, fine_vnd, reason, .. } => {
             text("data.reason", reason)?;
-            fine("data.sanction", *sanction, *ladder, *fine_vnd)?;
+            fine(*sanction, *fine_vnd)?;
         }
         EventData::SanctionAppealed { grounds, .. } => text("data.grounds", grounds)?,
-        EventData::SanctionRevised { ladder, revised_to, fine_vnd, reason, .. } => {
+        EventData::SanctionRevised { revised_to, fine_vnd, reason, .. } => {
             text("data.reason", reason)?;
-            fine("data.revised_to", *revised_to, *ladder, *fine_vnd)?;
+            fine(*revised_to, *fine_vnd)?;
         }
         EventData::CommendationAwarded { title, reason, .. } => {
             text("data.title", title)?;

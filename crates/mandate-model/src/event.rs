@@ -248,6 +248,9 @@ pub struct Assignee {
     /// (06-CT/QU item 3: the Standing Board members in charge of the wards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Role>,
+    /// With `position`: the holder in charge of this area ("phụ trách phường Bồ Đề").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_charge_of: Option<AreaPath>,
 }
 
 /// How a deadline was worded.
@@ -292,6 +295,10 @@ pub enum Obligation {
         /// The last day a report is due; absent: until the directive is revoked.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ends_on: Option<LocalDate>,
+        /// Whether each period needs a report ("báo cáo … trước 16h30 hằng ngày"), or is a duty
+        /// to act only ("đóng cửa nhà trọ chậm nhất 21 giờ hàng ngày"), which cannot be missed
+        /// for want of a report but which violations can cite.
+        reported: bool,
     },
     /// A standing duty with no date ("tiếp tục…", "tăng cường…"): it cannot be late.
     Standing,
@@ -456,6 +463,8 @@ pub enum EventData {
         /// The administration office (registry keeping), registered by this event.
         admin_office: OfficeId,
         admin_office_name: String,
+        /// The key the gate signs receipts with, 32 bytes in base64.
+        gate_public_key: String,
     },
     #[serde(rename = "office.registered")]
     OfficeRegistered {
@@ -479,6 +488,13 @@ pub enum EventData {
         /// As written: "Bí thư", "Chủ tịch UBND phường".
         title: String,
         from: Timestamp,
+        /// The area the holder is in charge of ("Ủy viên BTV phụ trách phường Bồ Đề").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        in_charge_of: Option<AreaPath>,
+        /// What `from` rests on, when it is not the appointment itself (e.g. "first shown in
+        /// office by 06-CT/QU of 28/7/2021; earlier start not known").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<String>,
     },
     #[serde(rename = "position.ended")]
     PositionEnded { person: PersonId, role: Role, until: Timestamp, reason: String },

@@ -183,6 +183,11 @@ slug_id!(
 );
 
 impl AreaPath {
+    /// The area of the ledger's own administration office: `admin`.
+    pub fn administration() -> Self {
+        Self("admin".to_owned())
+    }
+
     /// Whether `self` is `other` or lies above it.
     pub fn contains(&self, other: &AreaPath) -> bool {
         other.0 == self.0 || (other.0.starts_with(&self.0) && other.0[self.0.len()..].starts_with('/'))

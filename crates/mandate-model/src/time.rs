@@ -42,6 +42,9 @@ pub struct TimeParseError {
 pub struct Timestamp(OffsetDateTime);
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00+00:00.
+    pub const UNIX_EPOCH: Timestamp = Timestamp(OffsetDateTime::UNIX_EPOCH);
+
     /// Builds a timestamp from a UNIX time in seconds, shown at `offset`.
     pub fn from_unix(seconds: i64, offset: UtcOffset) -> Option<Self> {
         OffsetDateTime::from_unix_timestamp(seconds).ok().map(|t| Self(t.to_offset(offset)))

@@ -1,0 +1,315 @@
+//! The gate: the one writer of a log.
+//!
+//! A batch of submissions goes through four phases:
+//! 1. in parallel, each body is decoded and its signature verified strictly against the keys
+//!    known before the batch;
+//! 2. in order, each is checked for idempotency (an id already logged gets its original
+//!    receipt back), then against every rule on a state that includes every earlier event,
+//!    and folded into that state when accepted;
+//! 3. in parallel, the accepted events' receipts are signed;
+//! 4. the accepted events are appended in one durable commit.
+//!
+//! If the commit fails, the state is rebuilt from the log, so nothing that is not in the log
+//! is ever believed. A rejected submission writes nothing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use mandate_model::body::decode_body;
+use mandate_model::event::EventBody;
+use mandate_model::ids::{EventId, KeyId};
+use mandate_model::receipt::ReceiptBody;
+use mandate_model::sign::{self, BodySignature, RECEIPT_PAYLOAD_TYPE};
+use mandate_model::time::Timestamp;
+use mandate_rules::check::{check_rules, check_signature};
+use mandate_rules::{Rejection, Rules};
+use rayon::prelude::*;
+
+use crate::backend::LogBackend;
+use crate::clock::Clock;
+use crate::record::{LoggedEvent, SignedReceipt};
+
+/// One event offered to the gate: the body's exact bytes and its signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub body: Vec<u8>,
+    pub signatures: Vec<BodySignature>,
+}
+
+impl Submission {
+    /// Signs `body` with `key` and wraps it.
+    pub fn sign(body: Vec<u8>, key: &SigningKey) -> Self {
+        let signature = sign::sign(key, sign::EVENT_PAYLOAD_TYPE, &body);
+        Self { body, signatures: vec![signature] }
+    }
+}
+
+/// A boxed error from a log backend.
+pub type LogError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a submission got no receipt.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubmitError {
+    #[error("the gate rejected the event")]
+    Rejected(#[from] Rejection),
+    #[error("the log could not store the event; nothing was appended")]
+    Log(#[source] LogError),
+}
+
+/// Why a gate could not open over a log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    #[error("the log could not be read")]
+    Log(#[source] LogError),
+    #[error("the event at position {position} in the log is not a valid event body")]
+    Corrupt {
+        position: u64,
+        #[source]
+        source: mandate_model::body::DecodeError,
+    },
+    #[error(
+        "this gate key ({given}) is not the ledger's receipt key ({expected}); \
+         use the gate key made when the ledger was initialised"
+    )]
+    WrongGateKey { given: KeyId, expected: KeyId },
+}
+
+/// The gate over a log backend.
+pub struct Gate<L> {
+    log: L,
+    rules: Rules,
+    clock: Arc<dyn Clock>,
+    gate_key: SigningKey,
+    head: u64,
+    last_recorded: Option<Timestamp>,
+}
+
+/// Where one submission of a batch stands during phase 2.
+enum Slot {
+    Done(Result<SignedReceipt, SubmitError>),
+    Pending(usize),
+}
+
+const READ_CHUNK: usize = 4096;
+
+impl<L: LogBackend> Gate<L> {
+    /// Opens a gate over `log`, folding every logged event into its state.
+    pub fn open(log: L, gate_key: SigningKey, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
+        let mut gate = Self {
+            log,
+            rules: Rules::default(),
+            clock,
+            gate_key,
+            head: 0,
+            last_recorded: None,
+        };
+        gate.reload()?;
+        Ok(gate)
+    }
+
+    fn reload(&mut self) -> Result<(), OpenError> {
+        let mut rules = Rules { ladders: self.rules.ladders.clone(), ..Rules::default() };
+        let mut position = 1;
+        let mut last_recorded = None;
+        loop {
+            let chunk = self.log.read_from(position, READ_CHUNK).map_err(|e| OpenError::Log(Box::new(e)))?;
+            if chunk.is_empty() {
+                break;
+            }
+            let decoded: Vec<_> = chunk.par_iter().map(|e| decode_body(&e.body)).collect();
+            for (event, body) in chunk.iter().zip(decoded) {
+                let body = body.map_err(|source| OpenError::Corrupt { position: event.position, source })?;
+                rules.state.apply(&body, event.id());
+                last_recorded = event.receipt.parse().ok().map(|r| r.recorded_at).or(last_recorded);
+            }
+            position += chunk.len() as u64;
+        }
+        if let Some(expected) = rules.state.ledger.as_ref().and_then(|l| l.gate_key) {
+            let given = sign::key_id(&self.gate_key.verifying_key());
+            if given != sign::key_id(&expected) {
+                return Err(OpenError::WrongGateKey { given, expected: sign::key_id(&expected) });
+            }
+        }
+        self.head = position - 1;
+        self.rules = rules;
+        self.last_recorded = last_recorded;
+        Ok(())
+    }
+
+    /// The rules and state the gate judges by.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// The log.
+    pub fn log(&self) -> &L {
+        &self.log
+    }
+
+    /// The position of the last logged event.
+    pub fn head(&self) -> u64 {
+        self.head
+    }
+
+    /// The gate's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Submits one event.
+    pub fn submit(&mut self, submission: Submission) -> Result<SignedReceipt, SubmitError> {
+        self.submit_batch(vec![submission]).pop().unwrap_or_else(|| {
+            Err(SubmitError::Log("the gate returned no result for a submission".into()))
+        })
+    }
+
+    /// Submits many events; one result per submission, in order. Accepted events are appended
+    /// in one commit, in submission order.
+    pub fn submit_batch(
+        &mut self,
+        submissions: Vec<Submission>,
+    ) -> Vec<Result<SignedReceipt, SubmitError>> {
+        let mut now = self.clock.now();
+        if let Some(last) = self.last_recorded {
+            // recorded_at never goes backwards, even if the clock does.
+            now = now.max(last);
+        }
+        let mode = self.clock.mode();
+
+        // Phase 1: decode and verify signatures in parallel.
+        let state = &self.rules.state;
+        let verified: Vec<Result<(EventBody, KeyId), Rejection>> = submissions
+            .par_iter()
+            .map(|s| {
+                let body = decode_body(&s.body)?;
+                let signer = check_signature(state, &s.body, &body, &s.signatures)?;
+                Ok((body, signer))
+            })
+            .collect();
+
+        // Idempotency: one look-up for the whole batch.
+        let ids: Vec<EventId> = submissions.iter().map(|s| EventId::of_body(&s.body)).collect();
+        let logged = match self.log.find_many(&ids) {
+            Ok(found) => found,
+            Err(err) => {
+                let message = err.to_string();
+                return submissions
+                    .iter()
+                    .map(|_| Err(SubmitError::Log(message.clone().into())))
+                    .collect();
+            }
+        };
+
+        // Phase 2: judge in order.
+        let mut pending: Vec<(LoggedEvent, ReceiptBody)> = Vec::new();
+        let mut in_batch: BTreeMap<EventId, usize> = BTreeMap::new();
+        let mut slots = Vec::with_capacity(submissions.len());
+        let ledger_name = self.rules.state.ledger.as_ref().map(|l| l.name.clone());
+        for (((submission, verified), id), logged) in
+            submissions.into_iter().zip(verified).zip(ids).zip(logged)
+        {
+            if let Some(existing) = logged {
+                slots.push(Slot::Done(Ok(existing.receipt)));
+                continue;
+            }
+            if let Some(&idx) = in_batch.get(&id) {
+                slots.push(Slot::Pending(idx));
+                continue;
+            }
+            let verified = match verified {
+                // The key may have been registered earlier in this batch: check again.
+                Err(Rejection::UnknownKey { .. }) => decode_body(&submission.body)
+                    .map_err(Rejection::from)
+                    .and_then(|body| {
+                        check_signature(&self.rules.state, &submission.body, &body, &submission.signatures)
+                            .map(|signer| (body, signer))
+                    }),
+                other => other,
+            };
+            let judged = verified.and_then(|(body, signer)| {
+                check_rules(&self.rules.state, &self.rules.ladders, &body, signer, now).map(|()| body)
+            });
+            let body = match judged {
+                Ok(body) => body,
+                Err(rejection) => {
+                    slots.push(Slot::Done(Err(SubmitError::Rejected(rejection))));
+                    continue;
+                }
+            };
+            self.rules.state.apply(&body, id);
+            let position = self.head + pending.len() as u64 + 1;
+            let receipt = ReceiptBody {
+                ledger: ledger_name.clone().unwrap_or_else(|| body.ledger.clone()),
+                event_id: id,
+                stream: body.stream.clone(),
+                version: body.version,
+                position,
+                recorded_at: now,
+                clock: mode,
+            };
+            in_batch.insert(id, pending.len());
+            slots.push(Slot::Pending(pending.len()));
+            let placeholder = SignedReceipt {
+                body: Vec::new(),
+                signature: BodySignature { key_id: KeyId([0; 32]), signature: [0; 64] },
+            };
+            pending.push((
+                LoggedEvent {
+                    position,
+                    body: submission.body,
+                    signatures: submission.signatures,
+                    receipt: placeholder,
+                },
+                receipt,
+            ));
+        }
+
+        // Phase 3: sign receipts in parallel.
+        let gate_key = &self.gate_key;
+        let events: Vec<LoggedEvent> = pending
+            .into_par_iter()
+            .map(|(mut event, receipt)| {
+                let body = receipt.to_bytes();
+                let signature = sign::sign(gate_key, RECEIPT_PAYLOAD_TYPE, &body);
+                event.receipt = SignedReceipt { body, signature };
+                event
+            })
+            .collect();
+
+        // Phase 4: one durable commit.
+        let committed = if events.is_empty() { Ok(()) } else { self.log.append(&events) };
+        match committed {
+            Ok(()) => {
+                self.head += events.len() as u64;
+                if !events.is_empty() {
+                    self.last_recorded = Some(now);
+                }
+                slots
+                    .into_iter()
+                    .map(|slot| match slot {
+                        Slot::Done(result) => result,
+                        Slot::Pending(idx) => Ok(events[idx].receipt.clone()),
+                    })
+                    .collect()
+            }
+            Err(err) => {
+                let message = err.to_string();
+                // The state holds events the log does not: rebuild it from the log.
+                let reloaded = self.reload();
+                slots
+                    .into_iter()
+                    .map(|slot| match slot {
+                        Slot::Done(result) => result,
+                        Slot::Pending(_) => Err(SubmitError::Log(match &reloaded {
+                            Ok(()) => message.clone().into(),
+                            Err(reload) => format!("{message}; then reloading failed: {reload}").into(),
+                        })),
+                    })
+                    .collect()
+            }
+        }
+    }
+}

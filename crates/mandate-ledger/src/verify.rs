@@ -1,0 +1,184 @@
+//! Whole-log verification: re-runs every gate rule over the log as recorded.
+//!
+//! For each position it checks that the event is there and at its place, that its body is
+//! canonical and valid, that its one signature verifies strictly with a key valid for its
+//! author at the time, that it continues its stream's chain, that the receipt is the gate's,
+//! signed, and agrees with the event and its place, and that `recorded_at` never goes back.
+//! It reports every finding, with the position and the reason, and goes on past each one.
+
+use mandate_model::body::decode_body;
+use mandate_model::event::EventBody;
+use mandate_model::ids::KeyId;
+use mandate_model::sign::RECEIPT_PAYLOAD_TYPE;
+use mandate_model::time::Timestamp;
+use mandate_rules::Rules;
+use mandate_rules::check::{check_rules, check_signature};
+use rayon::prelude::*;
+
+use crate::backend::LogBackend;
+use crate::record::LoggedEvent;
+
+/// One thing wrong at one position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub position: u64,
+    /// A stable rule name (the gate's rejection names, plus `position`, `receipt`, `read`).
+    pub rule: String,
+    pub message: String,
+}
+
+/// What a verification found.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    pub n_events: u64,
+    pub findings: Vec<Finding>,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+const CHUNK: usize = 2048;
+
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Verifies the whole log; `progress` is called with the number of events checked so far.
+pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> VerifyReport {
+    let mut report = VerifyReport::default();
+    let mut rules = Rules::default();
+    let mut last_recorded: Option<Timestamp> = None;
+    let mut position = 1u64;
+    let mut findings = Vec::new();
+    loop {
+        let chunk = match log.read_from(position, CHUNK) {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                findings.push(report_finding(position, "read", format!("the log cannot be read here: {}", chain(&err))));
+                break;
+            }
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        let state = &rules.state;
+        let verified: Vec<Option<Result<(EventBody, KeyId), mandate_rules::Rejection>>> = chunk
+            .par_iter()
+            .map(|e| match decode_body(&e.body) {
+                Err(err) => Some(Err(err.into())),
+                Ok(body) => Some(check_signature(state, &e.body, &body, &e.signatures).map(|k| (body, k))),
+            })
+            .collect();
+        for (event, verified) in chunk.iter().zip(verified) {
+            if event.position != position {
+                findings.push(report_finding(
+                    position,
+                    "position",
+                    format!("expected the event at position {position}, found position {}", event.position),
+                ));
+                position = event.position;
+            }
+            let verified = match verified {
+                Some(Err(mandate_rules::Rejection::UnknownKey { .. })) => decode_body(&event.body)
+                    .map_err(Into::into)
+                    .and_then(|b| check_signature(&rules.state, &event.body, &b, &event.signatures).map(|k| (b, k))),
+                Some(other) => other,
+                None => continue,
+            };
+            let recorded_at = check_receipt(&rules, event, &mut findings, &mut last_recorded);
+            match verified {
+                Err(rejection) => {
+                    findings.push(report_finding(position, rejection.rule(), chain(&rejection)));
+                    if let Ok(body) = decode_body(&event.body) {
+                        rules.state.apply(&body, event.id());
+                    }
+                }
+                Ok((body, signer)) => {
+                    let at = recorded_at.unwrap_or(body.occurred_at);
+                    if let Err(rejection) = check_rules(&rules.state, &rules.ladders, &body, signer, at) {
+                        findings.push(report_finding(position, rejection.rule(), chain(&rejection)));
+                    }
+                    rules.state.apply(&body, event.id());
+                }
+            }
+            position += 1;
+            report.n_events += 1;
+        }
+        progress(report.n_events);
+    }
+    report.findings = findings;
+    report
+}
+
+fn report_finding(position: u64, rule: &str, message: String) -> Finding {
+    Finding { position, rule: rule.to_owned(), message }
+}
+
+/// Checks the receipt at `event`; returns its `recorded_at` when it can be read.
+fn check_receipt(
+    rules: &Rules,
+    event: &LoggedEvent,
+    findings: &mut Vec<Finding>,
+    last_recorded: &mut Option<Timestamp>,
+) -> Option<Timestamp> {
+    let position = event.position;
+    let mut bad = |message: String| findings.push(report_finding(position, "receipt", message));
+    let receipt = match event.receipt.parse() {
+        Ok(r) => r,
+        Err(err) => {
+            bad(format!("the receipt is unreadable: {}", chain(&err)));
+            return None;
+        }
+    };
+    // The genesis receipt is checked with the key genesis declares.
+    let gate_key = rules.state.ledger.as_ref().and_then(|l| l.gate_key).or_else(|| {
+        decode_body(&event.body).ok().and_then(|b| match b.data {
+            mandate_model::event::EventData::LedgerEstablished { gate_public_key, .. } => {
+                mandate_model::sign::decode_public_key(&gate_public_key).ok()
+            }
+            _ => None,
+        })
+    });
+    match gate_key {
+        Some(key) => {
+            if mandate_model::sign::verify(&key, RECEIPT_PAYLOAD_TYPE, &event.receipt.body, &event.receipt.signature)
+                .is_err()
+            {
+                bad("the receipt's signature is not the gate's".into());
+            }
+        }
+        None => bad("no gate key is known to check the receipt with".into()),
+    }
+    if receipt.event_id != event.id() {
+        bad(format!("the receipt names event {}, but the body's id is {}", receipt.event_id, event.id()));
+    }
+    if receipt.position != position {
+        bad(format!("the receipt names position {}", receipt.position));
+    }
+    if let Ok(body) = decode_body(&event.body) {
+        if receipt.stream != body.stream || receipt.version != body.version {
+            bad(format!(
+                "the receipt names {} version {}, the body {} version {}",
+                receipt.stream, receipt.version, body.stream, body.version
+            ));
+        }
+    }
+    if let Some(last) = *last_recorded {
+        if receipt.recorded_at < last {
+            bad(format!("recorded_at {} goes back before {last}", receipt.recorded_at));
+        }
+    }
+    *last_recorded = Some(receipt.recorded_at);
+    Some(receipt.recorded_at)
+}

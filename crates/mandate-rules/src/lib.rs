@@ -1,0 +1,72 @@
+//! The gate's rules, as pure functions over a state folded from accepted events.
+//!
+//! # Brief overview
+//! - [`state::LedgerState`] is the registry (offices, positions, delegations, people, keys),
+//!   the stream heads, and the documents, tasks and citable events that later events refer to.
+//!   [`state::LedgerState::apply`] folds one accepted event in.
+//! - [`check::check_signature`] verifies an event's one signature strictly against the key the
+//!   state knows; it only reads the state, so a gate runs it on many events in parallel.
+//! - [`check::check_rules`] applies every other rule, in log order; each failing rule has its
+//!   own [`check::Rejection`] variant.
+//! - [`ladder::Ladders`] is the dated sanction-ladder data the rules judge sanctions by.
+//! - [`Rules`] bundles these for one event at a time.
+//!
+//! This crate does no I/O.
+
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod ladder;
+pub mod state;
+
+use mandate_model::body::decode_body;
+use mandate_model::event::EventBody;
+use mandate_model::ids::{EventId, KeyId};
+use mandate_model::sign::BodySignature;
+use mandate_model::time::Timestamp;
+
+pub use check::Rejection;
+
+/// An event that passed every check, ready to be logged.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub body: EventBody,
+    pub id: EventId,
+    pub signer: KeyId,
+}
+
+/// The state and the dated data the rules need.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub state: state::LedgerState,
+    pub ladders: ladder::Ladders,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self { state: state::LedgerState::default(), ladders: ladder::Ladders::shipped() }
+    }
+}
+
+impl Rules {
+    /// Decodes and checks one event, without changing anything.
+    pub fn check(
+        &self,
+        body_bytes: &[u8],
+        signatures: &[BodySignature],
+        recorded_at: Timestamp,
+    ) -> Result<Accepted, Rejection> {
+        let body = decode_body(body_bytes)?;
+        let signer = check::check_signature(&self.state, body_bytes, &body, signatures)?;
+        check::check_rules(&self.state, &self.ladders, &body, signer, recorded_at)?;
+        Ok(Accepted { id: EventId::of_body(body_bytes), body, signer })
+    }
+
+    /// Folds an accepted event into the state.
+    pub fn apply(&mut self, accepted: &Accepted) {
+        self.state.apply(&accepted.body, accepted.id);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,381 @@
+//! The state the gate judges appends on, folded from accepted events: the ledger's genesis,
+//! offices with their positions and delegations, people, keys, stream heads, documents, tasks,
+//! and the events other events may cite.
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::VerifyingKey;
+use mandate_model::event::{
+    Assignee, Capacity, EventBody, EventData, Level, Obligation, OfficeKind, RevocationReason,
+    Role, Subject,
+};
+use mandate_model::ids::{AreaPath, EventId, KeyId, OfficeId, PersonId, StreamId};
+use mandate_model::sign::decode_public_key;
+use mandate_model::time::{LocalDate, Timestamp};
+
+/// What the genesis event established.
+#[derive(Debug, Clone)]
+pub struct LedgerInfo {
+    pub name: String,
+    pub utc_offset: time::UtcOffset,
+    pub administrator: PersonId,
+    pub admin_office: OfficeId,
+    pub genesis: EventId,
+    /// The key receipts are signed with.
+    pub gate_key: Option<VerifyingKey>,
+}
+
+/// A span during which a person holds a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenure {
+    pub person: PersonId,
+    pub role: Role,
+    pub title: String,
+    pub from: Timestamp,
+    pub until: Option<Timestamp>,
+    /// The area the holder is in charge of, if the position has one.
+    pub in_charge_of: Option<AreaPath>,
+    /// The `position.assigned` event.
+    pub assigned_by: EventId,
+}
+
+impl Tenure {
+    /// Whether the tenure covers `at`.
+    pub fn covers(&self, at: Timestamp) -> bool {
+        self.from <= at && self.until.is_none_or(|until| at < until)
+    }
+}
+
+/// A TL. or TUQ. delegation.
+#[derive(Debug, Clone)]
+pub struct Delegation {
+    pub grant: EventId,
+    pub delegate: PersonId,
+    pub capacity: Capacity,
+    pub scope: Vec<String>,
+    pub valid_from: Timestamp,
+    pub valid_until: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Delegation {
+    /// Whether the delegation lets its delegate sign `kind` at `at`.
+    pub fn covers(&self, kind: &str, at: Timestamp) -> bool {
+        self.valid_from <= at
+            && self.valid_until.is_none_or(|until| at < until)
+            && self.revoked_at.is_none_or(|revoked| at < revoked)
+            && self.scope.iter().any(|k| k == kind)
+    }
+}
+
+/// A registered office.
+#[derive(Debug, Clone)]
+pub struct Office {
+    pub name: String,
+    pub kind: OfficeKind,
+    pub level: Level,
+    pub area: AreaPath,
+    pub parent: Option<OfficeId>,
+    pub tenures: Vec<Tenure>,
+    pub delegations: Vec<Delegation>,
+}
+
+impl Office {
+    /// The tenures of `person` in `role` covering `at`.
+    pub fn holds(&self, person: &PersonId, roles: &[Role], at: Timestamp) -> bool {
+        self.tenures.iter().any(|t| &t.person == person && roles.contains(&t.role) && t.covers(at))
+    }
+
+    /// Who held `role` at `at`.
+    pub fn holder(&self, role: Role, at: Timestamp) -> Option<&Tenure> {
+        self.tenures.iter().find(|t| t.role == role && t.covers(at))
+    }
+}
+
+/// A registered person.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub full_name: String,
+    pub fictional: bool,
+}
+
+/// A registered key.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub public_key: VerifyingKey,
+    pub person: PersonId,
+    pub valid_from: Timestamp,
+    pub revoked: Option<KeyRevocation>,
+}
+
+/// When and why a key stopped being trusted.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyRevocation {
+    pub reason: RevocationReason,
+    pub effective_at: Timestamp,
+    pub compromised_since: Option<Timestamp>,
+}
+
+/// A stream's last event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamHead {
+    pub version: u64,
+    pub last: EventId,
+}
+
+/// A document in the ledger.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub issuer: OfficeId,
+    pub issued_on: LocalDate,
+    pub revoked: bool,
+}
+
+/// A task in the ledger.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub document: StreamId,
+    pub assignees: Vec<Assignee>,
+    pub obligation: Obligation,
+    pub assigned_at: Timestamp,
+}
+
+/// An event other events may cite by id.
+#[derive(Debug, Clone)]
+pub enum Citable {
+    Violation { against: Subject, recorded_by: OfficeId, occurred_at: Timestamp, withdrawn: bool },
+    Sanction { against: Subject, competent: OfficeId },
+    Report { task: StreamId },
+    DelegationGrant { office: OfficeId },
+}
+
+/// The gate's whole view of the ledger.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerState {
+    pub ledger: Option<LedgerInfo>,
+    pub offices: BTreeMap<OfficeId, Office>,
+    pub persons: BTreeMap<PersonId, Person>,
+    pub keys: BTreeMap<KeyId, Key>,
+    pub streams: BTreeMap<StreamId, StreamHead>,
+    pub documents: BTreeMap<StreamId, Document>,
+    pub tasks: BTreeMap<StreamId, Task>,
+    pub citable: BTreeMap<EventId, Citable>,
+    /// The number of events folded in: the log position of the last one.
+    pub n_events: u64,
+}
+
+impl LedgerState {
+    /// The head of `stream`, if it has events.
+    pub fn head(&self, stream: &StreamId) -> Option<StreamHead> {
+        self.streams.get(stream).copied()
+    }
+
+    /// Folds one accepted event in. The caller has checked it with [`crate::check`].
+    pub fn apply(&mut self, body: &EventBody, id: EventId) {
+        self.n_events += 1;
+        self.streams.insert(body.stream.clone(), StreamHead { version: body.version, last: id });
+        let key = body.stream.key();
+        match &body.data {
+            EventData::LedgerEstablished {
+                utc_offset,
+                administrator,
+                admin_office,
+                admin_office_name,
+                gate_public_key,
+            } => {
+                self.ledger = Some(LedgerInfo {
+                    gate_key: decode_public_key(gate_public_key).ok(),
+                    name: body.ledger.clone(),
+                    utc_offset: mandate_model::time::parse_offset(utc_offset)
+                        .unwrap_or(time::UtcOffset::UTC),
+                    administrator: administrator.person.clone(),
+                    admin_office: admin_office.clone(),
+                    genesis: id,
+                });
+                self.persons.insert(
+                    administrator.person.clone(),
+                    Person { full_name: administrator.full_name.clone(), fictional: false },
+                );
+                if let Ok(public_key) = decode_public_key(&administrator.public_key) {
+                    self.keys.insert(
+                        mandate_model::sign::key_id(&public_key),
+                        Key {
+                            public_key,
+                            person: administrator.person.clone(),
+                            valid_from: body.occurred_at,
+                            revoked: None,
+                        },
+                    );
+                }
+                let area = AreaPath::administration();
+                self.offices.insert(
+                    admin_office.clone(),
+                    Office {
+                        name: admin_office_name.clone(),
+                        kind: OfficeKind::Administration,
+                        level: Level::National,
+                        area,
+                        parent: None,
+                        tenures: Vec::new(),
+                        delegations: Vec::new(),
+                    },
+                );
+            }
+            EventData::OfficeRegistered { name, kind, level, area, parent } => {
+                if let Ok(office) = key.parse::<OfficeId>() {
+                    self.offices.insert(
+                        office,
+                        Office {
+                            name: name.clone(),
+                            kind: *kind,
+                            level: *level,
+                            area: area.clone(),
+                            parent: parent.clone(),
+                            tenures: Vec::new(),
+                            delegations: Vec::new(),
+                        },
+                    );
+                }
+            }
+            EventData::PersonRegistered { full_name, fictional } => {
+                if let Ok(person) = key.parse::<PersonId>() {
+                    self.persons
+                        .insert(person, Person { full_name: full_name.clone(), fictional: *fictional });
+                }
+            }
+            EventData::PositionAssigned { person, role, title, from, in_charge_of, .. } => {
+                if let Some(office) = self.office_of_stream_mut(&body.stream) {
+                    office.tenures.push(Tenure {
+                        person: person.clone(),
+                        role: *role,
+                        title: title.clone(),
+                        from: *from,
+                        until: None,
+                        in_charge_of: in_charge_of.clone(),
+                        assigned_by: id,
+                    });
+                }
+            }
+            EventData::PositionEnded { person, role, until, .. } => {
+                if let Some(office) = self.office_of_stream_mut(&body.stream) {
+                    if let Some(t) = office.tenures.iter_mut().find(|t| {
+                        &t.person == person && t.role == *role && t.until.is_none()
+                    }) {
+                        t.until = Some(*until);
+                    }
+                }
+            }
+            EventData::DelegationGranted { delegate, capacity, scope, valid_from, valid_until } => {
+                if let Ok(office_id) = key.parse::<OfficeId>() {
+                    self.citable.insert(id, Citable::DelegationGrant { office: office_id.clone() });
+                    if let Some(office) = self.offices.get_mut(&office_id) {
+                        office.delegations.push(Delegation {
+                            grant: id,
+                            delegate: delegate.clone(),
+                            capacity: *capacity,
+                            scope: scope.clone(),
+                            valid_from: *valid_from,
+                            valid_until: *valid_until,
+                            revoked_at: None,
+                        });
+                    }
+                }
+            }
+            EventData::DelegationRevoked { grant, effective_at } => {
+                if let Some(office) = self.office_of_stream_mut(&body.stream) {
+                    if let Some(d) = office.delegations.iter_mut().find(|d| d.grant == *grant) {
+                        d.revoked_at = Some(*effective_at);
+                    }
+                }
+            }
+            EventData::KeyRegistered { person, public_key, valid_from } => {
+                if let Ok(public_key) = decode_public_key(public_key) {
+                    self.keys.insert(
+                        mandate_model::sign::key_id(&public_key),
+                        Key { public_key, person: person.clone(), valid_from: *valid_from, revoked: None },
+                    );
+                }
+            }
+            EventData::KeyRevoked { reason, effective_at, compromised_since } => {
+                if let Some(key) = key.parse::<KeyId>().ok().and_then(|k| self.keys.get_mut(&k)) {
+                    key.revoked = Some(KeyRevocation {
+                        reason: *reason,
+                        effective_at: *effective_at,
+                        compromised_since: *compromised_since,
+                    });
+                }
+            }
+            EventData::DirectiveIssued { issued_on, .. } => {
+                self.documents.insert(
+                    body.stream.clone(),
+                    Document { issuer: body.actor.office.clone(), issued_on: *issued_on, revoked: false },
+                );
+            }
+            EventData::DirectiveAmended { .. } => {}
+            EventData::DirectiveRevoked { .. } => {
+                if let Some(doc) = self.documents.get_mut(&body.stream) {
+                    doc.revoked = true;
+                }
+            }
+            EventData::TaskAssigned { document, assignees, obligation, .. } => {
+                self.tasks.insert(
+                    body.stream.clone(),
+                    Task {
+                        document: document.clone(),
+                        assignees: assignees.clone(),
+                        obligation: obligation.clone(),
+                        assigned_at: body.occurred_at,
+                    },
+                );
+            }
+            EventData::ReportFiled { .. } => {
+                self.citable.insert(id, Citable::Report { task: body.stream.clone() });
+            }
+            EventData::ViolationRecorded { against, .. } => {
+                self.citable.insert(
+                    id,
+                    Citable::Violation {
+                        against: against.clone(),
+                        recorded_by: body.actor.office.clone(),
+                        occurred_at: body.occurred_at,
+                        withdrawn: false,
+                    },
+                );
+            }
+            EventData::ViolationWithdrawn { violation, .. } => {
+                if let Some(Citable::Violation { withdrawn, .. }) = self.citable.get_mut(violation) {
+                    *withdrawn = true;
+                }
+            }
+            EventData::SanctionImposed { against, .. } => {
+                self.citable.insert(
+                    id,
+                    Citable::Sanction { against: against.clone(), competent: body.actor.office.clone() },
+                );
+            }
+            EventData::ReportCorrected { .. }
+            | EventData::TaskCompleted { .. }
+            | EventData::InspectionConducted { .. }
+            | EventData::SanctionAppealed { .. }
+            | EventData::SanctionRevised { .. }
+            | EventData::CommendationAwarded { .. }
+            | EventData::DeadlineMissed { .. }
+            | EventData::AlertLevelChanged { .. } => {}
+        }
+    }
+
+    fn office_of_stream_mut(&mut self, stream: &StreamId) -> Option<&mut Office> {
+        let office: OfficeId = stream.key().parse().ok()?;
+        self.offices.get_mut(&office)
+    }
+
+    /// Offices where `person` holds any position at `at`.
+    pub fn offices_of(&self, person: &PersonId, at: Timestamp) -> Vec<&OfficeId> {
+        self.offices
+            .iter()
+            .filter(|(_, o)| o.tenures.iter().any(|t| &t.person == person && t.covers(at)))
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
+
