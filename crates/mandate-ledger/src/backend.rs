@@ -32,5 +32,9 @@ pub trait LogBackend {
     }
 
     /// The positions of a stream's events from `from_version` on.
-    fn stream_positions(&self, stream: &StreamId, from_version: u64) -> Result<Vec<u64>, Self::Error>;
+    fn stream_positions(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<u64>, Self::Error>;
 }

@@ -98,14 +98,8 @@ const READ_CHUNK: usize = 4096;
 impl<L: LogBackend> Gate<L> {
     /// Opens a gate over `log`, folding every logged event into its state.
     pub fn open(log: L, gate_key: SigningKey, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
-        let mut gate = Self {
-            log,
-            rules: Rules::default(),
-            clock,
-            gate_key,
-            head: 0,
-            last_recorded: None,
-        };
+        let mut gate =
+            Self { log, rules: Rules::default(), clock, gate_key, head: 0, last_recorded: None };
         gate.reload()?;
         Ok(gate)
     }
@@ -115,13 +109,17 @@ impl<L: LogBackend> Gate<L> {
         let mut position = 1;
         let mut last_recorded = None;
         loop {
-            let chunk = self.log.read_from(position, READ_CHUNK).map_err(|e| OpenError::Log(Box::new(e)))?;
+            let chunk = self
+                .log
+                .read_from(position, READ_CHUNK)
+                .map_err(|e| OpenError::Log(Box::new(e)))?;
             if chunk.is_empty() {
                 break;
             }
             let decoded: Vec<_> = chunk.par_iter().map(|e| decode_body(&e.body)).collect();
             for (event, body) in chunk.iter().zip(decoded) {
-                let body = body.map_err(|source| OpenError::Corrupt { position: event.position, source })?;
+                let body =
+                    body.map_err(|source| OpenError::Corrupt { position: event.position, source })?;
                 rules.state.apply(&body, event.id());
                 last_recorded = event.receipt.parse().ok().map(|r| r.recorded_at).or(last_recorded);
             }
@@ -157,6 +155,16 @@ impl<L: LogBackend> Gate<L> {
     /// The gate's clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Replaces the gate's clock (e.g. once the ledger's offset is known).
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    /// Gives the log back.
+    pub fn into_log(self) -> L {
+        self.log
     }
 
     /// Submits one event.
@@ -221,16 +229,22 @@ impl<L: LogBackend> Gate<L> {
             }
             let verified = match verified {
                 // The key may have been registered earlier in this batch: check again.
-                Err(Rejection::UnknownKey { .. }) => decode_body(&submission.body)
-                    .map_err(Rejection::from)
-                    .and_then(|body| {
-                        check_signature(&self.rules.state, &submission.body, &body, &submission.signatures)
-                            .map(|signer| (body, signer))
-                    }),
+                Err(Rejection::UnknownKey { .. }) => {
+                    decode_body(&submission.body).map_err(Rejection::from).and_then(|body| {
+                        check_signature(
+                            &self.rules.state,
+                            &submission.body,
+                            &body,
+                            &submission.signatures,
+                        )
+                        .map(|signer| (body, signer))
+                    })
+                }
                 other => other,
             };
             let judged = verified.and_then(|(body, signer)| {
-                check_rules(&self.rules.state, &self.rules.ladders, &body, signer, now).map(|()| body)
+                check_rules(&self.rules.state, &self.rules.ladders, &body, signer, now)
+                    .map(|()| body)
             });
             let body = match judged {
                 Ok(body) => body,
@@ -305,7 +319,9 @@ impl<L: LogBackend> Gate<L> {
                         Slot::Done(result) => result,
                         Slot::Pending(_) => Err(SubmitError::Log(match &reloaded {
                             Ok(()) => message.clone().into(),
-                            Err(reload) => format!("{message}; then reloading failed: {reload}").into(),
+                            Err(reload) => {
+                                format!("{message}; then reloading failed: {reload}").into()
+                            }
                         })),
                     })
                     .collect()

@@ -3,7 +3,9 @@
 
 use mandate_model::ids::EventId;
 use mandate_model::receipt::ReceiptBody;
-use mandate_model::sign::{self, BodySignature, Envelope, EVENT_PAYLOAD_TYPE, RECEIPT_PAYLOAD_TYPE};
+use mandate_model::sign::{
+    self, BodySignature, EVENT_PAYLOAD_TYPE, Envelope, RECEIPT_PAYLOAD_TYPE,
+};
 
 /// A receipt body's exact bytes and the gate's signature over them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +24,10 @@ impl SignedReceipt {
         Envelope::new(RECEIPT_PAYLOAD_TYPE, &self.body, std::slice::from_ref(&self.signature))
     }
     /// Checks the gate's signature.
-    pub fn verify(&self, gate_key: &ed25519_dalek::VerifyingKey) -> Result<(), sign::SignatureError> {
+    pub fn verify(
+        &self,
+        gate_key: &ed25519_dalek::VerifyingKey,
+    ) -> Result<(), sign::SignatureError> {
         sign::verify(gate_key, RECEIPT_PAYLOAD_TYPE, &self.body, &self.signature)
     }
 }

@@ -65,7 +65,11 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
         let chunk = match log.read_from(position, CHUNK) {
             Ok(chunk) => chunk,
             Err(err) => {
-                findings.push(report_finding(position, "read", format!("the log cannot be read here: {}", chain(&err))));
+                findings.push(report_finding(
+                    position,
+                    "read",
+                    format!("the log cannot be read here: {}", chain(&err)),
+                ));
                 break;
             }
         };
@@ -77,7 +81,9 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
             .par_iter()
             .map(|e| match decode_body(&e.body) {
                 Err(err) => Some(Err(err.into())),
-                Ok(body) => Some(check_signature(state, &e.body, &body, &e.signatures).map(|k| (body, k))),
+                Ok(body) => {
+                    Some(check_signature(state, &e.body, &body, &e.signatures).map(|k| (body, k)))
+                }
             })
             .collect();
         for (event, verified) in chunk.iter().zip(verified) {
@@ -85,14 +91,20 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
                 findings.push(report_finding(
                     position,
                     "position",
-                    format!("expected the event at position {position}, found position {}", event.position),
+                    format!(
+                        "expected the event at position {position}, found position {}",
+                        event.position
+                    ),
                 ));
                 position = event.position;
             }
             let verified = match verified {
-                Some(Err(mandate_rules::Rejection::UnknownKey { .. })) => decode_body(&event.body)
-                    .map_err(Into::into)
-                    .and_then(|b| check_signature(&rules.state, &event.body, &b, &event.signatures).map(|k| (b, k))),
+                Some(Err(mandate_rules::Rejection::UnknownKey { .. })) => {
+                    decode_body(&event.body).map_err(Into::into).and_then(|b| {
+                        check_signature(&rules.state, &event.body, &b, &event.signatures)
+                            .map(|k| (b, k))
+                    })
+                }
                 Some(other) => other,
                 None => continue,
             };
@@ -106,8 +118,14 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
                 }
                 Ok((body, signer)) => {
                     let at = recorded_at.unwrap_or(body.occurred_at);
-                    if let Err(rejection) = check_rules(&rules.state, &rules.ladders, &body, signer, at) {
-                        findings.push(report_finding(position, rejection.rule(), chain(&rejection)));
+                    if let Err(rejection) =
+                        check_rules(&rules.state, &rules.ladders, &body, signer, at)
+                    {
+                        findings.push(report_finding(
+                            position,
+                            rejection.rule(),
+                            chain(&rejection),
+                        ));
                     }
                     rules.state.apply(&body, event.id());
                 }
@@ -152,8 +170,13 @@ fn check_receipt(
     });
     match gate_key {
         Some(key) => {
-            if mandate_model::sign::verify(&key, RECEIPT_PAYLOAD_TYPE, &event.receipt.body, &event.receipt.signature)
-                .is_err()
+            if mandate_model::sign::verify(
+                &key,
+                RECEIPT_PAYLOAD_TYPE,
+                &event.receipt.body,
+                &event.receipt.signature,
+            )
+            .is_err()
             {
                 bad("the receipt's signature is not the gate's".into());
             }
@@ -161,7 +184,11 @@ fn check_receipt(
         None => bad("no gate key is known to check the receipt with".into()),
     }
     if receipt.event_id != event.id() {
-        bad(format!("the receipt names event {}, but the body's id is {}", receipt.event_id, event.id()));
+        bad(format!(
+            "the receipt names event {}, but the body's id is {}",
+            receipt.event_id,
+            event.id()
+        ));
     }
     if receipt.position != position {
         bad(format!("the receipt names position {}", receipt.position));

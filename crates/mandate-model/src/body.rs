@@ -92,7 +92,7 @@ pub fn decode_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     let mut tagged = Map::new();
     tagged.insert("kind".into(), kind);
     tagged.insert("data".into(), data);
-    let data: EventData = from_value(Value::Object(tagged), "")?;
+    let data: EventData = from_value(Value::Object(tagged), "data")?;
     let ledger: String = from_value(take(&mut map, "ledger")?, "ledger")?;
     let stream = from_value(take(&mut map, "stream")?, "stream")?;
     let version: u64 = from_value(take(&mut map, "version")?, "version")?;
@@ -117,7 +117,7 @@ fn from_value<T: serde::de::DeserializeOwned>(value: Value, at: &str) -> Result<
     serde_path_to_error::deserialize(value).map_err(|err| {
         let inner = err.path().to_string();
         let path = match (at, inner.as_str()) {
-            (at, ".") => at.to_owned(),
+            (at, "." | "data") => at.to_owned(),
             ("", inner) => inner.to_owned(),
             (at, inner) => format!("{at}.{inner}"),
         };
@@ -269,7 +269,10 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
         } => {
             key_id_of_public_key("data.gate_public_key", gate_public_key)?;
             if key != body.ledger {
-                return Err(DecodeError::field("stream", "must be ledger:NAME with the ledger's name"));
+                return Err(DecodeError::field(
+                    "stream",
+                    "must be ledger:NAME with the ledger's name",
+                ));
             }
             offset("data.utc_offset", utc_offset)?;
             text("data.administrator.full_name", &administrator.full_name)?;
@@ -299,7 +302,10 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
         EventData::PositionEnded { reason, .. } => text("data.reason", reason)?,
         EventData::DelegationGranted { capacity, scope, valid_from, valid_until, .. } => {
             if !matches!(capacity, Capacity::ByOrder | Capacity::ByDelegation) {
-                return Err(DecodeError::field("data.capacity", "must be by_order or by_delegation"));
+                return Err(DecodeError::field(
+                    "data.capacity",
+                    "must be by_order or by_delegation",
+                ));
             }
             if scope.is_empty() {
                 return Err(DecodeError::field("data.scope", "is empty"));
@@ -320,7 +326,10 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
         EventData::KeyRegistered { public_key, .. } => {
             let id = key_id_of_public_key("data.public_key", public_key)?;
             if key != id.to_string() {
-                return Err(DecodeError::field("stream", format!("must be key:{id}, the key's id")));
+                return Err(DecodeError::field(
+                    "stream",
+                    format!("must be key:{id}, the key's id"),
+                ));
             }
         }
         EventData::KeyRevoked { reason, compromised_since, effective_at } => {
@@ -331,8 +340,13 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
                         "is required when a key is compromised",
                     ));
                 }
-                (crate::event::RevocationReason::Compromised, Some(since)) if since > effective_at => {
-                    return Err(DecodeError::field("data.compromised_since", "is after effective_at"));
+                (crate::event::RevocationReason::Compromised, Some(since))
+                    if since > effective_at =>
+                {
+                    return Err(DecodeError::field(
+                        "data.compromised_since",
+                        "is after effective_at",
+                    ));
                 }
                 (crate::event::RevocationReason::Compromised, Some(_)) => {}
                 (_, Some(_)) => {
@@ -362,12 +376,16 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
             addressees("data.distribution", distribution)?;
             document_refs("data.implements", implements)?;
             document_refs("data.cites", cites)?;
-            const ASSUMABLE: [&str; 5] = ["symbol", "issued_on", "place", "addressees", "distribution"];
+            const ASSUMABLE: [&str; 5] =
+                ["symbol", "issued_on", "place", "addressees", "distribution"];
             for (idx, field) in assumed.iter().enumerate() {
                 if !ASSUMABLE.contains(&field.as_str()) {
                     return Err(DecodeError::field(
                         format!("data.assumed[{idx}]"),
-                        format!("{field:?} is not a field that can be assumed ({})", ASSUMABLE.join(", ")),
+                        format!(
+                            "{field:?} is not a field that can be assumed ({})",
+                            ASSUMABLE.join(", ")
+                        ),
                     ));
                 }
             }
@@ -395,10 +413,14 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
                         format!("must be document:{expected} (issuer:year:symbol)"),
                     ));
                 }
-                None if !key.starts_with(&prefix) || !key[prefix.len()..].starts_with("unnumbered-") => {
+                None if !key.starts_with(&prefix)
+                    || !key[prefix.len()..].starts_with("unnumbered-") =>
+                {
                     return Err(DecodeError::field(
                         "stream",
-                        format!("must be document:{prefix}unnumbered-… for a document whose number is not known"),
+                        format!(
+                            "must be document:{prefix}unnumbered-… for a document whose number is not known"
+                        ),
                     ));
                 }
                 _ => {}
@@ -423,12 +445,13 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
             text("data.item", item)?;
             text("data.content", content)?;
             if assignees.is_empty() {
-                return Err(DecodeError::field("data.assignees", "is empty: a task needs an assignee"));
+                return Err(DecodeError::field(
+                    "data.assignees",
+                    "is empty: a task needs an assignee",
+                ));
             }
-            let n_leads = assignees
-                .iter()
-                .filter(|a| a.role == crate::event::AssigneeRole::Lead)
-                .count();
+            let n_leads =
+                assignees.iter().filter(|a| a.role == crate::event::AssigneeRole::Lead).count();
             if n_leads != 1 {
                 return Err(DecodeError::field(
                     "data.assignees",
@@ -445,7 +468,10 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
                 Obligation::Recurring { utc_offset, starts_on, ends_on, .. } => {
                     offset("data.obligation.utc_offset", utc_offset)?;
                     if ends_on.is_some_and(|end| end < *starts_on) {
-                        return Err(DecodeError::field("data.obligation.ends_on", "is before starts_on"));
+                        return Err(DecodeError::field(
+                            "data.obligation.ends_on",
+                            "is before starts_on",
+                        ));
                     }
                     let offset = parse_offset(utc_offset).unwrap_or(time::UtcOffset::UTC);
                     if *starts_on < occurred.date_at(offset) {

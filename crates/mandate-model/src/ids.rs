@@ -190,7 +190,8 @@ impl AreaPath {
 
     /// Whether `self` is `other` or lies above it.
     pub fn contains(&self, other: &AreaPath) -> bool {
-        other.0 == self.0 || (other.0.starts_with(&self.0) && other.0[self.0.len()..].starts_with('/'))
+        other.0 == self.0
+            || (other.0.starts_with(&self.0) && other.0[self.0.len()..].starts_with('/'))
     }
 }
 

@@ -67,7 +67,8 @@ pub fn decode_public_key(text: &str) -> Result<VerifyingKey, SignatureError> {
     if STANDARD.encode(bytes) != text {
         return Err(SignatureError::PublicKeyEncoding);
     }
-    let key = VerifyingKey::from_bytes(&bytes).map_err(|_| SignatureError::WeakOrInvalidPublicKey)?;
+    let key =
+        VerifyingKey::from_bytes(&bytes).map_err(|_| SignatureError::WeakOrInvalidPublicKey)?;
     if key.is_weak() {
         return Err(SignatureError::WeakOrInvalidPublicKey);
     }
@@ -173,7 +174,10 @@ impl Envelope {
             payload: STANDARD.encode(body),
             signatures: signatures
                 .iter()
-                .map(|s| EnvelopeSignature { keyid: s.key_id.to_string(), sig: s.signature_base64() })
+                .map(|s| EnvelopeSignature {
+                    keyid: s.key_id.to_string(),
+                    sig: s.signature_base64(),
+                })
                 .collect(),
         }
     }
@@ -197,10 +201,9 @@ impl Envelope {
         }
         let mut signatures = Vec::with_capacity(envelope.signatures.len());
         for (index, s) in envelope.signatures.iter().enumerate() {
-            let key_id = s
-                .keyid
-                .parse()
-                .map_err(|e: crate::ids::IdError| EnvelopeError::Signature { index, source: e.into() })?;
+            let key_id = s.keyid.parse().map_err(|e: crate::ids::IdError| {
+                EnvelopeError::Signature { index, source: e.into() }
+            })?;
             let signature = decode_signature(&s.sig)
                 .map_err(|e| EnvelopeError::Signature { index, source: e.into() })?;
             signatures.push(BodySignature { key_id, signature });

@@ -158,15 +158,15 @@ impl FromStr for DocumentSymbol {
         };
         let parts: Vec<&str> = s.split('/').collect();
         match parts.as_slice() {
-            // Party: "06-CT" "/" "QU".
-            [left, issuer] if !left.contains('/') && left.contains('-') && !issuer.is_empty() => {
+            [left, right] => {
+                // Party: "06-CT" "/" "QU".
                 if let Some((number, code)) = left.split_once('-') {
                     if is_number(number) && DocumentType::from_code(code).is_some() {
-                        return build(SymbolStyle::Party, number, code, issuer);
+                        return build(SymbolStyle::Party, number, code, right);
                     }
                 }
                 // State: "17" "/" "CT-UBND".
-                let (code, issuer) = issuer.split_once('-').ok_or_else(err)?;
+                let (code, issuer) = right.split_once('-').ok_or_else(err)?;
                 build(SymbolStyle::State, left, code, issuer)
             }
             // State with year: "117" "/" "2020" "/" "NĐ-CP".
@@ -240,7 +240,8 @@ mod tests {
 
     #[test]
     fn malformed_symbols_are_rejected() {
-        for bad in ["", "06", "06-XX/QU", "CT/QU", "06-CT/", "17/CT", "17/CT-", "a6-CT/QU", "06 - CT/QU"]
+        for bad in
+            ["", "06", "06-XX/QU", "CT/QU", "06-CT/", "17/CT", "17/CT-", "a6-CT/QU", "06 - CT/QU"]
         {
             assert!(bad.parse::<DocumentSymbol>().is_err(), "{bad:?}");
         }

@@ -33,22 +33,38 @@ pub enum Rejection {
     WrongLedger { expected: String, found: String },
     #[error("key {key_id} is not registered in this ledger")]
     UnknownKey { key_id: KeyId },
-    #[error("the signature does not verify for key {key_id} (ed25519 verify_strict over the DSSE PAE)")]
+    #[error(
+        "the signature does not verify for key {key_id} (ed25519 verify_strict over the DSSE PAE)"
+    )]
     BadSignature { key_id: KeyId },
     #[error("key {key_id} belongs to {owner}, not to the actor {actor}")]
     KeyNotOwned { key_id: KeyId, owner: PersonId, actor: PersonId },
-    #[error("key {key_id} is valid only from {valid_from}, after the event's occurred_at {occurred_at}")]
+    #[error(
+        "key {key_id} is valid only from {valid_from}, after the event's occurred_at {occurred_at}"
+    )]
     KeyNotYetValid { key_id: KeyId, valid_from: Timestamp, occurred_at: Timestamp },
-    #[error("key {key_id} was revoked at {effective_at}, before this append was recorded at {recorded_at}")]
+    #[error(
+        "key {key_id} was revoked at {effective_at}, before this append was recorded at {recorded_at}"
+    )]
     KeyRevoked { key_id: KeyId, effective_at: Timestamp, recorded_at: Timestamp },
-    #[error("key {key_id} is compromised since {since}; the event claims to have occurred at {occurred_at}")]
+    #[error(
+        "key {key_id} is compromised since {since}; the event claims to have occurred at {occurred_at}"
+    )]
     KeyCompromised { key_id: KeyId, since: Timestamp, occurred_at: Timestamp },
-    #[error("occurred_at {occurred_at} is after the gate's clock {recorded_at}: events cannot come from the future")]
+    #[error(
+        "occurred_at {occurred_at} is after the gate's clock {recorded_at}: events cannot come from the future"
+    )]
     OccurredInFuture { occurred_at: Timestamp, recorded_at: Timestamp },
     #[error("{what} {id} is not registered in this ledger")]
     NotRegistered { what: &'static str, id: String },
     #[error("{person} may not sign as {capacity:?} for {office} at {at}: {reason}")]
-    NotEntitled { person: PersonId, office: OfficeId, capacity: Capacity, at: Timestamp, reason: String },
+    NotEntitled {
+        person: PersonId,
+        office: OfficeId,
+        capacity: Capacity,
+        at: Timestamp,
+        reason: String,
+    },
     #[error("the {what} {target} cited by {field} does not exist in this ledger")]
     MissingReference { field: &'static str, what: &'static str, target: String },
     #[error("{reason}")]
@@ -56,10 +72,19 @@ pub enum Rejection {
     #[error("the deadline {due_at} is before the document's issue date {issued_on}")]
     DeadlineBeforeIssue { due_at: Timestamp, issued_on: LocalDate },
     #[error("{sanction:?} is not on the {ladder:?} ladder in force on {day}{source_text}")]
-    SanctionNotOnLadder { sanction: SanctionKind, ladder: Ladder, day: LocalDate, source_text: String },
-    #[error("stream {stream} is at version {head}; the event claims version {claimed} (expected {expected})")]
+    SanctionNotOnLadder {
+        sanction: SanctionKind,
+        ladder: Ladder,
+        day: LocalDate,
+        source_text: String,
+    },
+    #[error(
+        "stream {stream} is at version {head}; the event claims version {claimed} (expected {expected})"
+    )]
     VersionConflict { stream: StreamId, head: u64, claimed: u64, expected: u64 },
-    #[error("the event's prev does not name the last event of stream {stream} (expected {expected})")]
+    #[error(
+        "the event's prev does not name the last event of stream {stream} (expected {expected})"
+    )]
     PrevMismatch { stream: StreamId, expected: EventId },
 }
 
@@ -133,7 +158,10 @@ pub fn check_rules(
         return Err(Rejection::AlreadyEstablished);
     }
     if body.ledger != ledger.name {
-        return Err(Rejection::WrongLedger { expected: ledger.name.clone(), found: body.ledger.clone() });
+        return Err(Rejection::WrongLedger {
+            expected: ledger.name.clone(),
+            found: body.ledger.clone(),
+        });
     }
     check_key(state, body, signer, recorded_at)?;
     if body.occurred_at > recorded_at {
@@ -167,11 +195,19 @@ fn check_key(
     if let Some(revoked) = key.revoked {
         if let Some(since) = revoked.compromised_since {
             if body.occurred_at >= since {
-                return Err(Rejection::KeyCompromised { key_id, since, occurred_at: body.occurred_at });
+                return Err(Rejection::KeyCompromised {
+                    key_id,
+                    since,
+                    occurred_at: body.occurred_at,
+                });
             }
         }
         if revoked.effective_at <= recorded_at {
-            return Err(Rejection::KeyRevoked { key_id, effective_at: revoked.effective_at, recorded_at });
+            return Err(Rejection::KeyRevoked {
+                key_id,
+                effective_at: revoked.effective_at,
+                recorded_at,
+            });
         }
     }
     Ok(())
@@ -225,7 +261,11 @@ fn existing_stream(
     }
 }
 
-fn document_ref(state: &LedgerState, r: &DocumentRef, field: &'static str) -> Result<(), Rejection> {
+fn document_ref(
+    state: &LedgerState,
+    r: &DocumentRef,
+    field: &'static str,
+) -> Result<(), Rejection> {
     match r {
         DocumentRef::Ledger(stream) if !state.documents.contains_key(stream) => {
             Err(Rejection::MissingReference { field, what: "document", target: stream.to_string() })
@@ -249,7 +289,11 @@ const OFFICE_CAPACITIES: [Capacity; 6] = [
 ];
 
 /// Whether the actor may sign `kind` for their office in their capacity at `occurred_at`.
-fn check_entitled(state: &LedgerState, body: &EventBody, allowed: &[Capacity]) -> Result<(), Rejection> {
+fn check_entitled(
+    state: &LedgerState,
+    body: &EventBody,
+    allowed: &[Capacity],
+) -> Result<(), Rejection> {
     let actor = &body.actor;
     let at = body.occurred_at;
     let refuse = |reason: String| Rejection::NotEntitled {
@@ -279,14 +323,20 @@ fn check_entitled(state: &LedgerState, body: &EventBody, allowed: &[Capacity]) -
                 && (ledger.is_some_and(|l| l.administrator == actor.person) || holds(&[Role::Head]))
         }
         Capacity::System => {
-            state.ledger.as_ref().is_some_and(|l| l.admin_office == actor.office) && holds(&[Role::System])
+            state.ledger.as_ref().is_some_and(|l| l.admin_office == actor.office)
+                && holds(&[Role::System])
         }
         Capacity::Direct => holds(&[Role::Head]),
         Capacity::Acting => holds(&[Role::ActingHead]),
         Capacity::InPlace => holds(&[Role::Deputy, Role::StandingDeputy]),
         Capacity::OnBehalf => {
             office.kind.is_collective()
-                && holds(&[Role::Head, Role::StandingDeputy, Role::Deputy, Role::StandingBoardMember])
+                && holds(&[
+                    Role::Head,
+                    Role::StandingDeputy,
+                    Role::Deputy,
+                    Role::StandingBoardMember,
+                ])
         }
         Capacity::ByOrder | Capacity::ByDelegation => office.delegations.iter().any(|d| {
             d.delegate == actor.person && d.capacity == actor.capacity && d.covers(kind, at)
@@ -349,7 +399,9 @@ fn check_oversight(
     } else {
         Err(inconsistent(
             field,
-            format!("{overseer} (area {area}) has no oversight over {subject:?}: it lies outside that area"),
+            format!(
+                "{overseer} (area {area}) has no oversight over {subject:?}: it lies outside that area"
+            ),
         ))
     }
 }
@@ -368,7 +420,12 @@ fn check_ladder(
             day,
             source_text: format!(" ({})", rules.source),
         }),
-        None => Err(Rejection::SanctionNotOnLadder { sanction, ladder, day, source_text: String::new() }),
+        None => Err(Rejection::SanctionNotOnLadder {
+            sanction,
+            ladder,
+            day,
+            source_text: String::new(),
+        }),
     }
 }
 
@@ -378,10 +435,7 @@ fn citable<'a>(
     field: &'static str,
     what: &'static str,
 ) -> Result<&'a Citable, Rejection> {
-    state
-        .citable
-        .get(id)
-        .ok_or(Rejection::MissingReference { field, what, target: id.to_string() })
+    state.citable.get(id).ok_or(Rejection::MissingReference { field, what, target: id.to_string() })
 }
 
 fn check_references_and_authority(
@@ -398,10 +452,9 @@ fn check_references_and_authority(
             if let Some(parent) = parent {
                 registered_office(state, parent)?;
             }
-            body.stream
-                .key()
-                .parse::<OfficeId>()
-                .map_err(|e| inconsistent("stream", format!("office:ID needs an office id: {e}")))?;
+            body.stream.key().parse::<OfficeId>().map_err(|e| {
+                inconsistent("stream", format!("office:ID needs an office id: {e}"))
+            })?;
             check_entitled(state, body, &admin)
         }
         EventData::PersonRegistered { .. } => {
@@ -412,44 +465,63 @@ fn check_references_and_authority(
             check_entitled(state, body, &admin)
         }
         EventData::PositionAssigned { person, role, .. } => {
-            let office = stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
+            let office =
+                stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
             registered_office(state, &office)?;
             registered_person(state, person)?;
             if *role == Role::System
                 && state.ledger.as_ref().is_some_and(|l| l.admin_office != office)
             {
-                return Err(inconsistent("data.role", "the system role exists only in the administration office"));
+                return Err(inconsistent(
+                    "data.role",
+                    "the system role exists only in the administration office",
+                ));
             }
             check_entitled(state, body, &admin)
         }
         EventData::PositionEnded { person, role, until, .. } => {
-            let office = stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
+            let office =
+                stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
             let holds = state.offices.get(&office).is_some_and(|o| {
-                o.tenures.iter().any(|t| &t.person == person && t.role == *role && t.until.is_none() && t.from <= *until)
+                o.tenures.iter().any(|t| {
+                    &t.person == person && t.role == *role && t.until.is_none() && t.from <= *until
+                })
             });
             if !holds {
                 return Err(inconsistent(
                     "data.person",
-                    format!("{person} holds no open {role:?} position in {office} that began before {until}"),
+                    format!(
+                        "{person} holds no open {role:?} position in {office} that began before {until}"
+                    ),
                 ));
             }
             check_entitled(state, body, &admin)
         }
         EventData::DelegationGranted { delegate, .. } => {
-            let office = stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
+            let office =
+                stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
             registered_office(state, &office)?;
             registered_person(state, delegate)?;
             if body.actor.office != office && body.actor.capacity != Capacity::Administrator {
-                return Err(inconsistent("actor.office", "only the office's own head grants its delegations"));
+                return Err(inconsistent(
+                    "actor.office",
+                    "only the office's own head grants its delegations",
+                ));
             }
             // A delegation is never re-delegated: only the head (or the administrator) grants.
             check_entitled(state, body, &[Capacity::Administrator, Capacity::Direct])
         }
         EventData::DelegationRevoked { grant, .. } => {
-            let office = stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
+            let office =
+                stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
             match citable(state, grant, "data.grant", "delegation")? {
                 Citable::DelegationGrant { office: granted_in } if *granted_in == office => {}
-                _ => return Err(inconsistent("data.grant", "does not name a delegation of this office")),
+                _ => {
+                    return Err(inconsistent(
+                        "data.grant",
+                        "does not name a delegation of this office",
+                    ));
+                }
             }
             check_entitled(state, body, &[Capacity::Administrator, Capacity::Direct])
         }
@@ -461,7 +533,14 @@ fn check_references_and_authority(
             existing_stream(state, &body.stream, "stream", "key")?;
             check_entitled(state, body, &admin)
         }
-        EventData::DirectiveIssued { addressees, distribution, implements, cites, issued_on, .. } => {
+        EventData::DirectiveIssued {
+            addressees,
+            distribution,
+            implements,
+            cites,
+            issued_on,
+            ..
+        } => {
             for a in addressees.iter().chain(distribution) {
                 if let Some(office) = &a.office {
                     registered_office(state, office)?;
@@ -478,7 +557,8 @@ fn check_references_and_authority(
             }
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
-        EventData::DirectiveAmended { by, .. } | EventData::DirectiveRevoked { superseded_by: by, .. } => {
+        EventData::DirectiveAmended { by, .. }
+        | EventData::DirectiveRevoked { superseded_by: by, .. } => {
             let doc = state.documents.get(&body.stream).ok_or(Rejection::MissingReference {
                 field: "stream",
                 what: "document",
@@ -491,7 +571,10 @@ fn check_references_and_authority(
                 document_ref(state, r, "data.by")?;
             }
             if doc.issuer != body.actor.office {
-                return Err(inconsistent("actor.office", format!("only the issuer {} may change it", doc.issuer)));
+                return Err(inconsistent(
+                    "actor.office",
+                    format!("only the issuer {} may change it", doc.issuer),
+                ));
             }
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
@@ -518,12 +601,18 @@ fn check_references_and_authority(
             }
             if let Obligation::Deadline { due_at, .. } = obligation {
                 if due_at.date_at(offset) < doc.issued_on {
-                    return Err(Rejection::DeadlineBeforeIssue { due_at: *due_at, issued_on: doc.issued_on });
+                    return Err(Rejection::DeadlineBeforeIssue {
+                        due_at: *due_at,
+                        issued_on: doc.issued_on,
+                    });
                 }
             }
             if let Obligation::Recurring { starts_on, .. } = obligation {
                 if *starts_on < doc.issued_on {
-                    return Err(inconsistent("data.obligation.starts_on", "is before the document's issue date"));
+                    return Err(inconsistent(
+                        "data.obligation.starts_on",
+                        "is before the document's issue date",
+                    ));
                 }
             }
             check_entitled(state, body, &OFFICE_CAPACITIES)
@@ -533,14 +622,23 @@ fn check_references_and_authority(
             match (&task.obligation, period) {
                 (Obligation::Recurring { starts_on, ends_on, .. }, Some(day)) => {
                     if day < starts_on || ends_on.is_some_and(|end| *day > end) {
-                        return Err(inconsistent("data.period", format!("{day} is outside the duty's days")));
+                        return Err(inconsistent(
+                            "data.period",
+                            format!("{day} is outside the duty's days"),
+                        ));
                     }
                 }
                 (Obligation::Recurring { .. }, None) => {
-                    return Err(inconsistent("data.period", "a report on a recurring duty names its day"));
+                    return Err(inconsistent(
+                        "data.period",
+                        "a report on a recurring duty names its day",
+                    ));
                 }
                 (_, Some(_)) => {
-                    return Err(inconsistent("data.period", "only reports on a recurring duty name a day"));
+                    return Err(inconsistent(
+                        "data.period",
+                        "only reports on a recurring duty name a day",
+                    ));
                 }
                 (_, None) => {}
             }
@@ -550,7 +648,12 @@ fn check_references_and_authority(
             let task = task_of_stream(state, &body.stream)?;
             match citable(state, corrects, "data.corrects", "report")? {
                 Citable::Report { task: of } if *of == body.stream => {}
-                _ => return Err(inconsistent("data.corrects", "does not name a report of this task")),
+                _ => {
+                    return Err(inconsistent(
+                        "data.corrects",
+                        "does not name a report of this task",
+                    ));
+                }
             }
             check_assignee(state, task, body)
         }
@@ -560,7 +663,13 @@ fn check_references_and_authority(
         }
         EventData::InspectionConducted { subjects, cites, .. } => {
             for subject in subjects {
-                check_oversight(state, &body.actor.office, subject, body.occurred_at, "data.subjects")?;
+                check_oversight(
+                    state,
+                    &body.actor.office,
+                    subject,
+                    body.occurred_at,
+                    "data.subjects",
+                )?;
             }
             for r in cites {
                 document_ref(state, r, "data.cites")?;
@@ -578,7 +687,9 @@ fn check_references_and_authority(
                         });
                     }
                 }
-                mandate_model::event::Breach::Document(r) => document_ref(state, r, "data.breach.document")?,
+                mandate_model::event::Breach::Document(r) => {
+                    document_ref(state, r, "data.breach.document")?
+                }
             }
             check_oversight(state, &body.actor.office, against, body.occurred_at, "data.against")?;
             check_entitled(state, body, &OFFICE_CAPACITIES)
@@ -589,7 +700,13 @@ fn check_references_and_authority(
                     return Err(inconsistent("data.violation", "is already withdrawn"));
                 }
                 Citable::Violation { against, .. } => {
-                    check_oversight(state, &body.actor.office, against, body.occurred_at, "data.violation")?;
+                    check_oversight(
+                        state,
+                        &body.actor.office,
+                        against,
+                        body.occurred_at,
+                        "data.violation",
+                    )?;
                 }
                 _ => return Err(inconsistent("data.violation", "does not name a violation")),
             }
@@ -606,10 +723,11 @@ fn check_references_and_authority(
             }
             let fits = match (violator, against) {
                 (a, b) if a == b => true,
-                (Subject::Office(office), Subject::Person(person)) => state
-                    .offices
-                    .get(office)
-                    .is_some_and(|o| o.tenures.iter().any(|t| &t.person == person && t.covers(*occurred_at))),
+                (Subject::Office(office), Subject::Person(person)) => {
+                    state.offices.get(office).is_some_and(|o| {
+                        o.tenures.iter().any(|t| &t.person == person && t.covers(*occurred_at))
+                    })
+                }
                 _ => false,
             };
             if !fits {
@@ -624,7 +742,9 @@ fn check_references_and_authority(
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
         EventData::SanctionAppealed { sanction, .. } => {
-            let Citable::Sanction { against, .. } = citable(state, sanction, "data.sanction", "sanction")? else {
+            let Citable::Sanction { against, .. } =
+                citable(state, sanction, "data.sanction", "sanction")?
+            else {
                 return Err(inconsistent("data.sanction", "does not name a sanction"));
             };
             match against {
@@ -638,10 +758,20 @@ fn check_references_and_authority(
             }
         }
         EventData::SanctionRevised { sanction, ladder, revised_to, .. } => {
-            let Citable::Sanction { against, .. } = citable(state, sanction, "data.sanction", "sanction")? else {
+            let Citable::Sanction { competent, .. } =
+                citable(state, sanction, "data.sanction", "sanction")?
+            else {
                 return Err(inconsistent("data.sanction", "does not name a sanction"));
             };
-            check_oversight(state, &body.actor.office, against, body.occurred_at, "data.sanction")?;
+            // The body that imposed it, or one above it, revises it.
+            let competent = Subject::Office(competent.clone());
+            check_oversight(
+                state,
+                &body.actor.office,
+                &competent,
+                body.occurred_at,
+                "data.sanction",
+            )?;
             check_ladder(ladders, *ladder, *revised_to, body.occurred_at.date_at(offset))?;
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
@@ -651,7 +781,11 @@ fn check_references_and_authority(
         }
         EventData::DeadlineMissed { task, .. } => {
             if !state.tasks.contains_key(task) {
-                return Err(Rejection::MissingReference { field: "data.task", what: "task", target: task.to_string() });
+                return Err(Rejection::MissingReference {
+                    field: "data.task",
+                    what: "task",
+                    target: task.to_string(),
+                });
             }
             check_entitled(state, body, &[Capacity::System])
         }
@@ -661,9 +795,8 @@ fn check_references_and_authority(
                 .key()
                 .parse()
                 .map_err(|_| inconsistent("stream", "must be area:AREA_PATH"))?;
-            let office = state.offices.get(&body.actor.office).ok_or_else(|| Rejection::NotRegistered {
-                what: "office",
-                id: body.actor.office.to_string(),
+            let office = state.offices.get(&body.actor.office).ok_or_else(|| {
+                Rejection::NotRegistered { what: "office", id: body.actor.office.to_string() }
             })?;
             if !matches!(office.kind, OfficeKind::PeoplesCommittee | OfficeKind::SteeringCommittee)
                 || !office.area.contains(&area)
@@ -678,7 +811,10 @@ fn check_references_and_authority(
     }
 }
 
-fn task_of_stream<'a>(state: &'a LedgerState, stream: &StreamId) -> Result<&'a crate::state::Task, Rejection> {
+fn task_of_stream<'a>(
+    state: &'a LedgerState,
+    stream: &StreamId,
+) -> Result<&'a crate::state::Task, Rejection> {
     debug_assert_eq!(stream.kind(), StreamKind::Task);
     state.tasks.get(stream).ok_or(Rejection::MissingReference {
         field: "stream",

@@ -68,16 +68,16 @@ mod tests {
     #[test]
     fn rules_change_over_time() {
         let ladders = Ladders::parse(SHIPPED_LADDERS).unwrap();
-        let in_2021 = ladders
-            .in_force(Ladder::CivilService, LocalDate::new(2021, 8, 1).unwrap())
-            .unwrap();
+        let in_2021 =
+            ladders.in_force(Ladder::CivilService, LocalDate::new(2021, 8, 1).unwrap()).unwrap();
         assert!(in_2021.kinds.contains(&SanctionKind::Demotion));
         assert!(in_2021.source.contains("112/2020"));
-        let in_2026 = ladders
-            .in_force(Ladder::CivilService, LocalDate::new(2026, 1, 1).unwrap())
-            .unwrap();
+        let in_2026 =
+            ladders.in_force(Ladder::CivilService, LocalDate::new(2026, 1, 1).unwrap()).unwrap();
         assert!(!in_2026.kinds.contains(&SanctionKind::Demotion));
         assert!(in_2026.source.contains("172/2025"));
-        assert!(ladders.in_force(Ladder::Administrative, LocalDate::new(2019, 1, 1).unwrap()).is_none());
+        assert!(
+            ladders.in_force(Ladder::Administrative, LocalDate::new(2019, 1, 1).unwrap()).is_none()
+        );
     }
 }

@@ -239,8 +239,10 @@ impl LedgerState {
             }
             EventData::PersonRegistered { full_name, fictional } => {
                 if let Ok(person) = key.parse::<PersonId>() {
-                    self.persons
-                        .insert(person, Person { full_name: full_name.clone(), fictional: *fictional });
+                    self.persons.insert(
+                        person,
+                        Person { full_name: full_name.clone(), fictional: *fictional },
+                    );
                 }
             }
             EventData::PositionAssigned { person, role, title, from, in_charge_of, .. } => {
@@ -258,9 +260,11 @@ impl LedgerState {
             }
             EventData::PositionEnded { person, role, until, .. } => {
                 if let Some(office) = self.office_of_stream_mut(&body.stream) {
-                    if let Some(t) = office.tenures.iter_mut().find(|t| {
-                        &t.person == person && t.role == *role && t.until.is_none()
-                    }) {
+                    if let Some(t) = office
+                        .tenures
+                        .iter_mut()
+                        .find(|t| &t.person == person && t.role == *role && t.until.is_none())
+                    {
                         t.until = Some(*until);
                     }
                 }
@@ -292,7 +296,12 @@ impl LedgerState {
                 if let Ok(public_key) = decode_public_key(public_key) {
                     self.keys.insert(
                         mandate_model::sign::key_id(&public_key),
-                        Key { public_key, person: person.clone(), valid_from: *valid_from, revoked: None },
+                        Key {
+                            public_key,
+                            person: person.clone(),
+                            valid_from: *valid_from,
+                            revoked: None,
+                        },
                     );
                 }
             }
@@ -308,7 +317,11 @@ impl LedgerState {
             EventData::DirectiveIssued { issued_on, .. } => {
                 self.documents.insert(
                     body.stream.clone(),
-                    Document { issuer: body.actor.office.clone(), issued_on: *issued_on, revoked: false },
+                    Document {
+                        issuer: body.actor.office.clone(),
+                        issued_on: *issued_on,
+                        revoked: false,
+                    },
                 );
             }
             EventData::DirectiveAmended { .. } => {}
@@ -343,14 +356,18 @@ impl LedgerState {
                 );
             }
             EventData::ViolationWithdrawn { violation, .. } => {
-                if let Some(Citable::Violation { withdrawn, .. }) = self.citable.get_mut(violation) {
+                if let Some(Citable::Violation { withdrawn, .. }) = self.citable.get_mut(violation)
+                {
                     *withdrawn = true;
                 }
             }
             EventData::SanctionImposed { against, .. } => {
                 self.citable.insert(
                     id,
-                    Citable::Sanction { against: against.clone(), competent: body.actor.office.clone() },
+                    Citable::Sanction {
+                        against: against.clone(),
+                        competent: body.actor.office.clone(),
+                    },
                 );
             }
             EventData::ReportCorrected { .. }
@@ -378,4 +395,3 @@ impl LedgerState {
             .collect()
     }
 }
-

@@ -112,10 +112,13 @@ impl EmbeddedLog {
     /// Opens (or creates) the log at `path`, with redb's cache set to `cache_bytes`.
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Self, OpenError> {
         let shown = path.display().to_string();
-        let db = Database::builder().set_cache_size(cache_bytes).create(path).map_err(|err| match err {
-            DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: shown.clone() },
-            source => OpenError::Database { path: shown.clone(), source },
-        })?;
+        let db =
+            Database::builder().set_cache_size(cache_bytes).create(path).map_err(
+                |err| match err {
+                    DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: shown.clone() },
+                    source => OpenError::Database { path: shown.clone(), source },
+                },
+            )?;
         let log = Self { db, appended: Arc::new((Mutex::new(0), Condvar::new())) };
         log.create_tables().map_err(|source| OpenError::Prepare { path: shown.clone(), source })?;
         let head = log.head().map_err(|source| OpenError::Prepare { path: shown, source })?;
@@ -254,11 +257,17 @@ impl LogBackend for EmbeddedLog {
         Ok(out)
     }
 
-    fn stream_positions(&self, stream: &StreamId, from_version: u64) -> Result<Vec<u64>, StoreError> {
+    fn stream_positions(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<u64>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(STREAM_EVENTS)?;
         let mut out = Vec::new();
-        for entry in table.range((stream.as_str(), from_version.max(1))..=(stream.as_str(), u64::MAX))? {
+        for entry in
+            table.range((stream.as_str(), from_version.max(1))..=(stream.as_str(), u64::MAX))?
+        {
             out.push(entry?.1.value());
         }
         Ok(out)

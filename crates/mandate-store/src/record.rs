@@ -29,7 +29,13 @@ pub enum RecordError {
 /// Encodes an event for storage.
 pub fn encode(event: &LoggedEvent) -> Vec<u8> {
     let mut out = Vec::with_capacity(
-        1 + 4 + event.body.len() + 1 + 96 * event.signatures.len() + 4 + event.receipt.body.len() + 96,
+        1 + 4
+            + event.body.len()
+            + 1
+            + 96 * event.signatures.len()
+            + 4
+            + event.receipt.body.len()
+            + 96,
     );
     out.push(FORMAT);
     out.extend_from_slice(&(event.body.len() as u32).to_le_bytes());
@@ -87,8 +93,7 @@ pub fn decode(position: u64, bytes: &[u8]) -> Result<LoggedEvent, RecordError> {
     let n = r.u32()?;
     let body = r.take(n)?.to_vec();
     let n_signatures = r.u8()?;
-    let signatures =
-        (0..n_signatures).map(|_| r.signature()).collect::<Result<Vec<_>, _>>()?;
+    let signatures = (0..n_signatures).map(|_| r.signature()).collect::<Result<Vec<_>, _>>()?;
     let n = r.u32()?;
     let receipt_body = r.take(n)?.to_vec();
     let receipt = SignedReceipt { body: receipt_body, signature: r.signature()? };

@@ -1,0 +1,292 @@
+//! `mandate bench`: the raw limits and the gate's ingest rate, measured in one run.
+//!
+//! Prints, on this machine: ed25519 signing and `verify_strict` rates on all cores (the raw
+//! limit the gate is held to), then the rate at which the gate appends pre-signed events into
+//! a fresh embedded log, durably (one fsync'd commit per batch), and its ratio to the raw
+//! verify rate. Timing belongs here, not in tests.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ed25519_dalek::SigningKey;
+use mandate_ledger::clock::SystemClock;
+use mandate_ledger::gate::{Gate, Submission};
+use mandate_model::canonical;
+use mandate_model::ids::EventId;
+use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, encode_public_key};
+use mandate_model::time::VIETNAM_OFFSET;
+use mandate_store::EmbeddedLog;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::output;
+
+#[derive(clap::Args)]
+pub(crate) struct BenchArgs {
+    /// Pre-signed events to ingest
+    #[arg(long, default_value_t = 50_000)]
+    events: usize,
+    /// Events per gate batch (one durable commit each)
+    #[arg(long, default_value_t = 2_000)]
+    batch: usize,
+    /// Streams (tasks) the reports spread over, one reporting office each
+    #[arg(long, default_value_t = 64)]
+    streams: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+fn canonical_bytes(value: Value) -> anyhow::Result<Vec<u8>> {
+    Ok(canonical::to_canonical_bytes(&canonical::normalize_strings(value))?)
+}
+
+fn seeded(name: &str) -> SigningKey {
+    mandate_demo::driver::demo_key(&format!("bench:{name}"))
+}
+
+/// Builds a registry (genesis, offices, heads, keys, a directive and one task per office) and
+/// `n` report bodies spread over the tasks, each chained to its stream's previous event.
+fn build(n: usize, n_streams: usize) -> anyhow::Result<(Vec<Submission>, Vec<Submission>)> {
+    let ledger = "bench";
+    let admin = seeded("admin");
+    let gate = seeded("gate");
+    let at = "2021-07-01T08:00:00+07:00";
+    let admin_actor =
+        json!({"person": "admin", "office": "bench/admin", "capacity": "administrator"});
+    let mut setup = Vec::new();
+    let mut heads: std::collections::BTreeMap<String, (u64, EventId)> = Default::default();
+    let mut push = |stream: String,
+                    kind: &str,
+                    actor: &Value,
+                    data: Value,
+                    key: &SigningKey,
+                    out: &mut Vec<Submission>|
+     -> anyhow::Result<()> {
+        let (version, prev) = heads.get(&stream).map_or((1, None), |(v, id)| (v + 1, Some(*id)));
+        let mut body = json!({"ledger": ledger, "stream": stream, "version": version, "occurred_at": at,
+            "actor": actor, "kind": kind, "data": data});
+        if let Some(prev) = prev {
+            body["prev"] = json!(prev.to_string());
+        }
+        let bytes = canonical_bytes(body)?;
+        heads.insert(stream, (version, EventId::of_body(&bytes)));
+        out.push(Submission::sign(bytes, key));
+        Ok(())
+    };
+    push(
+        format!("ledger:{ledger}"),
+        "ledger.established",
+        &admin_actor,
+        json!({
+            "utc_offset": "+07:00",
+            "administrator": {"person": "admin", "full_name": "Bench administrator", "public_key": encode_public_key(&admin.verifying_key())},
+            "admin_office": "bench/admin", "admin_office_name": "Bench administration",
+            "gate_public_key": encode_public_key(&gate.verifying_key()),
+        }),
+        &admin,
+        &mut setup,
+    )?;
+    push(
+        "office:bench/issuer".into(),
+        "office.registered",
+        &admin_actor,
+        json!({"name": "Issuer", "kind": "party_committee", "level": "district", "area": "vn/bench"}),
+        &admin,
+        &mut setup,
+    )?;
+    push(
+        "person:issuer-head".into(),
+        "person.registered",
+        &admin_actor,
+        json!({"full_name": "Issuer Head", "fictional": true}),
+        &admin,
+        &mut setup,
+    )?;
+    push(
+        "office:bench/issuer".into(),
+        "position.assigned",
+        &admin_actor,
+        json!({"person": "issuer-head", "role": "head", "title": "Bí thư", "from": "2021-01-01T00:00:00+07:00"}),
+        &admin,
+        &mut setup,
+    )?;
+    let issuer = seeded("issuer-head");
+    let issuer_id = sign::key_id(&issuer.verifying_key());
+    push(
+        format!("key:{issuer_id}"),
+        "key.registered",
+        &admin_actor,
+        json!({"person": "issuer-head", "public_key": encode_public_key(&issuer.verifying_key()), "valid_from": "2021-01-01T00:00:00+07:00"}),
+        &admin,
+        &mut setup,
+    )?;
+    let issuer_actor =
+        json!({"person": "issuer-head", "office": "bench/issuer", "capacity": "direct"});
+    push(
+        "document:bench/issuer:2021:01-CT/QU".into(),
+        "directive.issued",
+        &issuer_actor,
+        json!({
+            "document_type": "directive", "symbol": "01-CT/QU", "issued_on": "2021-07-01", "subject": "Bench",
+            "addressees": [], "distribution": [], "implements": [], "cites": [], "assumed": [],
+        }),
+        &issuer,
+        &mut setup,
+    )?;
+    let mut reporters = Vec::new();
+    for i in 0..n_streams {
+        let office = format!("bench/ward-{i}");
+        let person = format!("head-{i}");
+        push(
+            format!("office:{office}"),
+            "office.registered",
+            &admin_actor,
+            json!({"name": format!("Ward {i}"), "kind": "peoples_committee", "level": "commune", "area": format!("vn/bench/ward-{i}")}),
+            &admin,
+            &mut setup,
+        )?;
+        push(
+            format!("person:{person}"),
+            "person.registered",
+            &admin_actor,
+            json!({"full_name": format!("Head {i}"), "fictional": true}),
+            &admin,
+            &mut setup,
+        )?;
+        push(
+            format!("office:{office}"),
+            "position.assigned",
+            &admin_actor,
+            json!({"person": person, "role": "head", "title": "Chủ tịch", "from": "2021-01-01T00:00:00+07:00"}),
+            &admin,
+            &mut setup,
+        )?;
+        let key = seeded(&person);
+        push(
+            format!("key:{}", sign::key_id(&key.verifying_key())),
+            "key.registered",
+            &admin_actor,
+            json!({"person": person, "public_key": encode_public_key(&key.verifying_key()), "valid_from": "2021-01-01T00:00:00+07:00"}),
+            &admin,
+            &mut setup,
+        )?;
+        let task = format!("task:bench/issuer:2021:01-CT/QU:1/{i}");
+        push(
+            task.clone(),
+            "task.assigned",
+            &issuer_actor,
+            json!({
+                "document": "document:bench/issuer:2021:01-CT/QU", "item": "1", "content": "Báo cáo",
+                "assignees": [{"office": office, "role": "lead"}], "obligation": {"type": "standing"},
+            }),
+            &issuer,
+            &mut setup,
+        )?;
+        reporters.push((
+            task,
+            json!({"person": person, "office": office, "capacity": "direct"}),
+            key,
+        ));
+    }
+    // Report bodies are chained per stream, so they are built in order; signing is parallel.
+    let mut bodies = Vec::with_capacity(n);
+    for i in 0..n {
+        let (task, actor, _) = &reporters[i % n_streams];
+        let (version, prev) = heads.get(task).map_or((1, None), |(v, id)| (v + 1, Some(*id)));
+        let body = json!({"ledger": ledger, "stream": task, "version": version, "prev": prev.map(|p| p.to_string()),
+            "occurred_at": at, "actor": actor, "kind": "report.filed",
+            "data": {"report_kind": "ad_hoc", "summary": format!("Báo cáo số {i} về công tác phòng, chống dịch trên địa bàn."), "attachments": []}});
+        let bytes = canonical_bytes(body)?;
+        heads.insert(task.clone(), (version, EventId::of_body(&bytes)));
+        bodies.push((bytes, i % n_streams));
+    }
+    let reports =
+        bodies.into_par_iter().map(|(bytes, r)| Submission::sign(bytes, &reporters[r].2)).collect();
+    Ok((setup, reports))
+}
+
+pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let n_threads = rayon::current_num_threads();
+    let (setup, reports) = build(args.events, args.streams.max(1))?;
+    let sample = reports.first().map(|s| s.body.clone()).unwrap_or_default();
+
+    // Raw limits: sign and verify_strict the same PAE messages on all cores.
+    let key = seeded("raw");
+    let public = key.verifying_key();
+    let n_raw = args.events.max(10_000);
+    let messages: Vec<Vec<u8>> = (0..n_raw)
+        .map(|i| {
+            let mut m = sample.clone();
+            m.extend_from_slice(&(i as u64).to_le_bytes());
+            m
+        })
+        .collect();
+    let started = Instant::now();
+    let signatures: Vec<_> =
+        messages.par_iter().map(|m| sign::sign(&key, EVENT_PAYLOAD_TYPE, m)).collect();
+    let sign_rate = n_raw as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let n_ok = messages
+        .par_iter()
+        .zip(&signatures)
+        .filter(|(m, s)| sign::verify(&public, EVENT_PAYLOAD_TYPE, m, s).is_ok())
+        .count();
+    let verify_rate = n_raw as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(n_ok == n_raw, "raw verification failed for {} signatures", n_raw - n_ok);
+
+    // Gate ingest into a fresh embedded log, durable commits.
+    let dir = tempfile::tempdir()?;
+    let log = EmbeddedLog::open(&dir.path().join("log.redb"))?;
+    let mut gate =
+        Gate::open(log, seeded("gate"), Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
+    for result in gate.submit_batch(setup) {
+        result.map_err(anyhow::Error::new)?;
+    }
+    let n_reports = reports.len();
+    let mut batches: Vec<Vec<Submission>> = Vec::new();
+    let mut it = reports.into_iter().peekable();
+    while it.peek().is_some() {
+        batches.push(it.by_ref().take(args.batch.max(1)).collect());
+    }
+    let started = Instant::now();
+    for batch in batches {
+        for result in gate.submit_batch(batch) {
+            result.map_err(anyhow::Error::new)?;
+        }
+    }
+    let ingest_secs = started.elapsed().as_secs_f64();
+    let ingest_rate = n_reports as f64 / ingest_secs;
+    let ratio = ingest_rate / verify_rate;
+
+    if args.json {
+        output::json_line(&json!({
+            "threads": n_threads,
+            "body_bytes": sample.len(),
+            "raw_sign_per_s": sign_rate,
+            "raw_verify_strict_per_s": verify_rate,
+            "gate_ingest_per_s": ingest_rate,
+            "events": n_reports,
+            "batch": args.batch,
+            "ratio_to_raw_verify": ratio,
+            "target_ratio": 0.6,
+        }))?;
+    } else {
+        output::line(&format!(
+            "machine: {n_threads} threads; event bodies ~{} bytes\n\
+             raw ed25519 sign (all cores):           {:>10.0} /s\n\
+             raw ed25519 verify_strict (all cores):  {:>10.0} /s   <- the limit\n\
+             gate ingest, embedded log, durable:     {:>10.0} /s   ({} events, batches of {}, {:.2} s)\n\
+             ratio ingest / raw verify:              {:>10.2}      (target >= 0.60)",
+            sample.len(),
+            sign_rate,
+            verify_rate,
+            ingest_rate,
+            n_reports,
+            args.batch,
+            ingest_secs,
+            ratio
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,472 @@
+//! `mandate`: the command line of the Mandate ledger.
+//!
+//! Every command works on a data directory (`--data`, default `$XDG_DATA_HOME/mandate` or
+//! `~/.local/share/mandate`) holding `log.redb` (the embedded log) and `keys/` (the gate's
+//! receipt key and, by default, the administrator's key). Commands that print data take
+//! `--json`. Long commands show progress on a terminal only.
+
+#![forbid(unsafe_code)]
+
+mod bench;
+mod demo;
+mod keys;
+mod output;
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::clock::SystemClock;
+use mandate_ledger::gate::{Gate, Submission, SubmitError};
+use mandate_model::canonical;
+use mandate_model::ids::StreamId;
+use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope, encode_public_key};
+use mandate_model::time::{VIETNAM_OFFSET, parse_offset};
+use mandate_store::EmbeddedLog;
+use serde_json::json;
+
+/// Mandate: a tamper-evident ledger of who was told to do what, by whom, by when — and what
+/// came of it.
+#[derive(Parser)]
+#[command(name = "mandate", version, about, long_about = None)]
+struct Cli {
+    /// The data directory [default: $XDG_DATA_HOME/mandate, or ~/.local/share/mandate]
+    #[arg(long, global = true, env = "MANDATE_DATA")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Establish a new ledger: genesis event, administrator key and gate key
+    Init(InitArgs),
+    /// Manage keys
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Append an event: a signed DSSE envelope, or a body to sign with --key
+    Append(AppendArgs),
+    /// List the events in the log
+    Log(LogArgs),
+    /// Check every signature, chain link, receipt and gate rule over the whole log
+    Verify(JsonFlag),
+    /// Run the seed scenario (COVID-19 directives, July–August 2021) end to end
+    Demo(DemoArgs),
+    /// Measure signing, strict verification and gate ingest rates on this machine
+    Bench(bench::BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct JsonFlag {
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct InitArgs {
+    /// The ledger's name (a-z, 0-9, '-')
+    #[arg(long, default_value = "mandate")]
+    ledger: String,
+    /// The administrator's person id
+    #[arg(long, default_value = "admin")]
+    admin_person: String,
+    /// The administrator's full name
+    #[arg(long, default_value = "Administrator")]
+    admin_name: String,
+    /// The administration office's id
+    #[arg(long, default_value = "mandate/admin")]
+    admin_office: String,
+    /// The administration office's name
+    #[arg(long, default_value = "Ledger administration")]
+    admin_office_name: String,
+    /// The offset people's times are read in
+    #[arg(long, default_value = "+07:00")]
+    utc_offset: String,
+    /// Where to write the administrator's secret key [default: DATA/keys/admin.key]
+    #[arg(long)]
+    admin_key_out: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Generate a key pair into a new owner-only file, and print its public key and key id
+    Generate {
+        /// The file to create
+        #[arg(long)]
+        out: PathBuf,
+        /// The person the key is for (recorded in the file)
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct AppendArgs {
+    /// A DSSE envelope (JSON), or with --key an event body (JSON in any layout); '-' reads stdin
+    file: PathBuf,
+    /// Sign the body in FILE with this key file
+    #[arg(long)]
+    key: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct LogArgs {
+    /// First position to list
+    #[arg(long, default_value_t = 1)]
+    from: u64,
+    /// How many events to list at most
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Only this stream's events
+    #[arg(long)]
+    stream: Option<String>,
+    /// Keep listing new events as they are appended
+    #[arg(long)]
+    follow: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// Keep the demo's ledger in this (new or empty) directory instead of a temporary one
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let data = match &cli.data {
+        Some(dir) => dir.clone(),
+        None => default_data_dir()?,
+    };
+    match cli.command {
+        Command::Init(args) => init(&data, args),
+        Command::Key(KeyCommand::Generate { out, person, json }) => {
+            let key = keys::generate()?;
+            keys::write(&out, &key, person.as_deref())?;
+            let public = key.verifying_key();
+            let report = json!({
+                "file": out,
+                "key_id": sign::key_id(&public).to_string(),
+                "public_key": encode_public_key(&public),
+            });
+            if json {
+                output::json_line(&report)?;
+            } else {
+                output::line(&format!(
+                    "wrote {} (owner-only)\nkey id:     {}\npublic key: {}",
+                    out.display(),
+                    sign::key_id(&public),
+                    encode_public_key(&public)
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Append(args) => append(&data, args),
+        Command::Log(args) => log(&data, args),
+        Command::Verify(flag) => verify(&data, flag.json),
+        Command::Demo(args) => demo::run(args.data.as_deref(), args.json),
+        Command::Bench(args) => bench::run(args),
+    }
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("mandate"));
+    }
+    let home = std::env::var_os("HOME")
+        .context("neither --data, MANDATE_DATA, XDG_DATA_HOME nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".local/share/mandate"))
+}
+
+fn log_path(data: &Path) -> PathBuf {
+    data.join("log.redb")
+}
+
+fn gate_key_path(data: &Path) -> PathBuf {
+    data.join("keys").join("gate.key")
+}
+
+/// Opens the embedded log of a data directory that `mandate init` prepared.
+fn open_log(data: &Path) -> anyhow::Result<EmbeddedLog> {
+    let path = log_path(data);
+    if !path.exists() {
+        bail!(
+            "there is no ledger in {} yet; run `mandate init --data {}` first",
+            data.display(),
+            data.display()
+        );
+    }
+    Ok(EmbeddedLog::open(&path)?)
+}
+
+fn open_gate(data: &Path) -> anyhow::Result<Gate<EmbeddedLog>> {
+    let log = open_log(data)?;
+    let gate_key = keys::read(&gate_key_path(data))?;
+    let mut gate = Gate::open(log, gate_key, Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
+    if let Some(offset) = gate.rules().state.ledger.as_ref().map(|l| l.utc_offset) {
+        gate.set_clock(Arc::new(SystemClock { offset }));
+    }
+    Ok(gate)
+}
+
+fn init(data: &Path, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let offset = parse_offset(&args.utc_offset)
+        .with_context(|| format!("{:?} is not an offset like +07:00", args.utc_offset))?;
+    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
+    let log = EmbeddedLog::open(&log_path(data))?;
+    if log.head()? > 0 {
+        bail!("{} already holds a ledger; choose another --data directory", data.display());
+    }
+    let admin_key_path =
+        args.admin_key_out.clone().unwrap_or_else(|| data.join("keys").join("admin.key"));
+    let gate_key = keys::generate()?;
+    let admin_key = keys::generate()?;
+    keys::write(&gate_key_path(data), &gate_key, Some("gate"))?;
+    keys::write(&admin_key_path, &admin_key, Some(&args.admin_person))?;
+    let clock = SystemClock { offset };
+    let mut gate = Gate::open(log, gate_key.clone(), Arc::new(clock))?;
+    let now = mandate_ledger::clock::Clock::now(&clock);
+    let body = json!({
+        "ledger": args.ledger,
+        "stream": format!("ledger:{}", args.ledger),
+        "version": 1,
+        "occurred_at": now.to_string(),
+        "actor": {"person": args.admin_person, "office": args.admin_office, "capacity": "administrator"},
+        "kind": "ledger.established",
+        "data": {
+            "utc_offset": args.utc_offset,
+            "administrator": {
+                "person": args.admin_person,
+                "full_name": args.admin_name,
+                "public_key": encode_public_key(&admin_key.verifying_key()),
+            },
+            "admin_office": args.admin_office,
+            "admin_office_name": args.admin_office_name,
+            "gate_public_key": encode_public_key(&gate_key.verifying_key()),
+        },
+    });
+    let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
+    let receipt = gate.submit(Submission::sign(bytes, &admin_key)).map_err(submit_error)?;
+    let receipt = receipt.parse()?;
+    if args.json {
+        output::json_line(&json!({
+            "data": data,
+            "ledger": args.ledger,
+            "genesis": receipt.event_id.to_string(),
+            "admin_key": admin_key_path,
+            "admin_key_id": sign::key_id(&admin_key.verifying_key()).to_string(),
+            "gate_key_id": sign::key_id(&gate_key.verifying_key()).to_string(),
+        }))?;
+    } else {
+        output::line(&format!(
+            "established ledger {:?} in {}\ngenesis event  {}\nadministrator  {} (key {} in {})\ngate key       {}",
+            args.ledger,
+            data.display(),
+            receipt.event_id,
+            args.admin_person,
+            sign::key_id(&admin_key.verifying_key()).short(),
+            admin_key_path.display(),
+            sign::key_id(&gate_key.verifying_key()).short(),
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn submit_error(err: SubmitError) -> anyhow::Error {
+    anyhow::Error::new(err)
+}
+
+fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
+    let input = read_input(&args.file)?;
+    let mut gate = open_gate(data)?;
+    let submission = match &args.key {
+        None => {
+            let (body, signatures) =
+                Envelope::open(&input, EVENT_PAYLOAD_TYPE).with_context(|| {
+                    format!(
+                        "{} is not a signed event (DSSE envelope); pass --key to sign a body",
+                        args.file.display()
+                    )
+                })?;
+            Submission { body, signatures }
+        }
+        Some(key_path) => {
+            let key = keys::read(key_path)?;
+            let mut body: serde_json::Value = serde_json::from_slice(&input)
+                .with_context(|| format!("{} is not JSON", args.file.display()))?;
+            // Fill the stream's next version and previous id when the author left them out.
+            if body.get("version").is_none() {
+                let stream: StreamId = body
+                    .get("stream")
+                    .and_then(|s| s.as_str())
+                    .context("the body has no \"stream\"")?
+                    .parse()?;
+                let head = gate.rules().state.head(&stream);
+                body["version"] = json!(head.map_or(1, |h| h.version + 1));
+                if let Some(h) = head {
+                    body["prev"] = json!(h.last.to_string());
+                }
+            }
+            let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
+            Submission::sign(bytes, &key)
+        }
+    };
+    match gate.submit(submission) {
+        Ok(receipt) => {
+            let parsed = receipt.parse()?;
+            if args.json {
+                output::json_line(&json!({
+                    "accepted": true,
+                    "receipt": parsed,
+                    "envelope": receipt.envelope(),
+                }))?;
+            } else {
+                output::line(&format!(
+                    "accepted: event {} at position {}, {} version {}, recorded {}",
+                    parsed.event_id,
+                    parsed.position,
+                    parsed.stream,
+                    parsed.version,
+                    parsed.recorded_at.to_human()
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(SubmitError::Rejected(rejection)) => {
+            if args.json {
+                output::json_line(&json!({
+                    "accepted": false,
+                    "rule": rejection.rule(),
+                    "message": output::chain(&rejection),
+                }))?;
+            } else {
+                eprintln!("rejected ({}): {}", rejection.rule(), output::chain(&rejection));
+                eprintln!("nothing was appended");
+            }
+            Ok(ExitCode::from(1))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
+    let log = open_log(data)?;
+    let stream: Option<StreamId> = args.stream.as_deref().map(str::parse).transpose()?;
+    let mut position = args.from.max(1);
+    let mut remaining = args.limit.unwrap_or(usize::MAX);
+    loop {
+        let events = match &stream {
+            None => log.read_from(position, remaining.min(1024))?,
+            Some(stream) => {
+                let positions: Vec<u64> = log
+                    .stream_positions(stream, 1)?
+                    .into_iter()
+                    .filter(|p| *p >= position)
+                    .take(remaining.min(1024))
+                    .collect();
+                let mut out = Vec::new();
+                for p in positions {
+                    out.extend(log.read_from(p, 1)?);
+                }
+                out
+            }
+        };
+        for event in &events {
+            output::event(event, args.json)?;
+            position = event.position + 1;
+            remaining -= 1;
+        }
+        if remaining == 0 {
+            break;
+        }
+        if events.is_empty() {
+            if !args.follow {
+                break;
+            }
+            // Another process appends: poll.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let log = open_log(data)?;
+    let head = log.head()?;
+    let bar = output::progress(head, json, "verifying");
+    let report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));
+    bar.finish_and_clear();
+    if json {
+        output::json_line(&json!({
+            "ok": report.is_ok(),
+            "n_events": report.n_events,
+            "findings": report.findings.iter().map(|f| json!({"position": f.position, "rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
+        }))?;
+    } else if report.is_ok() {
+        output::line(&format!(
+            "verified {} events: every signature, chain link, receipt and gate rule holds",
+            report.n_events
+        ))?;
+    } else {
+        for f in &report.findings {
+            output::line(&format!("position {}: {} — {}", f.position, f.rule, f.message))?;
+        }
+        output::line(&format!(
+            "{} finding(s) in {} events",
+            report.findings.len(),
+            report.n_events
+        ))?;
+    }
+    Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Whether progress bars should be drawn.
+pub(crate) fn interactive(json: bool) -> bool {
+    !json && std::io::stderr().is_terminal()
+}
