@@ -177,8 +177,8 @@ pub fn summarize(events: &[LoggedEvent], as_of: Timestamp) -> Summary {
                 }
             }
             EventData::PositionEnded { person, role, until, .. } => {
-                if let Some(office) = stream_office() {
-                    if let Some(t) = tenures.iter_mut().find(|t| {
+                if let Some(office) = stream_office()
+                    && let Some(t) = tenures.iter_mut().find(|t| {
                         t.office == office
                             && &t.person == person
                             && t.role == *role
@@ -186,7 +186,6 @@ pub fn summarize(events: &[LoggedEvent], as_of: Timestamp) -> Summary {
                     }) {
                         t.until = Some(*until);
                     }
-                }
             }
             EventData::DirectiveIssued { symbol, document_type, .. } => {
                 let name = symbol.as_ref().map_or_else(

@@ -193,19 +193,17 @@ fn check_receipt(
     if receipt.position != position {
         bad(format!("the receipt names position {}", receipt.position));
     }
-    if let Ok(body) = decode_body(&event.body) {
-        if receipt.stream != body.stream || receipt.version != body.version {
+    if let Ok(body) = decode_body(&event.body)
+        && (receipt.stream != body.stream || receipt.version != body.version) {
             bad(format!(
                 "the receipt names {} version {}, the body {} version {}",
                 receipt.stream, receipt.version, body.stream, body.version
             ));
         }
-    }
-    if let Some(last) = *last_recorded {
-        if receipt.recorded_at < last {
+    if let Some(last) = *last_recorded
+        && receipt.recorded_at < last {
             bad(format!("recorded_at {} goes back before {last}", receipt.recorded_at));
         }
-    }
     *last_recorded = Some(receipt.recorded_at);
     Some(receipt.recorded_at)
 }

@@ -1,9 +1,9 @@
 //! Instants, calendar dates and times of day, each with exactly one string form.
 //!
-//! - [`Timestamp`]: `YYYY-MM-DDTHH:MM:SS±HH:MM` (RFC 3339, whole seconds, explicit offset;
+//! - [`Timestamp`] — `YYYY-MM-DDTHH:MM:SS±HH:MM` (RFC 3339, whole seconds, explicit offset;
 //!   `Z` is written `+00:00`). Two timestamps compare by the instant they name.
-//! - [`LocalDate`]: `YYYY-MM-DD`, a day in the ledger's time zone.
-//! - [`TimeOfDay`]: `HH:MM`.
+//! - [`LocalDate`] — `YYYY-MM-DD`, a day in the ledger's time zone.
+//! - [`TimeOfDay`] — `HH:MM`.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -193,15 +193,14 @@ fn check_key(
         });
     }
     if let Some(revoked) = key.revoked {
-        if let Some(since) = revoked.compromised_since {
-            if body.occurred_at >= since {
+        if let Some(since) = revoked.compromised_since
+            && body.occurred_at >= since {
                 return Err(Rejection::KeyCompromised {
                     key_id,
                     since,
                     occurred_at: body.occurred_at,
                 });
             }
-        }
         if revoked.effective_at <= recorded_at {
             return Err(Rejection::KeyRevoked {
                 key_id,
@@ -599,22 +598,20 @@ fn check_references_and_authority(
             if let Some(office) = report_to {
                 registered_office(state, office)?;
             }
-            if let Obligation::Deadline { due_at, .. } = obligation {
-                if due_at.date_at(offset) < doc.issued_on {
+            if let Obligation::Deadline { due_at, .. } = obligation
+                && due_at.date_at(offset) < doc.issued_on {
                     return Err(Rejection::DeadlineBeforeIssue {
                         due_at: *due_at,
                         issued_on: doc.issued_on,
                     });
                 }
-            }
-            if let Obligation::Recurring { starts_on, .. } = obligation {
-                if *starts_on < doc.issued_on {
+            if let Obligation::Recurring { starts_on, .. } = obligation
+                && *starts_on < doc.issued_on {
                     return Err(inconsistent(
                         "data.obligation.starts_on",
                         "is before the document's issue date",
                     ));
                 }
-            }
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
         EventData::ReportFiled { period, .. } => {

@@ -259,15 +259,14 @@ impl LedgerState {
                 }
             }
             EventData::PositionEnded { person, role, until, .. } => {
-                if let Some(office) = self.office_of_stream_mut(&body.stream) {
-                    if let Some(t) = office
+                if let Some(office) = self.office_of_stream_mut(&body.stream)
+                    && let Some(t) = office
                         .tenures
                         .iter_mut()
                         .find(|t| &t.person == person && t.role == *role && t.until.is_none())
                     {
                         t.until = Some(*until);
                     }
-                }
             }
             EventData::DelegationGranted { delegate, capacity, scope, valid_from, valid_until } => {
                 if let Ok(office_id) = key.parse::<OfficeId>() {
@@ -286,11 +285,10 @@ impl LedgerState {
                 }
             }
             EventData::DelegationRevoked { grant, effective_at } => {
-                if let Some(office) = self.office_of_stream_mut(&body.stream) {
-                    if let Some(d) = office.delegations.iter_mut().find(|d| d.grant == *grant) {
+                if let Some(office) = self.office_of_stream_mut(&body.stream)
+                    && let Some(d) = office.delegations.iter_mut().find(|d| d.grant == *grant) {
                         d.revoked_at = Some(*effective_at);
                     }
-                }
             }
             EventData::KeyRegistered { person, public_key, valid_from } => {
                 if let Ok(public_key) = decode_public_key(public_key) {

@@ -68,7 +68,7 @@ mod properties {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(|n| Value::from(n)),
+            (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(Value::from),
             ".*".prop_map(|s: String| Value::String(nfc(&s))),
         ];
         leaf.prop_recursive(4, 32, 6, |inner| {
