@@ -183,9 +183,10 @@ pub fn summarize(events: &[LoggedEvent], as_of: Timestamp) -> Summary {
                             && &t.person == person
                             && t.role == *role
                             && t.until.is_none()
-                    }) {
-                        t.until = Some(*until);
-                    }
+                    })
+                {
+                    t.until = Some(*until);
+                }
             }
             EventData::DirectiveIssued { symbol, document_type, .. } => {
                 let name = symbol.as_ref().map_or_else(

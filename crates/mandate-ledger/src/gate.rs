@@ -228,8 +228,8 @@ impl<L: LogBackend> Gate<L> {
                 continue;
             }
             let verified = match verified {
-                // The key may have been registered earlier in this batch: check again.
-                Err(Rejection::UnknownKey { .. }) => {
+                // The key (or genesis) may have come earlier in this batch: check again.
+                Err(rejection) if rejection.may_pass_after_earlier_events() => {
                     decode_body(&submission.body).map_err(Rejection::from).and_then(|body| {
                         check_signature(
                             &self.rules.state,

@@ -99,7 +99,7 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
                 position = event.position;
             }
             let verified = match verified {
-                Some(Err(mandate_rules::Rejection::UnknownKey { .. })) => {
+                Some(Err(rejection)) if rejection.may_pass_after_earlier_events() => {
                     decode_body(&event.body).map_err(Into::into).and_then(|b| {
                         check_signature(&rules.state, &event.body, &b, &event.signatures)
                             .map(|k| (b, k))
@@ -194,16 +194,18 @@ fn check_receipt(
         bad(format!("the receipt names position {}", receipt.position));
     }
     if let Ok(body) = decode_body(&event.body)
-        && (receipt.stream != body.stream || receipt.version != body.version) {
-            bad(format!(
-                "the receipt names {} version {}, the body {} version {}",
-                receipt.stream, receipt.version, body.stream, body.version
-            ));
-        }
+        && (receipt.stream != body.stream || receipt.version != body.version)
+    {
+        bad(format!(
+            "the receipt names {} version {}, the body {} version {}",
+            receipt.stream, receipt.version, body.stream, body.version
+        ));
+    }
     if let Some(last) = *last_recorded
-        && receipt.recorded_at < last {
-            bad(format!("recorded_at {} goes back before {last}", receipt.recorded_at));
-        }
+        && receipt.recorded_at < last
+    {
+        bad(format!("recorded_at {} goes back before {last}", receipt.recorded_at));
+    }
     *last_recorded = Some(receipt.recorded_at);
     Some(receipt.recorded_at)
 }

@@ -161,9 +161,11 @@ impl FromStr for DocumentSymbol {
             [left, right] => {
                 // Party: "06-CT" "/" "QU".
                 if let Some((number, code)) = left.split_once('-')
-                    && is_number(number) && DocumentType::from_code(code).is_some() {
-                        return build(SymbolStyle::Party, number, code, right);
-                    }
+                    && is_number(number)
+                    && DocumentType::from_code(code).is_some()
+                {
+                    return build(SymbolStyle::Party, number, code, right);
+                }
                 // State: "17" "/" "CT-UBND".
                 let (code, issuer) = right.split_once('-').ok_or_else(err)?;
                 build(SymbolStyle::State, left, code, issuer)

@@ -89,6 +89,12 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// Whether a signature check that failed this way may pass once earlier events of the same
+    /// batch are applied (a key registered, or the ledger established, a moment before).
+    pub fn may_pass_after_earlier_events(&self) -> bool {
+        matches!(self, Self::UnknownKey { .. } | Self::NotEstablished)
+    }
+
     /// A short stable name for the rule, for JSON output and tests.
     pub fn rule(&self) -> &'static str {
         match self {
@@ -133,6 +139,7 @@ pub fn check_signature(
             sign::decode_public_key(&administrator.public_key)
                 .map_err(|_| Rejection::UnknownKey { key_id })?
         }
+        (_, None) => return Err(Rejection::NotEstablished),
         _ => state.keys.get(&key_id).ok_or(Rejection::UnknownKey { key_id })?.public_key,
     };
     sign::verify(&public_key, EVENT_PAYLOAD_TYPE, body_bytes, signature)
@@ -194,13 +201,10 @@ fn check_key(
     }
     if let Some(revoked) = key.revoked {
         if let Some(since) = revoked.compromised_since
-            && body.occurred_at >= since {
-                return Err(Rejection::KeyCompromised {
-                    key_id,
-                    since,
-                    occurred_at: body.occurred_at,
-                });
-            }
+            && body.occurred_at >= since
+        {
+            return Err(Rejection::KeyCompromised { key_id, since, occurred_at: body.occurred_at });
+        }
         if revoked.effective_at <= recorded_at {
             return Err(Rejection::KeyRevoked {
                 key_id,
@@ -599,19 +603,21 @@ fn check_references_and_authority(
                 registered_office(state, office)?;
             }
             if let Obligation::Deadline { due_at, .. } = obligation
-                && due_at.date_at(offset) < doc.issued_on {
-                    return Err(Rejection::DeadlineBeforeIssue {
-                        due_at: *due_at,
-                        issued_on: doc.issued_on,
-                    });
-                }
+                && due_at.date_at(offset) < doc.issued_on
+            {
+                return Err(Rejection::DeadlineBeforeIssue {
+                    due_at: *due_at,
+                    issued_on: doc.issued_on,
+                });
+            }
             if let Obligation::Recurring { starts_on, .. } = obligation
-                && *starts_on < doc.issued_on {
-                    return Err(inconsistent(
-                        "data.obligation.starts_on",
-                        "is before the document's issue date",
-                    ));
-                }
+                && *starts_on < doc.issued_on
+            {
+                return Err(inconsistent(
+                    "data.obligation.starts_on",
+                    "is before the document's issue date",
+                ));
+            }
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
         EventData::ReportFiled { period, .. } => {
@@ -734,7 +740,9 @@ fn check_references_and_authority(
                      offending office when the violation occurred",
                 ));
             }
-            check_oversight(state, &body.actor.office, against, body.occurred_at, "data.against")?;
+            // Oversight is judged over the violator as it stood when the violation occurred:
+            // a head who has since moved on still answers for it.
+            check_oversight(state, &body.actor.office, violator, *occurred_at, "data.against")?;
             check_ladder(ladders, *ladder, *sanction, body.occurred_at.date_at(offset))?;
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }

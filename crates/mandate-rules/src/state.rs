@@ -264,9 +264,9 @@ impl LedgerState {
                         .tenures
                         .iter_mut()
                         .find(|t| &t.person == person && t.role == *role && t.until.is_none())
-                    {
-                        t.until = Some(*until);
-                    }
+                {
+                    t.until = Some(*until);
+                }
             }
             EventData::DelegationGranted { delegate, capacity, scope, valid_from, valid_until } => {
                 if let Ok(office_id) = key.parse::<OfficeId>() {
@@ -286,9 +286,10 @@ impl LedgerState {
             }
             EventData::DelegationRevoked { grant, effective_at } => {
                 if let Some(office) = self.office_of_stream_mut(&body.stream)
-                    && let Some(d) = office.delegations.iter_mut().find(|d| d.grant == *grant) {
-                        d.revoked_at = Some(*effective_at);
-                    }
+                    && let Some(d) = office.delegations.iter_mut().find(|d| d.grant == *grant)
+                {
+                    d.revoked_at = Some(*effective_at);
+                }
             }
             EventData::KeyRegistered { person, public_key, valid_from } => {
                 if let Ok(public_key) = decode_public_key(public_key) {

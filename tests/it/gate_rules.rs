@@ -1,0 +1,453 @@
+//! One test per gate rule: each bad append gets its own rejection and leaves the log's bytes
+//! and events exactly as they were.
+
+use mandate_ledger::gate::{Submission, SubmitError};
+use mandate_model::body::DecodeError;
+use mandate_rules::Rejection;
+use mandate_tests::{Fixture, LB, actor};
+use serde_json::{Value, json};
+
+const TASK_BO_DE: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de";
+const TASK_NGOC_THUY: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/ngoc-thuy";
+const TASK_THACH_BAN: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/thach-ban";
+const DOC_06: &str = "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU";
+
+fn quan_uy() -> String {
+    format!("{LB}/quan-uy")
+}
+
+fn report(
+    fx: &Fixture,
+    task: &str,
+    person: &str,
+    occurred_at: &str,
+    period: Option<&str>,
+) -> Value {
+    let mut data =
+        json!({"report_kind": "periodic", "summary": "Báo cáo (kiểm thử).", "attachments": []});
+    match period {
+        Some(day) => data["period"] = json!(day),
+        None => data["report_kind"] = json!("ad_hoc"),
+    }
+    fx.body(task, "report.filed", actor(person, &quan_uy(), "direct"), occurred_at, data)
+}
+
+/// Submits and asserts the rejection's rule, and that nothing changed.
+#[track_caller]
+fn check_rejected(fx: &mut Fixture, submission: Submission, rule: &str) -> Rejection {
+    let before = fx.snapshot();
+    let err = fx.submit_raw(submission).expect_err("the gate must reject this append");
+    let SubmitError::Rejected(rejection) = err else { panic!("expected a rejection, got {err:?}") };
+    assert_eq!(rejection.rule(), rule, "{rejection}");
+    assert_eq!(fx.snapshot(), before, "a rejected append changed the log");
+    rejection
+}
+
+#[track_caller]
+fn check_field(rejection: &Rejection, field: &str) {
+    match rejection {
+        Rejection::Malformed(DecodeError::Field { field: f, .. }) => assert_eq!(f, field),
+        Rejection::Malformed(DecodeError::Schema { path, .. }) => {
+            assert!(path.starts_with(field), "{path}")
+        }
+        other => panic!("expected a field error at {field}, got {other}"),
+    }
+}
+
+#[test]
+fn an_accepted_append_is_idempotent_forever() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let submission = Fixture::sign(&body, "do-van-h");
+    let first = fx.gate.submit(submission.clone()).unwrap();
+    let head = fx.gate.head();
+    fx.set_clock("2022-01-01T00:00:00+07:00");
+    let again = fx.gate.submit(submission).unwrap();
+    assert_eq!(first, again, "a re-append returns the original signed receipt");
+    assert_eq!(fx.gate.head(), head);
+}
+
+#[test]
+fn non_canonical_bytes_are_malformed() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let key = mandate_demo::driver::demo_key("do-van-h");
+    let pretty = serde_json::to_vec_pretty(&body).unwrap();
+    check_rejected(&mut fx, Submission::sign(pretty, &key), "malformed");
+    // A duplicate key: the canonical body with its "ledger" field written twice.
+    let canonical = Fixture::sign(&body, "do-van-h").body;
+    let text = String::from_utf8(canonical).unwrap();
+    let duplicated = text.replacen("{\"actor\"", "{\"actor\":1,\"actor\"", 1).into_bytes();
+    let rejection = check_rejected(&mut fx, Submission::sign(duplicated, &key), "malformed");
+    assert!(format!("{:?}", rejection).contains("DuplicateKey"), "{rejection:?}");
+}
+
+#[test]
+fn unknown_fields_and_nulls_are_malformed() {
+    let mut fx = Fixture::seeded();
+    let mut body =
+        report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    body["data"]["extra"] = json!("x");
+    let r = check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "malformed");
+    check_field(&r, "data");
+    let mut body =
+        report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    body["actor"]["title"] = Value::Null;
+    let r = check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "malformed");
+    check_field(&r, "actor.title");
+}
+
+#[test]
+fn malformed_values_name_their_field() {
+    let mut fx = Fixture::seeded();
+    let head_actor = actor("duong-hoai-nam", &quan_uy(), "on_behalf");
+    // A bad symbol.
+    let body = fx.body(
+        &format!("document:{LB}/quan-uy:2021:07-XX/QU"),
+        "directive.issued",
+        head_actor.clone(),
+        "2021-08-12T08:00:00+07:00",
+        json!({"document_type": "directive", "symbol": "07-XX/QU", "issued_on": "2021-08-12", "subject": "Thử",
+               "addressees": [], "distribution": [], "implements": [], "cites": [], "assumed": []}),
+    );
+    let r = check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "malformed");
+    assert!(r.to_string().contains("malformed") && format!("{r:?}").contains("07-XX/QU"), "{r:?}");
+    // A deadline before the task was assigned.
+    let task = |obligation: Value, assignees: Value| json!({"document": DOC_06, "item": "9", "content": "Thử", "assignees": assignees, "obligation": obligation});
+    let lead = json!([{"office": format!("{LB}/bo-de/ubnd"), "role": "lead"}]);
+    let body = fx.body(
+        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        "task.assigned",
+        head_actor.clone(),
+        "2021-08-12T08:00:00+07:00",
+        task(json!({"type": "deadline", "due_at": "2021-08-01T00:00:00+07:00", "wording": "before_day"}), lead.clone()),
+    );
+    let r = check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "malformed");
+    check_field(&r, "data.obligation.due_at");
+    // An empty assignee list.
+    let body = fx.body(
+        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        "task.assigned",
+        head_actor,
+        "2021-08-12T08:00:00+07:00",
+        task(json!({"type": "standing"}), json!([])),
+    );
+    let r = check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "malformed");
+    check_field(&r, "data.assignees");
+    // An unknown sanction kind.
+    let body = fx.body(
+        &format!("case:{LB}/ubkt-quan-uy:2021:kt-01"),
+        "sanction.imposed",
+        actor("chu-thi-n", &format!("{LB}/ubkt-quan-uy"), "direct"),
+        "2021-08-12T08:00:00+07:00",
+        json!({"violation": "0".repeat(64), "against": {"person": "vu-thi-g"}, "ladder": "party",
+               "sanction": "flogging", "reason": "Thử"}),
+    );
+    let r = check_rejected(&mut fx, Fixture::sign(&body, "chu-thi-n"), "malformed");
+    assert!(format!("{r:?}").contains("flogging"), "{r:?}");
+}
+
+#[test]
+fn exactly_one_signature() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let mut submission = Fixture::sign(&body, "do-van-h");
+    let signature = submission.signatures[0].clone();
+    submission.signatures.clear();
+    check_rejected(&mut fx, submission.clone(), "signature_count");
+    submission.signatures = vec![signature.clone(), signature];
+    check_rejected(&mut fx, submission, "signature_count");
+}
+
+#[test]
+fn a_ledger_starts_with_genesis_once() {
+    let mut fx = Fixture::seeded();
+    let genesis_again = fx.body(
+        "ledger:other",
+        "ledger.established",
+        actor("quan-tri-vien", "mandate/quan-tri", "administrator"),
+        "2021-08-12T08:00:00+07:00",
+        json!({"utc_offset": "+07:00", "administrator": {"person": "quan-tri-vien", "full_name": "X",
+               "public_key": mandate_model::sign::encode_public_key(&mandate_demo::driver::demo_key("quan-tri-vien").verifying_key())},
+               "admin_office": "mandate/quan-tri", "admin_office_name": "X",
+               "gate_public_key": mandate_model::sign::encode_public_key(&mandate_demo::driver::demo_gate_key().verifying_key())}),
+    );
+    let mut genesis_again = genesis_again;
+    genesis_again["ledger"] = json!("other");
+    check_rejected(&mut fx, Fixture::sign(&genesis_again, "quan-tri-vien"), "already_established");
+
+    // On an empty log, nothing but genesis is accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let log = mandate_store::EmbeddedLog::open(&dir.path().join("log.redb")).unwrap();
+    let clock =
+        mandate_ledger::clock::SimulatedClock::new("2021-08-12T08:00:00+07:00".parse().unwrap());
+    let mut empty = mandate_ledger::gate::Gate::open(
+        log,
+        mandate_demo::driver::demo_gate_key(),
+        std::sync::Arc::new(clock),
+    )
+    .unwrap();
+    let office = json!({"ledger": "covid-2021", "stream": "office:x", "version": 1, "occurred_at": "2021-08-12T08:00:00+07:00",
+        "actor": actor("quan-tri-vien", "mandate/quan-tri", "administrator"), "kind": "office.registered",
+        "data": {"name": "X", "kind": "department", "level": "district", "area": "vn/x"}});
+    let err = empty.submit(Fixture::sign(&office, "quan-tri-vien")).unwrap_err();
+    assert!(matches!(err, SubmitError::Rejected(Rejection::NotEstablished)), "{err:?}");
+    assert_eq!(empty.head(), 0);
+}
+
+#[test]
+fn events_belong_to_this_ledger() {
+    let mut fx = Fixture::seeded();
+    let mut body =
+        report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    body["ledger"] = json!("another-ledger");
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "wrong_ledger");
+}
+
+#[test]
+fn signatures_verify_strictly_with_a_registered_key() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    check_rejected(&mut fx, Fixture::sign(&body, "a-stranger"), "unknown_key");
+    let mut submission = Fixture::sign(&body, "do-van-h");
+    submission.signatures[0].signature[10] ^= 0x01;
+    check_rejected(&mut fx, submission, "bad_signature");
+    // A signature whose S is not reduced (S + L) is accepted by lax verifiers; not here.
+    let mut submission = Fixture::sign(&body, "do-van-h");
+    add_group_order(&mut submission.signatures[0].signature[32..]);
+    check_rejected(&mut fx, submission, "bad_signature");
+}
+
+/// Adds the ed25519 group order L to the little-endian scalar in `s`.
+fn add_group_order(s: &mut [u8]) {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for (byte, l) in s.iter_mut().zip(L) {
+        let sum = u16::from(*byte) + u16::from(l) + carry;
+        *byte = sum as u8;
+        carry = sum >> 8;
+    }
+}
+
+#[test]
+fn keys_belong_to_the_actor_and_are_valid_then() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    check_rejected(&mut fx, Fixture::sign(&body, "bui-thi-k#2"), "key_not_owned");
+    let body =
+        report(&fx, TASK_NGOC_THUY, "bui-thi-k", "2021-08-05T07:00:00+07:00", Some("2021-08-05"));
+    check_rejected(&mut fx, Fixture::sign(&body, "bui-thi-k#2"), "key_not_yet_valid");
+    let body =
+        report(&fx, TASK_THACH_BAN, "dang-van-l", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    check_rejected(&mut fx, Fixture::sign(&body, "dang-van-l#1"), "key_revoked");
+    let body =
+        report(&fx, TASK_NGOC_THUY, "bui-thi-k", "2021-08-04T10:00:00+07:00", Some("2021-08-04"));
+    check_rejected(&mut fx, Fixture::sign(&body, "bui-thi-k#1"), "key_compromised");
+    // Before the compromise, a key revoked later still counts for what it signed back then,
+    // but only if it reaches the gate before the revocation: it did not.
+    let body = report(&fx, TASK_NGOC_THUY, "bui-thi-k", "2021-08-03T19:00:00+07:00", None);
+    check_rejected(&mut fx, Fixture::sign(&body, "bui-thi-k#1"), "key_revoked");
+}
+
+#[test]
+fn events_cannot_come_from_the_future() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T09:00:01+07:00", Some("2021-08-12"));
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "occurred_in_future");
+}
+
+#[test]
+fn offices_and_people_must_be_registered() {
+    let mut fx = Fixture::seeded();
+    let body = fx.body(
+        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        "task.assigned",
+        actor("duong-hoai-nam", &quan_uy(), "on_behalf"),
+        "2021-08-12T08:00:00+07:00",
+        json!({"document": DOC_06, "item": "9", "content": "Thử",
+               "assignees": [{"office": format!("{LB}/khong-co"), "role": "lead"}], "obligation": {"type": "standing"}}),
+    );
+    check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "not_registered");
+}
+
+#[test]
+fn signing_capacity_is_checked_against_positions_and_delegations() {
+    let mut fx = Fixture::seeded();
+    // A deputy signing in the head's own name is refused; KT. is accepted.
+    let amend = |fx: &Fixture, capacity: &str| {
+        fx.body(
+            DOC_06,
+            "directive.amended",
+            actor("ngo-van-m", &quan_uy(), capacity),
+            "2021-08-12T08:00:00+07:00",
+            json!({"summary": "Bổ sung (kiểm thử)."}),
+        )
+    };
+    let direct = Fixture::sign(&amend(&fx, "direct"), "ngo-van-m");
+    check_rejected(&mut fx, direct, "not_entitled");
+    let acting = Fixture::sign(&amend(&fx, "acting"), "ngo-van-m");
+    check_rejected(&mut fx, acting, "not_entitled");
+    let in_place = amend(&fx, "in_place");
+    fx.submit(&in_place, "ngo-van-m").expect("KT. by the standing deputy");
+    // TL. needs a delegation from the head; with one, it is accepted; once revoked, refused again.
+    let tl = |fx: &Fixture| {
+        fx.body(
+            DOC_06,
+            "directive.amended",
+            actor("chu-thi-n", &quan_uy(), "by_order"),
+            "2021-08-12T08:10:00+07:00",
+            json!({"summary": "Thông báo TL. (kiểm thử)."}),
+        )
+    };
+    let without = Fixture::sign(&tl(&fx), "chu-thi-n");
+    check_rejected(&mut fx, without, "not_entitled");
+    let grant = fx.body(&format!("office:{}", quan_uy()), "delegation.granted", actor("duong-hoai-nam", &quan_uy(), "direct"),
+        "2021-08-12T08:05:00+07:00",
+        json!({"delegate": "chu-thi-n", "capacity": "by_order", "scope": ["directive.amended"], "valid_from": "2021-08-12T08:05:00+07:00"}));
+    let grant_id =
+        mandate_model::ids::EventId::of_body(&Fixture::sign(&grant, "duong-hoai-nam").body);
+    fx.submit(&grant, "duong-hoai-nam").expect("the head grants a TL. delegation");
+    let within = tl(&fx);
+    fx.submit(&within, "chu-thi-n").expect("TL. within the delegation");
+    let revoke = fx.body(
+        &format!("office:{}", quan_uy()),
+        "delegation.revoked",
+        actor("duong-hoai-nam", &quan_uy(), "direct"),
+        "2021-08-12T08:20:00+07:00",
+        json!({"grant": grant_id.to_string(), "effective_at": "2021-08-12T08:20:00+07:00"}),
+    );
+    fx.submit(&revoke, "duong-hoai-nam").expect("the head revokes it");
+    let late = fx.body(
+        DOC_06,
+        "directive.amended",
+        actor("chu-thi-n", &quan_uy(), "by_order"),
+        "2021-08-12T08:30:00+07:00",
+        json!({"summary": "Sau khi thu hồi ủy quyền (kiểm thử)."}),
+    );
+    check_rejected(&mut fx, Fixture::sign(&late, "chu-thi-n"), "not_entitled");
+    // A delegate cannot pass the delegation on.
+    let regrant = fx.body(&format!("office:{}", quan_uy()), "delegation.granted", actor("ngo-van-m", &quan_uy(), "in_place"),
+        "2021-08-12T08:40:00+07:00",
+        json!({"delegate": "do-van-h", "capacity": "by_delegation", "scope": ["report.filed"], "valid_from": "2021-08-12T08:40:00+07:00"}));
+    check_rejected(&mut fx, Fixture::sign(&regrant, "ngo-van-m"), "not_entitled");
+}
+
+#[test]
+fn references_must_exist() {
+    let mut fx = Fixture::seeded();
+    let body = report(
+        &fx,
+        &format!("task:{LB}/quan-uy:2021:06-CT/QU:7"),
+        "do-van-h",
+        "2021-08-12T08:00:00+07:00",
+        None,
+    );
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "missing_reference");
+    let body = fx.body(
+        &format!("case:{LB}/ubkt-quan-uy:2021:kt-01"),
+        "sanction.imposed",
+        actor("chu-thi-n", &format!("{LB}/ubkt-quan-uy"), "direct"),
+        "2021-08-12T08:00:00+07:00",
+        json!({"violation": "ab".repeat(32), "against": {"person": "vu-thi-g"}, "ladder": "party",
+               "sanction": "warning", "reason": "Thử"}),
+    );
+    check_rejected(&mut fx, Fixture::sign(&body, "chu-thi-n"), "missing_reference");
+    // A directive implementing a document that is not in the ledger as a ledger reference.
+    let body = fx.body(
+        &format!("document:{LB}/quan-uy:2021:07-CT/QU"),
+        "directive.issued",
+        actor("duong-hoai-nam", &quan_uy(), "on_behalf"),
+        "2021-08-12T08:00:00+07:00",
+        json!({"document_type": "directive", "symbol": "07-CT/QU", "issued_on": "2021-08-12", "subject": "Thử",
+               "addressees": [], "distribution": [], "implements": [{"ledger": format!("document:{LB}/ubnd:2021:293/KH-UBND")}],
+               "cites": [], "assumed": []}),
+    );
+    check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "missing_reference");
+}
+
+#[test]
+fn reports_must_fit_their_duty() {
+    let mut fx = Fixture::seeded();
+    let body = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-07-01"));
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "inconsistent");
+    // Another ward's Standing Board member is not the one in charge of Bồ Đề.
+    let body =
+        report(&fx, TASK_BO_DE, "dang-van-l", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    check_rejected(&mut fx, Fixture::sign(&body, "dang-van-l#2"), "not_entitled");
+}
+
+#[test]
+fn deadlines_cannot_precede_the_document() {
+    let mut fx = Fixture::seeded();
+    let body = fx.body(
+        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        "task.assigned",
+        actor("duong-hoai-nam", &quan_uy(), "on_behalf"),
+        "2021-07-20T08:00:00+07:00",
+        json!({"document": DOC_06, "item": "9", "content": "Thử",
+               "assignees": [{"office": format!("{LB}/bo-de/ubnd"), "role": "lead"}],
+               "obligation": {"type": "deadline", "due_at": "2021-07-27T00:00:00+07:00", "wording": "before_day"}}),
+    );
+    check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "deadline_before_issue");
+}
+
+#[test]
+fn sanctions_come_from_the_ladder_in_force() {
+    let mut fx = Fixture::seeded();
+    let violation = fx
+        .snapshot()
+        .events
+        .iter()
+        .find(|e| String::from_utf8_lossy(&e.body).contains("\"kind\":\"violation.recorded\""))
+        .map(|e| e.id())
+        .unwrap();
+    let sanction = |fx: &Fixture, ladder: &str, kind: &str| {
+        fx.body(
+            &format!("case:{LB}/ubkt-quan-uy:2021:kt-01"),
+            "sanction.imposed",
+            actor("chu-thi-n", &format!("{LB}/ubkt-quan-uy"), "direct"),
+            "2021-08-12T08:00:00+07:00",
+            json!({"violation": violation.to_string(), "against": {"person": "le-van-c"}, "ladder": ladder,
+                   "sanction": kind, "reason": "Thử"}),
+        )
+    };
+    let off_ladder = Fixture::sign(&sanction(&fx, "party", "salary_grade_reduction"), "chu-thi-n");
+    check_rejected(&mut fx, off_ladder, "sanction_not_on_ladder");
+    // In 2021 salary-grade reduction was on the civil-service ladder (Decree 112/2020).
+    let on_ladder = sanction(&fx, "civil_service", "salary_grade_reduction");
+    fx.submit(&on_ladder, "chu-thi-n").expect("on the 2021 ladder");
+}
+
+#[test]
+fn versions_continue_their_stream() {
+    let mut fx = Fixture::seeded();
+    let mut body =
+        report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let version = body["version"].as_u64().unwrap();
+    body["version"] = json!(version + 1);
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "version_conflict");
+    body["version"] = json!(version - 1);
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "version_conflict");
+    body["version"] = json!(version);
+    body["prev"] = json!("cd".repeat(32));
+    check_rejected(&mut fx, Fixture::sign(&body, "do-van-h"), "prev_mismatch");
+}
+
+#[test]
+fn racing_appends_on_one_stream_let_exactly_one_win_each_version() {
+    let mut fx = Fixture::seeded();
+    let a = report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let mut b = a.clone();
+    b["data"]["summary"] = json!("Một báo cáo khác cho cùng phiên bản.");
+    let results =
+        fx.gate.submit_batch(vec![Fixture::sign(&a, "do-van-h"), Fixture::sign(&b, "do-van-h")]);
+    assert!(results[0].is_ok());
+    assert!(
+        matches!(&results[1], Err(SubmitError::Rejected(r)) if r.rule() == "version_conflict"),
+        "{:?}",
+        results[1]
+    );
+}

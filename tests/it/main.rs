@@ -1,0 +1,5 @@
+//! The one integration test binary: one module per area.
+
+mod demo;
+mod gate_rules;
+mod store;

@@ -1,0 +1,117 @@
+//! The shared harness of the integration tests: a ledger built from the seed scenario in a
+//! temporary directory, helpers to write bodies against its state, and a snapshot of the log
+//! (file bytes and every logged event) to prove that a rejected append changed nothing.
+
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+
+use mandate_demo::driver::{self, demo_key};
+use mandate_demo::scenario::Scenario;
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::clock::SimulatedClock;
+use mandate_ledger::gate::{Gate, Submission, SubmitError};
+use mandate_ledger::record::LoggedEvent;
+use mandate_model::canonical;
+use mandate_model::ids::StreamId;
+use mandate_model::receipt::ReceiptBody;
+use mandate_model::time::Timestamp;
+use mandate_store::EmbeddedLog;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A ledger holding the seed scenario, on a simulated clock at the scenario's end.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub gate: Gate<EmbeddedLog>,
+    pub clock: SimulatedClock,
+    pub ledger: String,
+}
+
+/// The log as it stands: the redb file's SHA-256 and every logged event.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub file_sha256: [u8; 32],
+    pub events: Vec<LoggedEvent>,
+}
+
+impl Fixture {
+    /// Runs the seed scenario into a fresh directory.
+    pub fn seeded() -> Self {
+        let scenario = Scenario::seed().expect("the seed scenario parses");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let log = EmbeddedLog::open(&dir.path().join("log.redb")).expect("a fresh log");
+        let run = driver::run(&scenario, log, |_, _| {}).expect("the seed scenario runs");
+        Self { dir, gate: run.gate, clock: run.clock, ledger: scenario.ledger }
+    }
+
+    /// The log file's path.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("log.redb")
+    }
+
+    /// A body on `stream` continuing it from its current head.
+    pub fn body(
+        &self,
+        stream: &str,
+        kind: &str,
+        actor: Value,
+        occurred_at: &str,
+        data: Value,
+    ) -> Value {
+        let stream_id: StreamId = stream.parse().expect("a valid stream id");
+        let head = self.gate.rules().state.head(&stream_id);
+        let mut body = json!({
+            "ledger": self.ledger,
+            "stream": stream,
+            "version": head.map_or(1, |h| h.version + 1),
+            "occurred_at": occurred_at,
+            "actor": actor,
+            "kind": kind,
+            "data": data,
+        });
+        if let Some(h) = head {
+            body["prev"] = json!(h.last.to_string());
+        }
+        body
+    }
+
+    /// Canonical bytes of `body`, signed by the demo key `signer` (`PERSON` or `PERSON#N`).
+    pub fn sign(body: &Value, signer: &str) -> Submission {
+        let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body.clone()))
+            .expect("canonical bytes");
+        Submission::sign(bytes, &demo_key(signer))
+    }
+
+    /// Submits `body` signed by `signer`.
+    pub fn submit(&mut self, body: &Value, signer: &str) -> Result<ReceiptBody, SubmitError> {
+        self.submit_raw(Self::sign(body, signer))
+    }
+
+    /// Submits a prepared submission.
+    pub fn submit_raw(&mut self, submission: Submission) -> Result<ReceiptBody, SubmitError> {
+        self.gate.submit(submission).map(|r| r.parse().expect("a readable receipt"))
+    }
+
+    /// Moves the simulated clock.
+    pub fn set_clock(&self, at: &str) {
+        self.clock.set(at.parse::<Timestamp>().expect("a timestamp"));
+    }
+
+    /// The log's bytes on disk and its events.
+    pub fn snapshot(&self) -> Snapshot {
+        let bytes = std::fs::read(self.log_path()).expect("the log file");
+        Snapshot {
+            file_sha256: Sha256::digest(&bytes).into(),
+            events: self.gate.log().read_from(1, usize::MAX).expect("the log reads"),
+        }
+    }
+}
+
+/// The actor object for a person acting for an office in a capacity.
+pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
+    json!({"person": person, "office": office, "capacity": capacity})
+}
+
+/// The district of the seed scenario.
+pub const LB: &str = "vn/ha-noi/long-bien";
