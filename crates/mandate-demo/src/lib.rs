@@ -16,6 +16,3 @@
 pub mod driver;
 pub mod scenario;
 pub mod summary;
-
-#[cfg(test)]
-mod tests;

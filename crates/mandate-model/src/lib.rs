@@ -28,6 +28,7 @@
 
 pub mod body;
 pub mod canonical;
+pub mod chain;
 pub mod event;
 pub mod ids;
 pub mod receipt;

@@ -1,1 +1,136 @@
+//! Tests of the model as a whole: bodies, signatures, chains.
 
+use ed25519_dalek::SigningKey;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::body::{DecodeError, decode_body};
+use crate::chain::{ChainBreak, check_chains};
+use crate::event::EventBody;
+use crate::ids::EventId;
+use crate::sign::{self, EVENT_PAYLOAD_TYPE};
+
+fn report_value(version: u64, prev: Option<EventId>, summary: &str) -> Value {
+    let mut body = json!({
+        "ledger": "test",
+        "stream": "task:vn/x/ubnd:2021:01-CT/QU:1",
+        "version": version,
+        "occurred_at": "2021-08-01T16:00:00+07:00",
+        "actor": {"person": "nguyen-van-a", "office": "vn/x/ubnd", "capacity": "direct"},
+        "kind": "report.filed",
+        "data": {"report_kind": "periodic", "period": "2021-08-01", "summary": summary, "attachments": []},
+    });
+    if let Some(prev) = prev {
+        body["prev"] = json!(prev.to_string());
+    }
+    body
+}
+
+fn bytes_of(value: &Value) -> Vec<u8> {
+    crate::canonical::to_canonical_bytes(&crate::canonical::normalize_strings(value.clone()))
+        .unwrap()
+}
+
+#[test]
+fn a_body_round_trips_through_its_bytes() {
+    let bytes = bytes_of(&report_value(1, None, "Báo cáo ngày 01/8"));
+    let body = decode_body(&bytes).unwrap();
+    assert_eq!(body.to_bytes().unwrap(), bytes);
+    assert_eq!(body.id().unwrap(), EventId::of_body(&bytes));
+}
+
+#[track_caller]
+fn check_field_error(value: Value, field: &str) {
+    match decode_body(&bytes_of(&value)) {
+        Err(DecodeError::Field { field: f, .. }) => assert_eq!(f, field),
+        Err(DecodeError::Schema { path, .. }) => assert_eq!(path, field),
+        other => panic!("expected an error at {field}, got {other:?}"),
+    }
+}
+
+#[test]
+fn field_errors_name_the_field() {
+    check_field_error(report_value(0, None, "x"), "version");
+    check_field_error(report_value(2, None, "x"), "prev");
+    check_field_error(report_value(1, Some(EventId([1; 32])), "x"), "prev");
+    check_field_error(report_value(1, None, "  "), "data.summary");
+    let mut v = report_value(1, None, "x");
+    v["stream"] = json!("office:vn/x/ubnd");
+    check_field_error(v, "stream");
+    let mut v = report_value(1, None, "x");
+    v["actor"]["capacity"] = json!("emperor");
+    check_field_error(v, "actor.capacity");
+    let mut v = report_value(1, None, "x");
+    v["occurred_at"] = json!("01/08/2021");
+    check_field_error(v, "occurred_at");
+    let mut v = report_value(1, None, "x");
+    v["colour"] = json!("red");
+    check_field_error(v, "colour");
+}
+
+#[test]
+fn strings_must_arrive_in_nfc() {
+    // "Bồ Đề" with decomposed diacritics.
+    let decomposed = "Bo\u{0302}\u{0300} \u{0110}e\u{0302}\u{0300}";
+    let value = report_value(1, None, decomposed);
+    let raw = crate::canonical::to_canonical_bytes(&value);
+    assert!(matches!(raw, Err(crate::canonical::CanonicalError::NotNfc { .. })));
+    // The encoder normalises; the result decodes.
+    let bytes = bytes_of(&value);
+    let body = decode_body(&bytes).unwrap();
+    let crate::event::EventData::ReportFiled { summary, .. } = body.data else { panic!() };
+    assert_eq!(summary, "Bồ Đề");
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+proptest! {
+    #[test]
+    fn sign_then_verify(summary in "[^\\p{C}]{1,80}", seed in any::<u8>()) {
+        let bytes = bytes_of(&report_value(1, None, &summary));
+        let key = key(seed);
+        let signature = sign::sign(&key, EVENT_PAYLOAD_TYPE, &bytes);
+        prop_assert!(sign::verify(&key.verifying_key(), EVENT_PAYLOAD_TYPE, &bytes, &signature).is_ok());
+    }
+
+    #[test]
+    fn any_changed_byte_fails_verification(
+        summary in "[a-z ]{1,40}",
+        seed in any::<u8>(),
+        target in 0usize..3,
+        index in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        let mut bytes = bytes_of(&report_value(1, None, &summary));
+        let key = key(seed);
+        let mut signature = sign::sign(&key, EVENT_PAYLOAD_TYPE, &bytes);
+        match target {
+            0 => { let i = index.index(bytes.len()); bytes[i] ^= flip; }
+            1 => { let i = index.index(64); signature.signature[i] ^= flip; }
+            _ => { let i = index.index(32); signature.key_id.0[i] ^= flip; }
+        }
+        prop_assert!(sign::verify(&key.verifying_key(), EVENT_PAYLOAD_TYPE, &bytes, &signature).is_err());
+    }
+
+    #[test]
+    fn chains_break_on_any_reorder_drop_or_duplicate(n in 2usize..12, a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>(), how in 0u8..3) {
+        let mut chain: Vec<(EventId, EventBody)> = Vec::new();
+        for version in 1..=n as u64 {
+            let prev = chain.last().map(|(id, _)| *id);
+            let bytes = bytes_of(&report_value(version, prev, &format!("report {version}")));
+            chain.push((EventId::of_body(&bytes), decode_body(&bytes).unwrap()));
+        }
+        prop_assert!(check_chains(chain.iter().map(|(id, b)| (*id, b))).is_ok());
+        let (i, j) = (a.index(n), b.index(n));
+        let mut broken = chain.clone();
+        match how {
+            0 => { prop_assume!(i != j); broken.swap(i, j); }
+            1 => { prop_assume!(i + 1 < n); broken.remove(i); }
+            _ => { let copy = broken[i].clone(); broken.insert(j, copy); }
+        }
+        let result = check_chains(broken.iter().map(|(id, b)| (*id, b)));
+        prop_assert!(matches!(result, Err((_, ChainBreak::Version { .. } | ChainBreak::Prev { .. }))), "{result:?}");
+    }
+}

@@ -6,6 +6,7 @@
 //! event).
 
 use mandate_model::body::DecodeError;
+use mandate_model::chain::ChainBreak;
 use mandate_model::event::{
     Capacity, DocumentRef, EventBody, EventData, Ladder, Obligation, OfficeKind, Role,
     SanctionKind, Subject,
@@ -217,22 +218,19 @@ fn check_key(
 }
 
 fn check_version(state: &LedgerState, body: &EventBody) -> Result<(), Rejection> {
-    let head = state.head(&body.stream);
-    let (head_version, last) = head.map_or((0, None), |h| (h.version, Some(h.last)));
-    if body.version != head_version + 1 {
-        return Err(Rejection::VersionConflict {
-            stream: body.stream.clone(),
-            head: head_version,
-            claimed: body.version,
-            expected: head_version + 1,
-        });
-    }
-    match (last, body.prev) {
-        (Some(expected), Some(prev)) if expected != prev => {
-            Err(Rejection::PrevMismatch { stream: body.stream.clone(), expected })
+    let head = state.head(&body.stream).map(|h| (h.version, h.last));
+    mandate_model::chain::continues(head, body).map_err(|chain_break| match chain_break {
+        ChainBreak::Version { stream, head, claimed } => {
+            Rejection::VersionConflict { stream, head, claimed, expected: head + 1 }
         }
-        _ => Ok(()),
-    }
+        ChainBreak::Prev { stream, expected, .. } => match expected {
+            Some(expected) => Rejection::PrevMismatch { stream, expected },
+            // Version 1 with a prev is refused by the decoder; keep a rejection regardless.
+            None => {
+                Rejection::VersionConflict { stream, head: 0, claimed: body.version, expected: 1 }
+            }
+        },
+    })
 }
 
 fn registered_office(state: &LedgerState, id: &OfficeId) -> Result<(), Rejection> {

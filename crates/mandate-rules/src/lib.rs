@@ -67,6 +67,3 @@ impl Rules {
         self.state.apply(&accepted.body, accepted.id);
     }
 }
-
-#[cfg(test)]
-mod tests;
