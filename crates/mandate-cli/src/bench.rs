@@ -250,8 +250,8 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         batches.push(it.by_ref().take(args.batch.max(1)).collect());
     }
     let started = Instant::now();
-    for batch in batches {
-        for result in gate.submit_batch(batch) {
+    for results in gate.submit_batches(batches) {
+        for result in results {
             result.map_err(anyhow::Error::new)?;
         }
     }

@@ -4,6 +4,15 @@ use mandate_model::ids::{EventId, StreamId};
 
 use crate::record::LoggedEvent;
 
+/// An event the gate has accepted, with the stream and version it continues (the log indexes
+/// by them without reading the body again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub event: LoggedEvent,
+    pub stream: StreamId,
+    pub version: u64,
+}
+
 /// A log the gate appends to and everyone reads from.
 ///
 /// Positions are 1-based and dense. An append of several events is atomic: after a crash either
@@ -18,7 +27,7 @@ pub trait LogBackend {
     /// Appends events at positions `head + 1 …`, in order. Each must continue its stream
     /// (version = the stream's last version + 1) and have an id not yet in the log; otherwise
     /// nothing is written and an error is returned.
-    fn append(&self, events: &[LoggedEvent]) -> Result<(), Self::Error>;
+    fn append(&self, events: &[NewEvent]) -> Result<(), Self::Error>;
 
     /// Up to `limit` events from position `from` on.
     fn read_from(&self, from: u64, limit: usize) -> Result<Vec<LoggedEvent>, Self::Error>;

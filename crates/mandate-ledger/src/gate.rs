@@ -22,11 +22,11 @@ use mandate_model::ids::{EventId, KeyId};
 use mandate_model::receipt::ReceiptBody;
 use mandate_model::sign::{self, BodySignature, RECEIPT_PAYLOAD_TYPE};
 use mandate_model::time::Timestamp;
-use mandate_rules::check::{check_rules, check_signature};
+use mandate_rules::check::{check_rules, check_signature, check_signature_with};
 use mandate_rules::{Rejection, Rules};
 use rayon::prelude::*;
 
-use crate::backend::LogBackend;
+use crate::backend::{LogBackend, NewEvent};
 use crate::clock::Clock;
 use crate::record::{LoggedEvent, SignedReceipt};
 
@@ -180,6 +180,48 @@ impl<L: LogBackend> Gate<L> {
         &mut self,
         submissions: Vec<Submission>,
     ) -> Vec<Result<SignedReceipt, SubmitError>> {
+        let prepared = prepare(self.key_snapshot(), submissions);
+        self.judge_and_commit(prepared)
+    }
+
+    /// Submits batches one after another, verifying each batch's signatures while the one
+    /// before it is judged and committed. Results come back per batch, in order; each batch is
+    /// one commit, exactly as with [`Gate::submit_batch`].
+    pub fn submit_batches<I>(&mut self, batches: I) -> Vec<Vec<Result<SignedReceipt, SubmitError>>>
+    where
+        I: IntoIterator<Item = Vec<Submission>>,
+    {
+        let mut batches = batches.into_iter();
+        let mut results = Vec::new();
+        let Some(first) = batches.next() else { return results };
+        let mut prepared = prepare(self.key_snapshot(), first);
+        loop {
+            let next = batches.next();
+            let snapshot = self.key_snapshot();
+            let (committed, next_prepared) = std::thread::scope(|scope| {
+                let handle = next.map(|batch| scope.spawn(move || prepare(snapshot, batch)));
+                let committed = self.judge_and_commit(prepared);
+                (committed, handle.map(|h| h.join()))
+            });
+            results.push(committed);
+            match next_prepared {
+                None => return results,
+                Some(Ok(p)) => prepared = p,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+            }
+        }
+    }
+
+    fn key_snapshot(&self) -> KeySnapshot {
+        KeySnapshot {
+            keys: Arc::clone(&self.rules.state.keys),
+            established: self.rules.state.ledger.is_some(),
+        }
+    }
+
+    /// Phases 2 to 4 for one prepared batch.
+    fn judge_and_commit(&mut self, prepared: Prepared) -> Vec<Result<SignedReceipt, SubmitError>> {
+        let Prepared { submissions, verified, ids } = prepared;
         let mut now = self.clock.now();
         if let Some(last) = self.last_recorded {
             // recorded_at never goes backwards, even if the clock does.
@@ -187,19 +229,7 @@ impl<L: LogBackend> Gate<L> {
         }
         let mode = self.clock.mode();
 
-        // Phase 1: decode and verify signatures in parallel.
-        let state = &self.rules.state;
-        let verified: Vec<Result<(EventBody, KeyId), Rejection>> = submissions
-            .par_iter()
-            .map(|s| {
-                let body = decode_body(&s.body)?;
-                let signer = check_signature(state, &s.body, &body, &s.signatures)?;
-                Ok((body, signer))
-            })
-            .collect();
-
         // Idempotency: one look-up for the whole batch.
-        let ids: Vec<EventId> = submissions.iter().map(|s| EventId::of_body(&s.body)).collect();
         let logged = match self.log.find_many(&ids) {
             Ok(found) => found,
             Err(err) => {
@@ -228,7 +258,8 @@ impl<L: LogBackend> Gate<L> {
                 continue;
             }
             let verified = match verified {
-                // The key (or genesis) may have come earlier in this batch: check again.
+                // The key (or genesis) may have come earlier in this batch, or in the batch
+                // committed while this one was verified: check again.
                 Err(rejection) if rejection.may_pass_after_earlier_events() => {
                     decode_body(&submission.body).map_err(Rejection::from).and_then(|body| {
                         check_signature(
@@ -258,7 +289,7 @@ impl<L: LogBackend> Gate<L> {
             let receipt = ReceiptBody {
                 ledger: ledger_name.clone().unwrap_or_else(|| body.ledger.clone()),
                 event_id: id,
-                stream: body.stream.clone(),
+                stream: body.stream,
                 version: body.version,
                 position,
                 recorded_at: now,
@@ -283,13 +314,13 @@ impl<L: LogBackend> Gate<L> {
 
         // Phase 3: sign receipts in parallel.
         let gate_key = &self.gate_key;
-        let events: Vec<LoggedEvent> = pending
+        let events: Vec<NewEvent> = pending
             .into_par_iter()
             .map(|(mut event, receipt)| {
                 let body = receipt.to_bytes();
                 let signature = sign::sign(gate_key, RECEIPT_PAYLOAD_TYPE, &body);
                 event.receipt = SignedReceipt { body, signature };
-                event
+                NewEvent { event, stream: receipt.stream, version: receipt.version }
             })
             .collect();
 
@@ -305,7 +336,7 @@ impl<L: LogBackend> Gate<L> {
                     .into_iter()
                     .map(|slot| match slot {
                         Slot::Done(result) => result,
-                        Slot::Pending(idx) => Ok(events[idx].receipt.clone()),
+                        Slot::Pending(idx) => Ok(events[idx].event.receipt.clone()),
                     })
                     .collect()
             }
@@ -328,4 +359,37 @@ impl<L: LogBackend> Gate<L> {
             }
         }
     }
+}
+
+/// The registered keys as of some moment, for verifying signatures off the gate's thread.
+struct KeySnapshot {
+    keys: Arc<BTreeMap<KeyId, mandate_rules::state::Key>>,
+    established: bool,
+}
+
+/// A batch after phase 1.
+struct Prepared {
+    submissions: Vec<Submission>,
+    verified: Vec<Result<(EventBody, KeyId), Rejection>>,
+    ids: Vec<EventId>,
+}
+
+/// Phase 1: decode and verify signatures in parallel against a key snapshot.
+fn prepare(snapshot: KeySnapshot, submissions: Vec<Submission>) -> Prepared {
+    let verified = submissions
+        .par_iter()
+        .map(|s| {
+            let body = decode_body(&s.body)?;
+            let signer = check_signature_with(
+                &snapshot.keys,
+                snapshot.established,
+                &s.body,
+                &body,
+                &s.signatures,
+            )?;
+            Ok((body, signer))
+        })
+        .collect();
+    let ids = submissions.iter().map(|s| EventId::of_body(&s.body)).collect();
+    Prepared { submissions, verified, ids }
 }

@@ -53,8 +53,20 @@ pub fn to_canonical_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
 /// Parses `bytes` and checks they are exactly the canonical form of the value they hold.
 pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
     let text = std::str::from_utf8(bytes).map_err(|_| CanonicalError::NotUtf8)?;
-    // serde_json keeps the last of two equal keys; find duplicates first, with a walk that
-    // sees every key.
+    let value: Value =
+        serde_json::from_str(text).map_err(|err| CanonicalError::NotJson(err.to_string()))?;
+    let canonical = to_canonical_bytes(&value)?;
+    if canonical != bytes {
+        // serde_json keeps the last of two equal keys, so a duplicate shows up here as a
+        // difference; name it precisely with a walk that sees every key.
+        find_duplicate_key(text)?;
+        let offset = canonical.iter().zip(bytes).take_while(|(a, b)| a == b).count();
+        return Err(CanonicalError::NotCanonical { offset });
+    }
+    Ok(value)
+}
+
+fn find_duplicate_key(text: &str) -> Result<(), CanonicalError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     DuplicateCheck.deserialize(&mut deserializer).map_err(|err| {
         let message = err.to_string();
@@ -64,16 +76,7 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, CanonicalError> {
             },
             None => CanonicalError::NotJson(message),
         }
-    })?;
-    deserializer.end().map_err(|err| CanonicalError::NotJson(err.to_string()))?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|err| CanonicalError::NotJson(err.to_string()))?;
-    let canonical = to_canonical_bytes(&value)?;
-    if canonical != bytes {
-        let offset = canonical.iter().zip(bytes).take_while(|(a, b)| a == b).count();
-        return Err(CanonicalError::NotCanonical { offset });
-    }
-    Ok(value)
+    })
 }
 
 /// Returns `value` with every string (not keys: those are ASCII) in NFC.
@@ -122,7 +125,9 @@ fn write_value(value: &Value, out: &mut Vec<u8>, path: &mut String) -> Result<()
                     out.push(b',');
                 }
                 let len = path.len();
-                path.push_str(&format!("[{idx}]"));
+                path.push('[');
+                path.push_str(itoa_usize(idx, &mut [0u8; 20]));
+                path.push(']');
                 write_value(item, out, path)?;
                 path.truncate(len);
             }
@@ -151,6 +156,19 @@ fn write_value(value: &Value, out: &mut Vec<u8>, path: &mut String) -> Result<()
         }
     }
     Ok(())
+}
+
+fn itoa_usize(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("?")
 }
 
 fn is_canonical_key(key: &str) -> bool {

@@ -16,7 +16,9 @@ use mandate_model::sign::{self, BodySignature, EVENT_PAYLOAD_TYPE};
 use mandate_model::time::{LocalDate, Timestamp};
 
 use crate::ladder::Ladders;
-use crate::state::{Citable, LedgerState};
+use std::collections::BTreeMap;
+
+use crate::state::{Citable, Key, LedgerState};
 
 /// Why the gate refused an append. Each variant is one rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,17 +133,28 @@ pub fn check_signature(
     body: &EventBody,
     signatures: &[BodySignature],
 ) -> Result<KeyId, Rejection> {
+    check_signature_with(&state.keys, state.ledger.is_some(), body_bytes, body, signatures)
+}
+
+/// [`check_signature`] against a snapshot of the registered keys.
+pub fn check_signature_with(
+    keys: &BTreeMap<KeyId, Key>,
+    established: bool,
+    body_bytes: &[u8],
+    body: &EventBody,
+    signatures: &[BodySignature],
+) -> Result<KeyId, Rejection> {
     let [signature] = signatures else {
         return Err(Rejection::SignatureCount { n_signatures: signatures.len() });
     };
     let key_id = signature.key_id;
-    let public_key = match (&body.data, &state.ledger) {
-        (EventData::LedgerEstablished { administrator, .. }, None) => {
+    let public_key = match (&body.data, established) {
+        (EventData::LedgerEstablished { administrator, .. }, false) => {
             sign::decode_public_key(&administrator.public_key)
                 .map_err(|_| Rejection::UnknownKey { key_id })?
         }
-        (_, None) => return Err(Rejection::NotEstablished),
-        _ => state.keys.get(&key_id).ok_or(Rejection::UnknownKey { key_id })?.public_key,
+        (_, false) => return Err(Rejection::NotEstablished),
+        _ => keys.get(&key_id).ok_or(Rejection::UnknownKey { key_id })?.public_key,
     };
     sign::verify(&public_key, EVENT_PAYLOAD_TYPE, body_bytes, signature)
         .map_err(|_| Rejection::BadSignature { key_id })?;

@@ -3,6 +3,7 @@
 //! and the events other events may cite.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ed25519_dalek::VerifyingKey;
 use mandate_model::event::{
@@ -155,7 +156,9 @@ pub struct LedgerState {
     pub ledger: Option<LedgerInfo>,
     pub offices: BTreeMap<OfficeId, Office>,
     pub persons: BTreeMap<PersonId, Person>,
-    pub keys: BTreeMap<KeyId, Key>,
+    /// Shared so that a gate can verify the next batch's signatures against a snapshot while it
+    /// commits this one; copied on write.
+    pub keys: Arc<BTreeMap<KeyId, Key>>,
     pub streams: BTreeMap<StreamId, StreamHead>,
     pub documents: BTreeMap<StreamId, Document>,
     pub tasks: BTreeMap<StreamId, Task>,
@@ -197,7 +200,7 @@ impl LedgerState {
                     Person { full_name: administrator.full_name.clone(), fictional: false },
                 );
                 if let Ok(public_key) = decode_public_key(&administrator.public_key) {
-                    self.keys.insert(
+                    Arc::make_mut(&mut self.keys).insert(
                         mandate_model::sign::key_id(&public_key),
                         Key {
                             public_key,
@@ -293,7 +296,7 @@ impl LedgerState {
             }
             EventData::KeyRegistered { person, public_key, valid_from } => {
                 if let Ok(public_key) = decode_public_key(public_key) {
-                    self.keys.insert(
+                    Arc::make_mut(&mut self.keys).insert(
                         mandate_model::sign::key_id(&public_key),
                         Key {
                             public_key,
@@ -305,7 +308,11 @@ impl LedgerState {
                 }
             }
             EventData::KeyRevoked { reason, effective_at, compromised_since } => {
-                if let Some(key) = key.parse::<KeyId>().ok().and_then(|k| self.keys.get_mut(&k)) {
+                if let Some(key) = key
+                    .parse::<KeyId>()
+                    .ok()
+                    .and_then(|k| Arc::make_mut(&mut self.keys).get_mut(&k))
+                {
                     key.revoked = Some(KeyRevocation {
                         reason: *reason,
                         effective_at: *effective_at,

@@ -15,7 +15,7 @@
 //!
 //! # Example
 //! ```no_run
-//! use mandate_ledger::backend::LogBackend;
+//! use mandate_ledger::backend::{LogBackend, NewEvent};
 //! let log = mandate_store::EmbeddedLog::open("ledger.redb".as_ref()).unwrap();
 //! assert_eq!(log.head().unwrap(), 0);
 //! ```
@@ -28,7 +28,7 @@ use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use mandate_ledger::backend::LogBackend;
+use mandate_ledger::backend::{LogBackend, NewEvent};
 use mandate_ledger::record::LoggedEvent;
 use mandate_model::ids::{EventId, StreamId};
 use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, TableDefinition};
@@ -82,8 +82,6 @@ pub enum StoreError {
     Duplicate { id: EventId },
     #[error("stream {stream} is at version {head}; the append claims version {claimed}")]
     Version { stream: String, head: u64, claimed: u64 },
-    #[error("the event at position {position} has no readable receipt; it was not appended")]
-    Body { position: u64 },
 }
 
 macro_rules! redb_from {
@@ -176,7 +174,7 @@ impl LogBackend for EmbeddedLog {
         Ok(events.last()?.map_or(0, |(k, _)| k.value()))
     }
 
-    fn append(&self, batch: &[LoggedEvent]) -> Result<(), StoreError> {
+    fn append(&self, batch: &[NewEvent]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
         let last;
         {
@@ -185,7 +183,7 @@ impl LogBackend for EmbeddedLog {
             let mut streams = txn.open_table(STREAM_EVENTS)?;
             let mut heads = txn.open_table(STREAM_HEADS)?;
             let mut expected = events.last()?.map_or(0, |(k, _)| k.value()) + 1;
-            for event in batch {
+            for NewEvent { event, stream, version } in batch {
                 if event.position != expected {
                     return Err(StoreError::Position { expected, found: event.position });
                 }
@@ -193,25 +191,19 @@ impl LogBackend for EmbeddedLog {
                 if ids.get(id.as_bytes())?.is_some() {
                     return Err(StoreError::Duplicate { id });
                 }
-                // The receipt names the stream and version; the gate made it from the body.
-                let receipt = event
-                    .receipt
-                    .parse()
-                    .map_err(|_| StoreError::Body { position: event.position })?;
-                let body = receipt;
-                let stream = body.stream.as_str();
+                let stream = stream.as_str();
                 let head = heads.get(stream)?.map_or(0, |v| v.value());
-                if body.version != head + 1 {
+                if *version != head + 1 {
                     return Err(StoreError::Version {
                         stream: stream.to_owned(),
                         head,
-                        claimed: body.version,
+                        claimed: *version,
                     });
                 }
                 events.insert(event.position, record::encode(event).as_slice())?;
                 ids.insert(id.as_bytes(), event.position)?;
-                streams.insert((stream, body.version), event.position)?;
-                heads.insert(stream, body.version)?;
+                streams.insert((stream, *version), event.position)?;
+                heads.insert(stream, *version)?;
                 expected += 1;
             }
             last = expected - 1;

@@ -1,6 +1,6 @@
 //! Tests of the stored record layout and of the log's own checks.
 
-use mandate_ledger::backend::LogBackend;
+use mandate_ledger::backend::{LogBackend, NewEvent};
 use mandate_ledger::record::{LoggedEvent, SignedReceipt};
 use mandate_model::ids::KeyId;
 use mandate_model::sign::BodySignature;
@@ -54,10 +54,22 @@ proptest! {
 fn appends_must_start_at_the_next_position() {
     let dir = tempfile::tempdir().unwrap();
     let log = EmbeddedLog::open(&dir.path().join("log.redb")).unwrap();
-    let err = log.append(&[event(2, b"{}".to_vec(), 1, b"{}".to_vec())]).unwrap_err();
+    let new = |position, version| NewEvent {
+        event: event(position, format!("{{\"n\":{position}}}").into_bytes(), 1, b"{}".to_vec()),
+        stream: "task:t".parse().unwrap(),
+        version,
+    };
+    let err = log.append(&[new(2, 1)]).unwrap_err();
     assert!(matches!(err, StoreError::Position { expected: 1, found: 2 }), "{err:?}");
-    // A receipt that cannot be read is refused before anything is written.
-    let err = log.append(&[event(1, b"{}".to_vec(), 1, b"not json".to_vec())]).unwrap_err();
-    assert!(matches!(err, StoreError::Body { position: 1 }), "{err:?}");
+    // A version that does not continue its stream is refused, and the whole batch with it.
+    let err = log.append(&[new(1, 1), new(2, 3)]).unwrap_err();
+    assert!(matches!(err, StoreError::Version { head: 1, claimed: 3, .. }), "{err:?}");
     assert_eq!(log.head().unwrap(), 0);
+    log.append(&[new(1, 1), new(2, 2)]).unwrap();
+    assert_eq!(log.head().unwrap(), 2);
+    // The same event twice is refused.
+    let mut again = new(3, 3);
+    again.event.body = new(1, 1).event.body;
+    let err = log.append(&[again]).unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
 }
