@@ -32,6 +32,7 @@ pub mod chain;
 pub mod event;
 pub mod ids;
 pub mod receipt;
+pub mod schema;
 pub mod sign;
 pub mod symbol;
 pub mod time;

@@ -1,0 +1,119 @@
+//! `cargo xtask`: repository chores, in Rust rather than shell scripts.
+//!
+//! - `cargo xtask test`: what CI runs: installs `nats-server` when missing (Debian's package,
+//!   with sudo when not root), then `cargo fmt --check`, `cargo clippy -D warnings` and the whole
+//!   test suite.
+//! - `cargo xtask schemas`: rewrites `schemas/events/*.schema.json` and
+//!   `schemas/receipt.schema.json` from the types (a test fails when they drift).
+//! - `cargo xtask vectors --force`: rewrites `schemas/vectors/events.json`. Vectors are a
+//!   contract: they are never regenerated silently, only with `--force`, and the diff is read.
+
+#![forbid(unsafe_code)]
+
+mod vectors;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("schemas") => schemas(),
+        Some("vectors") => {
+            if !args.iter().any(|a| a == "--force") {
+                bail!(
+                    "vectors are a contract; rewrite them only on purpose: cargo xtask vectors --force"
+                );
+            }
+            let path = root().join("schemas/vectors/events.json");
+            let text = serde_json::to_string_pretty(&vectors::generate()?)? + "\n";
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}; read the diff before committing", path.display());
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask test | schemas | vectors --force"),
+    }
+}
+
+fn schemas() -> anyhow::Result<()> {
+    let dir = root().join("schemas/events");
+    std::fs::create_dir_all(&dir)?;
+    for (kind, schema) in mandate_model::schema::event_schemas() {
+        std::fs::write(
+            dir.join(format!("{kind}.schema.json")),
+            serde_json::to_string_pretty(&schema)? + "\n",
+        )?;
+    }
+    std::fs::write(
+        root().join("schemas/receipt.schema.json"),
+        serde_json::to_string_pretty(&mandate_model::schema::receipt_schema())? + "\n",
+    )?;
+    eprintln!("wrote {}", dir.display());
+    Ok(())
+}
+
+fn status(mut command: Command) -> anyhow::Result<()> {
+    eprintln!("xtask: running {command:?}");
+    let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Installs nats-server from Debian's packages when neither PATH nor NATS_SERVER has one.
+fn ensure_nats_server() -> anyhow::Result<()> {
+    if std::env::var_os("NATS_SERVER").is_some()
+        || Command::new("nats-server").arg("--version").output().is_ok()
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: nats-server is missing; installing Debian's package");
+    let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+    for args in [vec!["apt-get", "update"], vec!["apt-get", "install", "-y", "nats-server"]] {
+        let all: Vec<&str> = sudo.iter().copied().chain(args).collect();
+        let mut command = Command::new(all[0]);
+        command.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        status(command)?;
+    }
+    Ok(())
+}
+
+fn test() -> anyhow::Result<()> {
+    ensure_nats_server()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo_in_root = |args: &[&str]| {
+        let mut command = Command::new(&cargo);
+        command.args(args).current_dir(root());
+        command
+    };
+    status(cargo_in_root(&["fmt", "--all", "--", "--check"]))?;
+    status(cargo_in_root(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    status(cargo_in_root(&["test", "--workspace"]))?;
+    Ok(())
+}
