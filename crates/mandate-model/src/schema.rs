@@ -66,11 +66,10 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
                 .cloned()
                 .unwrap_or(Value::Null);
             let mut data_schema = variant.pointer("/properties/data").cloned().unwrap_or(Value::Null);
-            if let Some(map) = data_schema.as_object_mut() {
-                if map.contains_key("properties") {
+            if let Some(map) = data_schema.as_object_mut()
+                && map.contains_key("properties") {
                     map.insert("additionalProperties".into(), json!(false));
                 }
-            }
             let description = variant.get("description").cloned().unwrap_or(json!(kind));
             let schema = json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
