@@ -1,5 +1,7 @@
 //! The one integration test binary: one module per area.
 
+#![allow(clippy::unwrap_used)] // Tests fail by panicking.
+
 mod contract;
 mod demo;
 mod gate_rules;
