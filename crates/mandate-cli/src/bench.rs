@@ -277,7 +277,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
              raw ed25519 sign (all cores):           {:>10.0} /s\n\
              raw ed25519 verify_strict (all cores):  {:>10.0} /s   <- the limit\n\
              gate ingest, embedded log, durable:     {:>10.0} /s   ({} events, batches of {}, {:.2} s)\n\
-             ratio ingest / raw verify:              {:>10.2}      (target >= 0.60)",
+             ratio ingest / raw verify:              {:>10.3}      (target >= 0.600)",
             sample.len(),
             sign_rate,
             verify_rate,

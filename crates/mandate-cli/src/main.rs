@@ -364,7 +364,7 @@ fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
                 output::json_line(&json!({
                     "accepted": true,
                     "receipt": parsed,
-                    "envelope": receipt.envelope(),
+                    "signed_receipt": receipt.to_json(),
                 }))?;
             } else {
                 output::line(&format!(

@@ -57,7 +57,7 @@ pub(crate) fn event(event: &LoggedEvent, as_json: bool) -> anyhow::Result<()> {
             "recorded_at": receipt.as_ref().map(|r| r.recorded_at.to_string()),
             "body": body_json,
             "envelope": event.envelope(),
-            "receipt": event.receipt.envelope(),
+            "receipt": event.receipt.to_json(),
         }));
     }
     let recorded = receipt.as_ref().map_or_else(|| "?".to_owned(), |r| r.recorded_at.to_human());

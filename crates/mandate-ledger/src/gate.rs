@@ -20,7 +20,7 @@ use mandate_model::body::decode_body;
 use mandate_model::event::EventBody;
 use mandate_model::ids::{EventId, KeyId};
 use mandate_model::receipt::ReceiptBody;
-use mandate_model::sign::{self, BodySignature, RECEIPT_PAYLOAD_TYPE};
+use mandate_model::sign::{self, BodySignature};
 use mandate_model::time::Timestamp;
 use mandate_rules::check::{check_rules, check_signature, check_signature_with};
 use mandate_rules::{Rejection, Rules};
@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use crate::backend::{LogBackend, NewEvent};
 use crate::clock::Clock;
-use crate::record::{LoggedEvent, SignedReceipt};
+use crate::record::{LoggedEvent, SignedReceipt, sign_batch};
 
 /// One event offered to the gate: the body's exact bytes and its signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,7 +245,7 @@ impl<L: LogBackend> Gate<L> {
         let mut pending: Vec<(LoggedEvent, ReceiptBody)> = Vec::new();
         let mut in_batch: BTreeMap<EventId, usize> = BTreeMap::new();
         let mut slots = Vec::with_capacity(submissions.len());
-        let ledger_name = self.rules.state.ledger.as_ref().map(|l| l.name.clone());
+        let mut ledger_name = self.rules.state.ledger.as_ref().map(|l| l.name.clone());
         for (((submission, verified), id), logged) in
             submissions.into_iter().zip(verified).zip(ids).zip(logged)
         {
@@ -287,7 +287,7 @@ impl<L: LogBackend> Gate<L> {
             self.rules.state.apply(&body, id);
             let position = self.head + pending.len() as u64 + 1;
             let receipt = ReceiptBody {
-                ledger: ledger_name.clone().unwrap_or_else(|| body.ledger.clone()),
+                ledger: ledger_name.get_or_insert_with(|| body.ledger.clone()).clone(),
                 event_id: id,
                 stream: body.stream,
                 version: body.version,
@@ -299,7 +299,10 @@ impl<L: LogBackend> Gate<L> {
             slots.push(Slot::Pending(pending.len()));
             let placeholder = SignedReceipt {
                 body: Vec::new(),
+                batch: Vec::new(),
                 signature: BodySignature { key_id: KeyId([0; 32]), signature: [0; 64] },
+                index: 0,
+                path: Vec::new(),
             };
             pending.push((
                 LoggedEvent {
@@ -312,14 +315,17 @@ impl<L: LogBackend> Gate<L> {
             ));
         }
 
-        // Phase 3: sign receipts in parallel.
-        let gate_key = &self.gate_key;
+        // Phase 3: one signature for the whole batch of receipts (a tree hash over them).
+        // Sequential on purpose: the thread pool is busy verifying the next batch.
+        let bodies: Vec<Vec<u8>> = pending.iter().map(|(_, receipt)| receipt.to_bytes()).collect();
+        let first_position = self.head + 1;
+        let ledger = ledger_name.unwrap_or_default();
+        let receipts = sign_batch(&self.gate_key, &ledger, first_position, bodies);
         let events: Vec<NewEvent> = pending
-            .into_par_iter()
-            .map(|(mut event, receipt)| {
-                let body = receipt.to_bytes();
-                let signature = sign::sign(gate_key, RECEIPT_PAYLOAD_TYPE, &body);
-                event.receipt = SignedReceipt { body, signature };
+            .into_iter()
+            .zip(receipts)
+            .map(|((mut event, receipt), signed)| {
+                event.receipt = signed;
                 NewEvent { event, stream: receipt.stream, version: receipt.version }
             })
             .collect();
@@ -376,20 +382,21 @@ struct Prepared {
 
 /// Phase 1: decode and verify signatures in parallel against a key snapshot.
 fn prepare(snapshot: KeySnapshot, submissions: Vec<Submission>) -> Prepared {
-    let verified = submissions
+    let (verified, ids) = submissions
         .par_iter()
         .map(|s| {
-            let body = decode_body(&s.body)?;
-            let signer = check_signature_with(
-                &snapshot.keys,
-                snapshot.established,
-                &s.body,
-                &body,
-                &s.signatures,
-            )?;
-            Ok((body, signer))
+            let verified = decode_body(&s.body).map_err(Rejection::from).and_then(|body| {
+                check_signature_with(
+                    &snapshot.keys,
+                    snapshot.established,
+                    &s.body,
+                    &body,
+                    &s.signatures,
+                )
+                .map(|signer| (body, signer))
+            });
+            (verified, EventId::of_body(&s.body))
         })
-        .collect();
-    let ids = submissions.iter().map(|s| EventId::of_body(&s.body)).collect();
+        .unzip();
     Prepared { submissions, verified, ids }
 }

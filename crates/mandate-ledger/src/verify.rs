@@ -9,7 +9,6 @@
 use mandate_model::body::decode_body;
 use mandate_model::event::EventBody;
 use mandate_model::ids::KeyId;
-use mandate_model::sign::RECEIPT_PAYLOAD_TYPE;
 use mandate_model::time::Timestamp;
 use mandate_rules::Rules;
 use mandate_rules::check::{check_rules, check_signature};
@@ -59,6 +58,7 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
     let mut report = VerifyReport::default();
     let mut rules = Rules::default();
     let mut last_recorded: Option<Timestamp> = None;
+    let mut verified_batch = None;
     let mut position = 1u64;
     let mut findings = Vec::new();
     loop {
@@ -108,7 +108,13 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
                 Some(other) => other,
                 None => continue,
             };
-            let recorded_at = check_receipt(&rules, event, &mut findings, &mut last_recorded);
+            let recorded_at = check_receipt(
+                &rules,
+                event,
+                &mut findings,
+                &mut last_recorded,
+                &mut verified_batch,
+            );
             match verified {
                 Err(rejection) => {
                     findings.push(report_finding(position, rejection.rule(), chain(&rejection)));
@@ -143,45 +149,45 @@ fn report_finding(position: u64, rule: &str, message: String) -> Finding {
     Finding { position, rule: rule.to_owned(), message }
 }
 
-/// Checks the receipt at `event`; returns its `recorded_at` when it can be read.
+/// Checks the receipt at `event`; returns its `recorded_at` when it can be read. A batch's
+/// signature is checked once, for its first receipt met.
 fn check_receipt(
     rules: &Rules,
     event: &LoggedEvent,
     findings: &mut Vec<Finding>,
     last_recorded: &mut Option<Timestamp>,
+    verified_batch: &mut Option<(Vec<u8>, [u8; 64])>,
 ) -> Option<Timestamp> {
     let position = event.position;
     let mut bad = |message: String| findings.push(report_finding(position, "receipt", message));
-    let receipt = match event.receipt.parse() {
-        Ok(r) => r,
+    let receipt = match event.receipt.verify_inclusion() {
+        Ok((receipt, _)) => receipt,
         Err(err) => {
-            bad(format!("the receipt is unreadable: {}", chain(&err)));
-            return None;
+            bad(chain(&err));
+            return event.receipt.parse().ok().map(|r| r.recorded_at);
         }
     };
-    // The genesis receipt is checked with the key genesis declares.
-    let gate_key = rules.state.ledger.as_ref().and_then(|l| l.gate_key).or_else(|| {
-        decode_body(&event.body).ok().and_then(|b| match b.data {
-            mandate_model::event::EventData::LedgerEstablished { gate_public_key, .. } => {
-                mandate_model::sign::decode_public_key(&gate_public_key).ok()
-            }
-            _ => None,
-        })
+    let already = verified_batch.as_ref().is_some_and(|(batch, sig)| {
+        *batch == event.receipt.batch && *sig == event.receipt.signature.signature
     });
-    match gate_key {
-        Some(key) => {
-            if mandate_model::sign::verify(
-                &key,
-                RECEIPT_PAYLOAD_TYPE,
-                &event.receipt.body,
-                &event.receipt.signature,
-            )
-            .is_err()
-            {
-                bad("the receipt's signature is not the gate's".into());
+    if !already {
+        // The genesis receipt is checked with the key genesis declares.
+        let gate_key = rules.state.ledger.as_ref().and_then(|l| l.gate_key).or_else(|| {
+            decode_body(&event.body).ok().and_then(|b| match b.data {
+                mandate_model::event::EventData::LedgerEstablished { gate_public_key, .. } => {
+                    mandate_model::sign::decode_public_key(&gate_public_key).ok()
+                }
+                _ => None,
+            })
+        });
+        match gate_key.map(|key| event.receipt.verify_batch_signature(&key)) {
+            Some(Ok(())) => {
+                *verified_batch =
+                    Some((event.receipt.batch.clone(), event.receipt.signature.signature));
             }
+            Some(Err(err)) => bad(chain(&err)),
+            None => bad("no gate key is known to check the receipt with".into()),
         }
-        None => bad("no gate key is known to check the receipt with".into()),
     }
     if receipt.event_id != event.id() {
         bad(format!(

@@ -70,7 +70,7 @@ impl EventBody {
 /// Parses and validates a body from its exact bytes.
 pub fn decode_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     let value = canonical::parse_canonical(bytes)?;
-    let Value::Object(mut map) = value.clone() else {
+    let Value::Object(mut map) = value else {
         return Err(DecodeError::Schema { path: "$".into(), message: "must be an object".into() });
     };
     if let Some(unknown) = map.keys().find(|k| !BODY_FIELDS.contains(&k.as_str())) {
@@ -107,8 +107,11 @@ pub fn decode_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     // Every field was read into a typed value; writing it back must give the same value, or the
     // input carried something the types do not (an unknown field, `null` for an absent option).
     let again = body.to_value();
-    if again != value {
-        return Err(first_difference(&value, &again, String::new()));
+    let again_bytes = canonical::to_canonical_bytes(&again)?;
+    if again_bytes != bytes {
+        // Slow path, for the message: find where the typed value and the input part.
+        let input = canonical::parse_canonical(bytes)?;
+        return Err(first_difference(&input, &again, String::new()));
     }
     Ok(body)
 }

@@ -31,6 +31,7 @@ pub mod canonical;
 pub mod chain;
 pub mod event;
 pub mod ids;
+pub mod merkle;
 pub mod receipt;
 pub mod schema;
 pub mod sign;

@@ -16,7 +16,7 @@ pub enum ClockMode {
     Simulated,
 }
 
-/// The body of a receipt, signed by the gate under [`crate::sign::RECEIPT_PAYLOAD_TYPE`].
+/// The body of a receipt; the gate signs it as a leaf of a [`ReceiptBatchBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptBody {
@@ -49,6 +49,37 @@ impl ReceiptBody {
     }
 
     /// Reads a receipt from its exact bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ReceiptError> {
+        let value = canonical::parse_canonical(bytes)?;
+        serde_json::from_value(value).map_err(|e| ReceiptError::Schema(e.to_string()))
+    }
+}
+
+/// The DSSE payload type of a receipt batch.
+pub const RECEIPT_BATCH_PAYLOAD_TYPE: &str = "application/vnd.mandate.receipt-batch.v1+json";
+
+/// What the gate signs once per commit: the RFC 9162 tree hash over the commit's receipt bodies
+/// (each a leaf, in log order). Each receipt then carries its inclusion path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptBatchBody {
+    pub ledger: String,
+    /// The log position of the batch's first receipt (leaf 0).
+    pub first_position: u64,
+    /// How many receipts (leaves) the batch holds.
+    pub count: u64,
+    /// The tree hash, 64 lower-case hex digits.
+    pub root: crate::ids::EventId,
+}
+
+impl ReceiptBatchBody {
+    /// The batch body's canonical bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        canonical::to_canonical_bytes(&canonical::normalize_strings(value)).unwrap_or_default()
+    }
+
+    /// Reads a batch body from its exact bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ReceiptError> {
         let value = canonical::parse_canonical(bytes)?;
         serde_json::from_value(value).map_err(|e| ReceiptError::Schema(e.to_string()))

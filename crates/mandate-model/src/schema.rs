@@ -108,3 +108,15 @@ pub fn receipt_schema() -> Value {
     strip_null(&mut schema);
     schema
 }
+
+/// The schema of a receipt batch body (what the gate signs once per commit).
+pub fn receipt_batch_schema() -> Value {
+    let generator = settings().into_generator();
+    let mut schema =
+        generator.into_root_schema_for::<crate::receipt::ReceiptBatchBody>().to_value();
+    if let Some(map) = schema.as_object_mut() {
+        map.insert("$id".into(), json!(format!("{BASE}receipt-batch.schema.json")));
+    }
+    strip_null(&mut schema);
+    schema
+}

@@ -15,8 +15,6 @@ use crate::ids::KeyId;
 
 /// The DSSE payload type of an event body, naming the body format's version.
 pub const EVENT_PAYLOAD_TYPE: &str = "application/vnd.mandate.event.v1+json";
-/// The DSSE payload type of a gate receipt.
-pub const RECEIPT_PAYLOAD_TYPE: &str = "application/vnd.mandate.receipt.v1+json";
 
 /// Why a key or signature could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,7 +5,10 @@
 //! u32 body length,     body bytes (the exact signed bytes)
 //! u8  signature count, then per signature: 32-byte key id, 64-byte signature
 //! u32 receipt length,  receipt body bytes
-//! 32-byte gate key id, 64-byte gate signature over the receipt
+//! u32 batch length,    receipt batch body bytes
+//! 32-byte gate key id, 64-byte gate signature over the batch body
+//! u64 leaf index in the batch
+//! u8  path length, then that many 32-byte hashes (bottom up)
 //! ```
 
 use mandate_ledger::record::{LoggedEvent, SignedReceipt};
@@ -45,10 +48,18 @@ pub fn encode(event: &LoggedEvent) -> Vec<u8> {
         out.extend_from_slice(s.key_id.as_bytes());
         out.extend_from_slice(&s.signature);
     }
-    out.extend_from_slice(&(event.receipt.body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&event.receipt.body);
-    out.extend_from_slice(event.receipt.signature.key_id.as_bytes());
-    out.extend_from_slice(&event.receipt.signature.signature);
+    let receipt = &event.receipt;
+    out.extend_from_slice(&(receipt.body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&receipt.body);
+    out.extend_from_slice(&(receipt.batch.len() as u32).to_le_bytes());
+    out.extend_from_slice(&receipt.batch);
+    out.extend_from_slice(receipt.signature.key_id.as_bytes());
+    out.extend_from_slice(&receipt.signature.signature);
+    out.extend_from_slice(&receipt.index.to_le_bytes());
+    out.push(receipt.path.len() as u8);
+    for hash in &receipt.path {
+        out.extend_from_slice(hash);
+    }
     out
 }
 
@@ -96,7 +107,13 @@ pub fn decode(position: u64, bytes: &[u8]) -> Result<LoggedEvent, RecordError> {
     let signatures = (0..n_signatures).map(|_| r.signature()).collect::<Result<Vec<_>, _>>()?;
     let n = r.u32()?;
     let receipt_body = r.take(n)?.to_vec();
-    let receipt = SignedReceipt { body: receipt_body, signature: r.signature()? };
+    let n = r.u32()?;
+    let batch = r.take(n)?.to_vec();
+    let signature = r.signature()?;
+    let index = u64::from_le_bytes(r.array()?);
+    let n_path = r.u8()?;
+    let path = (0..n_path).map(|_| r.array()).collect::<Result<Vec<_>, _>>()?;
+    let receipt = SignedReceipt { body: receipt_body, batch, signature, index, path };
     if !r.bytes.is_empty() {
         return Err(RecordError::Trailing(r.bytes.len()));
     }

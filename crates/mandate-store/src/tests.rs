@@ -18,7 +18,10 @@ fn event(position: u64, body: Vec<u8>, n_signatures: usize, receipt: Vec<u8>) ->
             .collect(),
         receipt: SignedReceipt {
             body: receipt,
+            batch: b"{\"batch\":1}".to_vec(),
             signature: BodySignature { key_id: KeyId([9; 32]), signature: [8; 64] },
+            index: position % 5,
+            path: (0..(position % 4) as u8).map(|i| [i; 32]).collect(),
         },
     }
 }

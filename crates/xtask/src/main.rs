@@ -66,6 +66,10 @@ fn schemas() -> anyhow::Result<()> {
         root().join("schemas/receipt.schema.json"),
         serde_json::to_string_pretty(&mandate_model::schema::receipt_schema())? + "\n",
     )?;
+    std::fs::write(
+        root().join("schemas/receipt-batch.schema.json"),
+        serde_json::to_string_pretty(&mandate_model::schema::receipt_batch_schema())? + "\n",
+    )?;
     eprintln!("wrote {}", dir.display());
     Ok(())
 }
