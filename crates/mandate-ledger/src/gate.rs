@@ -6,7 +6,8 @@
 //! 2. in order, each is checked for idempotency (an id already logged gets its original
 //!    receipt back), then against every rule on a state that includes every earlier event,
 //!    and folded into that state when accepted;
-//! 3. in parallel, the accepted events' receipts are signed;
+//! 3. the accepted events' receipts are signed together: one signature over the RFC 9162
+//!    tree hash of the batch's receipt bodies, and an inclusion path for each;
 //! 4. the accepted events are appended in one durable commit.
 //!
 //! If the commit fails, the state is rebuilt from the log, so nothing that is not in the log
