@@ -105,3 +105,33 @@ fn kill_9_loses_no_acknowledged_append() {
         assert!(report.is_ok(), "round {round}: {:?}", report.findings);
     }
 }
+
+/// While one process writes, another reads the same log read-only and follows its commits; a
+/// second writer is refused with a clear error.
+#[test]
+fn readers_follow_a_writer_in_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_append-loop"))
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: u64 = lines.next().unwrap().unwrap().split(' ').next().unwrap().parse().unwrap();
+    let path = dir.path().join("log.redb");
+    let reader = EmbeddedLog::open_read_only(&path).unwrap();
+    let seen = reader.head().unwrap();
+    assert!(seen >= first, "the reader sees acknowledged appends ({seen} < {first})");
+    for _ in 0..50 {
+        lines.next();
+    }
+    let later = reader.head().unwrap();
+    assert!(later > seen, "the reader follows new commits ({later} after {seen})");
+    assert!(reader.read_from(1, usize::MAX).unwrap().len() as u64 >= later);
+    let err = EmbeddedLog::open(&path).err().expect("a second writer is refused");
+    assert!(matches!(err, OpenError::InUse { .. }), "{err:?}");
+    assert!(reader.append(&[]).is_err(), "a read-only handle cannot append");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

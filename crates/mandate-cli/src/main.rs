@@ -88,6 +88,10 @@ struct InitArgs {
     /// The offset people's times are read in
     #[arg(long, default_value = "+07:00")]
     utc_offset: String,
+    /// The earliest time the ledger records acts from: genesis's occurred_at, from which the
+    /// administrator's key is valid (to enter older documents) [default: now]
+    #[arg(long)]
+    since: Option<mandate_model::time::Timestamp>,
     /// Where to write the administrator's secret key [default: DATA/keys/admin.key]
     #[arg(long)]
     admin_key_out: Option<PathBuf>,
@@ -222,7 +226,20 @@ fn gate_key_path(data: &Path) -> PathBuf {
     data.join("keys").join("gate.key")
 }
 
-/// Opens the embedded log of a data directory that `mandate init` prepared.
+/// Opens the embedded log of a data directory read-only: another process may be writing it.
+fn open_log_read_only(data: &Path) -> anyhow::Result<EmbeddedLog> {
+    let path = log_path(data);
+    if !path.exists() {
+        bail!(
+            "there is no ledger in {} yet; run `mandate init --data {}` first",
+            data.display(),
+            data.display()
+        );
+    }
+    Ok(EmbeddedLog::open_read_only(&path)?)
+}
+
+/// Opens the embedded log of a data directory that `mandate init` prepared, to write it.
 fn open_log(data: &Path) -> anyhow::Result<EmbeddedLog> {
     let path = log_path(data);
     if !path.exists() {
@@ -262,11 +279,16 @@ fn init(data: &Path, args: InitArgs) -> anyhow::Result<ExitCode> {
     let clock = SystemClock { offset };
     let mut gate = Gate::open(log, gate_key.clone(), Arc::new(clock))?;
     let now = mandate_ledger::clock::Clock::now(&clock);
+    let since = match args.since {
+        Some(since) if since > now => bail!("--since {since} is in the future"),
+        Some(since) => since,
+        None => now,
+    };
     let body = json!({
         "ledger": args.ledger,
         "stream": format!("ledger:{}", args.ledger),
         "version": 1,
-        "occurred_at": now.to_string(),
+        "occurred_at": since.to_string(),
         "actor": {"person": args.admin_person, "office": args.admin_office, "capacity": "administrator"},
         "kind": "ledger.established",
         "data": {
@@ -396,7 +418,7 @@ fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(data)?;
+    let log = open_log_read_only(data)?;
     let stream: Option<StreamId> = args.stream.as_deref().map(str::parse).transpose()?;
     let mut position = args.from.max(1);
     let mut remaining = args.limit.unwrap_or(usize::MAX);
@@ -437,7 +459,7 @@ fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let log = open_log(data)?;
+    let log = open_log_read_only(data)?;
     let head = log.head()?;
     let bar = output::progress(head, json, "verifying");
     let report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));

@@ -4,8 +4,10 @@
 //! # Brief overview
 //! [`EmbeddedLog`] implements [`LogBackend`]. Each append is one redb write transaction with
 //! `Durability::Immediate`: when `append` returns, the events are on disk; after a crash at any
-//! moment a reopened file holds every acknowledged append and nothing half-written. redb locks
-//! the file, so a second process opening the same log gets [`OpenError::InUse`].
+//! moment a reopened file holds every acknowledged append and nothing half-written.
+//! The file is opened in redb's `SingleWriter` mode: one process writes (a second writer gets
+//! [`OpenError::InUse`]) while any number of processes read it with
+//! [`EmbeddedLog::open_read_only`] and follow its commits.
 //!
 //! Tables:
 //! - `events`: position (u64) → stored record (see [`record`]);
@@ -31,7 +33,10 @@ use std::time::Duration;
 use mandate_ledger::backend::{LogBackend, NewEvent};
 use mandate_ledger::record::LoggedEvent;
 use mandate_model::ids::{EventId, StreamId};
-use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadableDatabase, ReadableTable,
+    TableDefinition,
+};
 
 const EVENTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("events");
 const EVENT_IDS: TableDefinition<'_, &[u8; 32], u64> = TableDefinition::new("event_ids");
@@ -50,6 +55,11 @@ pub enum OpenError {
          directory); stop it, or point this command at another --data directory"
     )]
     InUse { path: String },
+    #[error(
+        "the log {path} was left by a crash and must be opened once by a writer (any `mandate` \
+         command that appends, or the process that was writing) before it can be read"
+    )]
+    NeedsRecovery { path: String },
     #[error("the log {path} could not be opened")]
     Database {
         path: String,
@@ -76,6 +86,8 @@ pub enum StoreError {
         #[source]
         source: record::RecordError,
     },
+    #[error("this log was opened read-only")]
+    ReadOnly,
     #[error("the append does not start at position {expected} (it starts at {found})")]
     Position { expected: u64, found: u64 },
     #[error("event {id} is already in the log")]
@@ -97,8 +109,30 @@ redb_from!(redb::TransactionError, redb::TableError, redb::StorageError, redb::C
 
 /// The embedded log.
 pub struct EmbeddedLog {
-    db: Database,
+    db: Handle,
     appended: Arc<(Mutex<u64>, Condvar)>,
+}
+
+enum Handle {
+    Writer(Database),
+    Reader(ReadOnlyDatabase),
+}
+
+impl Handle {
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Self::Writer(db) => db.begin_read(),
+            Self::Reader(db) => db.begin_read(),
+        }
+    }
+}
+
+fn open_error(shown: &str, err: DatabaseError) -> OpenError {
+    match err {
+        DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: shown.to_owned() },
+        DatabaseError::RepairAborted => OpenError::NeedsRecovery { path: shown.to_owned() },
+        source => OpenError::Database { path: shown.to_owned(), source },
+    }
 }
 
 impl EmbeddedLog {
@@ -110,22 +144,43 @@ impl EmbeddedLog {
     /// Opens (or creates) the log at `path`, with redb's cache set to `cache_bytes`.
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Self, OpenError> {
         let shown = path.display().to_string();
-        let db =
-            Database::builder().set_cache_size(cache_bytes).create(path).map_err(
-                |err| match err {
-                    DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: shown.clone() },
-                    source => OpenError::Database { path: shown.clone(), source },
-                },
-            )?;
-        let log = Self { db, appended: Arc::new((Mutex::new(0), Condvar::new())) };
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+            .create(path)
+            .map_err(|err| open_error(&shown, err))?;
+        let log =
+            Self { db: Handle::Writer(db), appended: Arc::new((Mutex::new(0), Condvar::new())) };
         log.create_tables().map_err(|source| OpenError::Prepare { path: shown.clone(), source })?;
         let head = log.head().map_err(|source| OpenError::Prepare { path: shown, source })?;
         *log.appended.0.lock().unwrap_or_else(|p| p.into_inner()) = head;
         Ok(log)
     }
 
+    /// Opens an existing log to read it, alongside the process that writes it (if any).
+    pub fn open_read_only(path: &Path) -> Result<Self, OpenError> {
+        let shown = path.display().to_string();
+        let db = Database::builder()
+            .set_cache_size(DEFAULT_CACHE_BYTES)
+            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+            .open_read_only(path)
+            .map_err(|err| open_error(&shown, err))?;
+        let log =
+            Self { db: Handle::Reader(db), appended: Arc::new((Mutex::new(0), Condvar::new())) };
+        let head = log.head().map_err(|source| OpenError::Prepare { path: shown, source })?;
+        *log.appended.0.lock().unwrap_or_else(|p| p.into_inner()) = head;
+        Ok(log)
+    }
+
+    fn writer(&self) -> Result<&Database, StoreError> {
+        match &self.db {
+            Handle::Writer(db) => Ok(db),
+            Handle::Reader(_) => Err(StoreError::ReadOnly),
+        }
+    }
+
     fn create_tables(&self) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.writer()?.begin_write()?;
         txn.open_table(EVENTS)?;
         txn.open_table(EVENT_IDS)?;
         txn.open_table(STREAM_EVENTS)?;
@@ -175,7 +230,7 @@ impl LogBackend for EmbeddedLog {
     }
 
     fn append(&self, batch: &[NewEvent]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.writer()?.begin_write()?;
         let last;
         {
             let mut events = txn.open_table(EVENTS)?;

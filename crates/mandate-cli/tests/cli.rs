@@ -1,0 +1,109 @@
+//! The `mandate` binary end to end: init, append (signed here, or a DSSE envelope), log,
+//! verify, a refused append, and the demo.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mandate(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mandate")).arg("--data").arg(data).args(args).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn init_append_log_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out = mandate(
+        &data,
+        &["init", "--ledger", "thu-nghiem", "--since", "2021-01-01T00:00:00+07:00", "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let init: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(init["ledger"], "thu-nghiem");
+    let mode = std::fs::metadata(data.join("keys/admin.key")).unwrap();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
+
+    // A second init on the same directory is refused.
+    let again = mandate(&data, &["init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a ledger"));
+
+    let body = serde_json::json!({
+        "ledger": "thu-nghiem",
+        "stream": "office:vn/ha-noi/long-bien/bo-de/ubnd",
+        "occurred_at": "2021-07-01T08:00:00+07:00",
+        "actor": {"person": "admin", "office": "mandate/admin", "capacity": "administrator"},
+        "kind": "office.registered",
+        "data": {"name": "Ủy ban nhân dân phường Bồ Đề", "kind": "peoples_committee", "level": "commune",
+                 "area": "vn/ha-noi/long-bien/bo-de"}
+    });
+    let file = dir.path().join("office.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&body).unwrap()).unwrap();
+    let key = data.join("keys/admin.key");
+    let out = mandate(
+        &data,
+        &["append", file.to_str().unwrap(), "--key", key.to_str().unwrap(), "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let receipt: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(receipt["receipt"]["position"], 2);
+
+    // The same office again: version 2 of the stream is not an office.registered.
+    let out = mandate(&data, &["append", file.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rejected"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // An envelope signed by a key nobody registered.
+    let stranger = dir.path().join("stranger.key");
+    assert!(
+        mandate(&data, &["key", "generate", "--out", stranger.to_str().unwrap()]).status.success()
+    );
+    let log = mandate(&data, &["log", "--json"]);
+    assert!(log.status.success());
+    let lines: Vec<serde_json::Value> =
+        stdout(&log).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["body"]["kind"], "office.registered");
+    let envelope = dir.path().join("envelope.json");
+    std::fs::write(&envelope, serde_json::to_vec(&lines[1]["envelope"]).unwrap()).unwrap();
+    // Re-submitting a logged event's envelope returns its original receipt.
+    let out = mandate(&data, &["append", envelope.to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    let again: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(again["receipt"], receipt["receipt"]);
+
+    let out = mandate(&data, &["verify", "--json"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["n_events"], 2);
+}
+
+#[test]
+fn commands_on_a_missing_ledger_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mandate(&dir.path().join("none"), &["log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mandate init"));
+}
+
+#[test]
+fn the_demo_runs_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = mandate(&data, &["demo", "--data", data.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let demo: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(demo["verified"], true);
+    assert_eq!(demo["rejections"].as_array().unwrap().len(), 6);
+    // The kept ledger verifies from the command line too.
+    assert!(mandate(&data, &["verify"]).status.success());
+}
