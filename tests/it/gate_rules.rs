@@ -451,3 +451,38 @@ fn racing_appends_on_one_stream_let_exactly_one_win_each_version() {
         results[1]
     );
 }
+
+#[test]
+fn an_acting_head_signs_as_acting_not_as_head() {
+    let mut fx = Fixture::seeded();
+    let admin = actor("quan-tri-vien", "mandate/quan-tri", "administrator");
+    let ward = format!("{LB}/ngoc-thuy/ubnd");
+    let at = "2021-08-12T08:00:00+07:00";
+    let steps = [fx.body(
+        "person:tran-van-q",
+        "person.registered",
+        admin.clone(),
+        at,
+        json!({"full_name": "Trần Văn Q", "fictional": true}),
+    )];
+    for body in &steps {
+        fx.submit(body, "quan-tri-vien").unwrap();
+    }
+    let key = mandate_demo::driver::demo_key("tran-van-q");
+    let key_id = mandate_model::sign::key_id(&key.verifying_key());
+    let register_key = fx.body(&format!("key:{key_id}"), "key.registered", admin.clone(), at,
+        json!({"person": "tran-van-q", "public_key": mandate_model::sign::encode_public_key(&key.verifying_key()), "valid_from": at}));
+    fx.submit(&register_key, "quan-tri-vien").unwrap();
+    let acting = fx.body(&format!("office:{ward}"), "position.assigned", admin, at,
+        json!({"person": "tran-van-q", "role": "acting_head", "title": "Q. Chủ tịch UBND phường", "from": at}));
+    fx.submit(&acting, "quan-tri-vien").unwrap();
+    let task = format!("task:{LB}/quan-uy:2021:06-CT/QU:1.1/ngoc-thuy");
+    let report = |fx: &Fixture, capacity: &str| {
+        fx.body(&task, "report.filed", actor("tran-van-q", &ward, capacity), "2021-08-12T08:30:00+07:00",
+            json!({"report_kind": "thematic", "summary": "Báo cáo khắc phục tồn tại (kiểm thử).", "attachments": []}))
+    };
+    let as_head = Fixture::sign(&report(&fx, "direct"), "tran-van-q");
+    check_rejected(&mut fx, as_head, "not_entitled");
+    let as_acting = report(&fx, "acting");
+    fx.submit(&as_acting, "tran-van-q").expect("Q. signs as acting head");
+}

@@ -76,3 +76,20 @@ fn appends_must_start_at_the_next_position() {
     let err = log.append(&[again]).unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
 }
+
+#[test]
+fn followers_wake_on_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::sync::Arc::new(EmbeddedLog::open(&dir.path().join("log.redb")).unwrap());
+    assert_eq!(log.wait_for(0, std::time::Duration::from_millis(10)), 0, "nothing yet: times out");
+    let writer = std::sync::Arc::clone(&log);
+    let handle = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let event = event(1, b"{\"n\":1}".to_vec(), 1, b"{}".to_vec());
+        writer
+            .append(&[NewEvent { event, stream: "task:t".parse().unwrap(), version: 1 }])
+            .unwrap();
+    });
+    assert_eq!(log.wait_for(0, std::time::Duration::from_secs(10)), 1);
+    handle.join().unwrap();
+}
