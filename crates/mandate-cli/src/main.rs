@@ -226,21 +226,17 @@ fn gate_key_path(data: &Path) -> PathBuf {
     data.join("keys").join("gate.key")
 }
 
-/// Opens the embedded log of a data directory read-only: another process may be writing it.
-fn open_log_read_only(data: &Path) -> anyhow::Result<EmbeddedLog> {
-    let path = log_path(data);
-    if !path.exists() {
-        bail!(
-            "there is no ledger in {} yet; run `mandate init --data {}` first",
-            data.display(),
-            data.display()
-        );
-    }
-    Ok(EmbeddedLog::open_read_only(&path)?)
+/// How a command opens the log.
+#[derive(Clone, Copy)]
+enum Access {
+    /// To read, beside a process that may be writing it.
+    Read,
+    /// To write: the gate's single writer.
+    Write,
 }
 
-/// Opens the embedded log of a data directory that `mandate init` prepared, to write it.
-fn open_log(data: &Path) -> anyhow::Result<EmbeddedLog> {
+/// Opens the embedded log of a data directory that `mandate init` prepared.
+fn open_log(data: &Path, access: Access) -> anyhow::Result<EmbeddedLog> {
     let path = log_path(data);
     if !path.exists() {
         bail!(
@@ -249,11 +245,14 @@ fn open_log(data: &Path) -> anyhow::Result<EmbeddedLog> {
             data.display()
         );
     }
-    Ok(EmbeddedLog::open(&path)?)
+    Ok(match access {
+        Access::Read => EmbeddedLog::open_read_only(&path)?,
+        Access::Write => EmbeddedLog::open(&path)?,
+    })
 }
 
 fn open_gate(data: &Path) -> anyhow::Result<Gate<EmbeddedLog>> {
-    let log = open_log(data)?;
+    let log = open_log(data, Access::Write)?;
     let gate_key = keys::read(&gate_key_path(data))?;
     let mut gate = Gate::open(log, gate_key, Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
     if let Some(offset) = gate.rules().state.ledger.as_ref().map(|l| l.utc_offset) {
@@ -418,7 +417,7 @@ fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log_read_only(data)?;
+    let log = open_log(data, Access::Read)?;
     let stream: Option<StreamId> = args.stream.as_deref().map(str::parse).transpose()?;
     let mut position = args.from.max(1);
     let mut remaining = args.limit.unwrap_or(usize::MAX);
@@ -459,7 +458,7 @@ fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let log = open_log_read_only(data)?;
+    let log = open_log(data, Access::Read)?;
     let head = log.head()?;
     let bar = output::progress(head, json, "verifying");
     let report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));

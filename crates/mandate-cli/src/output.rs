@@ -21,14 +21,7 @@ pub(crate) fn json_line(value: &serde_json::Value) -> anyhow::Result<()> {
 
 /// An error and its causes, joined.
 pub(crate) fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
+    mandate_ledger::error_chain(err)
 }
 
 /// A progress bar on stderr when it is a terminal and the output is not JSON; hidden otherwise.

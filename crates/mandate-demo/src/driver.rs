@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::scenario::{EventStep, Scenario, Tamper};
+use mandate_ledger::error_chain as chain;
 
 /// The demo key of `spec` (`PERSON` or `PERSON#N`; `#1` when no number is given). Demo keys are
 /// derived from their names so that the demo is reproducible; never use them for real records.
@@ -71,17 +72,6 @@ pub enum DemoError {
         #[source]
         source: SubmitError,
     },
-}
-
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// Fills `$key:`, `$keyid:` and `$event:` placeholders.

@@ -18,3 +18,15 @@ pub mod clock;
 pub mod gate;
 pub mod record;
 pub mod verify;
+
+/// An error and its causes, joined by ": ", for messages and reports.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -14,6 +14,8 @@ use mandate_rules::Rules;
 use mandate_rules::check::{check_rules, check_signature};
 use rayon::prelude::*;
 
+use crate::error_chain as chain;
+
 use crate::backend::LogBackend;
 use crate::record::LoggedEvent;
 
@@ -41,17 +43,6 @@ impl VerifyReport {
 }
 
 const CHUNK: usize = 2048;
-
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
 
 /// Verifies the whole log; `progress` is called with the number of events checked so far.
 pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> VerifyReport {

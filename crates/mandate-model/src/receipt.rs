@@ -41,17 +41,28 @@ pub enum ReceiptError {
     Schema(String),
 }
 
+/// Canonical bytes of a receipt-like value (its fields are ASCII keys, integers and strings, so
+/// canonicalisation cannot fail).
+fn to_canonical<T: Serialize>(value: &T) -> Vec<u8> {
+    let value = serde_json::to_value(value).unwrap_or_default();
+    canonical::to_canonical_bytes(&canonical::normalize_strings(value)).unwrap_or_default()
+}
+
+/// Reads a receipt-like value from its exact, canonical bytes.
+fn from_canonical<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ReceiptError> {
+    let value = canonical::parse_canonical(bytes)?;
+    serde_json::from_value(value).map_err(|e| ReceiptError::Schema(e.to_string()))
+}
+
 impl ReceiptBody {
     /// The receipt's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let value = serde_json::to_value(self).unwrap_or_default();
-        canonical::to_canonical_bytes(&canonical::normalize_strings(value)).unwrap_or_default()
+        to_canonical(self)
     }
 
     /// Reads a receipt from its exact bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ReceiptError> {
-        let value = canonical::parse_canonical(bytes)?;
-        serde_json::from_value(value).map_err(|e| ReceiptError::Schema(e.to_string()))
+        from_canonical(bytes)
     }
 }
 
@@ -75,13 +86,11 @@ pub struct ReceiptBatchBody {
 impl ReceiptBatchBody {
     /// The batch body's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let value = serde_json::to_value(self).unwrap_or_default();
-        canonical::to_canonical_bytes(&canonical::normalize_strings(value)).unwrap_or_default()
+        to_canonical(self)
     }
 
     /// Reads a batch body from its exact bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ReceiptError> {
-        let value = canonical::parse_canonical(bytes)?;
-        serde_json::from_value(value).map_err(|e| ReceiptError::Schema(e.to_string()))
+        from_canonical(bytes)
     }
 }
