@@ -64,7 +64,7 @@ impl Fixture {
         let mut body = json!({
             "ledger": self.ledger,
             "stream": stream,
-            "version": head.map_or(1, |h| h.version + 1),
+            "version": head.as_ref().map_or(1, |h| h.version + 1),
             "occurred_at": occurred_at,
             "actor": actor,
             "kind": kind,

@@ -369,7 +369,7 @@ fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
                     .context("the body has no \"stream\"")?
                     .parse()?;
                 let head = gate.rules().state.head(&stream);
-                body["version"] = json!(head.map_or(1, |h| h.version + 1));
+                body["version"] = json!(head.as_ref().map_or(1, |h| h.version + 1));
                 if let Some(h) = head {
                     body["prev"] = json!(h.last.to_string());
                 }

@@ -11,6 +11,10 @@ pub struct NewEvent {
     pub event: LoggedEvent,
     pub stream: StreamId,
     pub version: u64,
+    /// The log position of the stream's previous event (absent at version 1).
+    pub prev_position: Option<u64>,
+    /// The stream's NATS subject.
+    pub subject: std::sync::Arc<str>,
 }
 
 /// A log the gate appends to and everyone reads from.

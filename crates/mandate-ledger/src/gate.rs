@@ -243,7 +243,8 @@ impl<L: LogBackend> Gate<L> {
         };
 
         // Phase 2: judge in order.
-        let mut pending: Vec<(LoggedEvent, ReceiptBody)> = Vec::new();
+        let mut pending: Vec<(LoggedEvent, ReceiptBody, Option<u64>, std::sync::Arc<str>)> =
+            Vec::new();
         let mut in_batch: BTreeMap<EventId, usize> = BTreeMap::new();
         let mut slots = Vec::with_capacity(submissions.len());
         let mut ledger_name = self.rules.state.ledger.as_ref().map(|l| l.name.clone());
@@ -285,6 +286,8 @@ impl<L: LogBackend> Gate<L> {
                     continue;
                 }
             };
+            let subject = self.rules.state.subject_of(&body);
+            let prev_position = self.rules.state.head(&body.stream).map(|h| h.last_position);
             self.rules.state.apply(&body, id);
             let position = self.head + pending.len() as u64 + 1;
             let receipt = ReceiptBody {
@@ -313,21 +316,30 @@ impl<L: LogBackend> Gate<L> {
                     receipt: placeholder,
                 },
                 receipt,
+                prev_position,
+                subject,
             ));
         }
 
         // Phase 3: one signature for the whole batch of receipts (a tree hash over them).
         // Sequential on purpose: the thread pool is busy verifying the next batch.
-        let bodies: Vec<Vec<u8>> = pending.iter().map(|(_, receipt)| receipt.to_bytes()).collect();
+        let bodies: Vec<Vec<u8>> =
+            pending.iter().map(|(_, receipt, ..)| receipt.to_bytes()).collect();
         let first_position = self.head + 1;
         let ledger = ledger_name.unwrap_or_default();
         let receipts = sign_batch(&self.gate_key, &ledger, first_position, bodies);
         let events: Vec<NewEvent> = pending
             .into_iter()
             .zip(receipts)
-            .map(|((mut event, receipt), signed)| {
+            .map(|((mut event, receipt, prev_position, subject), signed)| {
                 event.receipt = signed;
-                NewEvent { event, stream: receipt.stream, version: receipt.version }
+                NewEvent {
+                    event,
+                    stream: receipt.stream,
+                    version: receipt.version,
+                    prev_position,
+                    subject,
+                }
             })
             .collect();
 

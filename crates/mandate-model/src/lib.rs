@@ -35,6 +35,7 @@ pub mod merkle;
 pub mod receipt;
 pub mod schema;
 pub mod sign;
+pub mod subject;
 pub mod symbol;
 pub mod time;
 

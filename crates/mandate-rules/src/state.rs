@@ -12,6 +12,7 @@ use mandate_model::event::{
 };
 use mandate_model::ids::{AreaPath, EventId, KeyId, OfficeId, PersonId, StreamId};
 use mandate_model::sign::decode_public_key;
+use mandate_model::subject::stream_subject;
 use mandate_model::time::{LocalDate, Timestamp};
 
 /// What the genesis event established.
@@ -118,10 +119,14 @@ pub struct KeyRevocation {
 }
 
 /// A stream's last event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamHead {
     pub version: u64,
     pub last: EventId,
+    /// The log position of the last event.
+    pub last_position: u64,
+    /// The NATS subject of the stream (fixed when the stream opens).
+    pub subject: Arc<str>,
 }
 
 /// A document in the ledger.
@@ -170,13 +175,67 @@ pub struct LedgerState {
 impl LedgerState {
     /// The head of `stream`, if it has events.
     pub fn head(&self, stream: &StreamId) -> Option<StreamHead> {
-        self.streams.get(stream).copied()
+        self.streams.get(stream).cloned()
+    }
+
+    /// The NATS subject of `body`'s stream: the one fixed when the stream opened, or, for an
+    /// event that opens it, derived from the office the stream is about (see
+    /// `mandate_model::subject`).
+    pub fn subject_of(&self, body: &EventBody) -> Arc<str> {
+        if let Some(head) = self.streams.get(&body.stream) {
+            return Arc::clone(&head.subject);
+        }
+        let ledger = self.ledger.as_ref().map_or(body.ledger.as_str(), |l| l.name.as_str());
+        let (area, office_body) = self.owner_of(body);
+        stream_subject(ledger, &body.stream, &area, &office_body).into()
+    }
+
+    /// The area and body token of the office a new stream is about.
+    fn owner_of(&self, body: &EventBody) -> (AreaPath, String) {
+        let office_place = |office: &OfficeId| {
+            let area =
+                self.offices.get(office).map_or_else(AreaPath::administration, |o| o.area.clone());
+            let token = office.as_str().rsplit('/').next().unwrap_or_default().to_owned();
+            (area, token)
+        };
+        match &body.data {
+            EventData::OfficeRegistered { area, .. } => {
+                (area.clone(), body.stream.key().rsplit('/').next().unwrap_or_default().to_owned())
+            }
+            EventData::LedgerEstablished { .. }
+            | EventData::PersonRegistered { .. }
+            | EventData::KeyRegistered { .. } => (AreaPath::administration(), String::new()),
+            EventData::TaskAssigned { assignees, .. } => {
+                match assignees.iter().find(|a| a.role == mandate_model::event::AssigneeRole::Lead)
+                {
+                    Some(lead) => office_place(&lead.office),
+                    None => office_place(&body.actor.office),
+                }
+            }
+            EventData::DeadlineMissed { task, .. } => {
+                match self.tasks.get(task).and_then(|t| {
+                    t.assignees.iter().find(|a| a.role == mandate_model::event::AssigneeRole::Lead)
+                }) {
+                    Some(lead) => office_place(&lead.office),
+                    None => office_place(&body.actor.office),
+                }
+            }
+            EventData::AlertLevelChanged { .. } => (
+                body.stream.key().parse().unwrap_or_else(|_| AreaPath::administration()),
+                String::new(),
+            ),
+            _ => office_place(&body.actor.office),
+        }
     }
 
     /// Folds one accepted event in. The caller has checked it with [`crate::check`].
     pub fn apply(&mut self, body: &EventBody, id: EventId) {
+        let subject = self.subject_of(body);
         self.n_events += 1;
-        self.streams.insert(body.stream.clone(), StreamHead { version: body.version, last: id });
+        self.streams.insert(
+            body.stream.clone(),
+            StreamHead { version: body.version, last: id, last_position: self.n_events, subject },
+        );
         let key = body.stream.key();
         match &body.data {
             EventData::LedgerEstablished {

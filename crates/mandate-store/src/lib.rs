@@ -238,7 +238,7 @@ impl LogBackend for EmbeddedLog {
             let mut streams = txn.open_table(STREAM_EVENTS)?;
             let mut heads = txn.open_table(STREAM_HEADS)?;
             let mut expected = events.last()?.map_or(0, |(k, _)| k.value()) + 1;
-            for NewEvent { event, stream, version } in batch {
+            for NewEvent { event, stream, version, .. } in batch {
                 if event.position != expected {
                     return Err(StoreError::Position { expected, found: event.position });
                 }

@@ -61,6 +61,8 @@ fn appends_must_start_at_the_next_position() {
         event: event(position, format!("{{\"n\":{position}}}").into_bytes(), 1, b"{}".to_vec()),
         stream: "task:t".parse().unwrap(),
         version,
+        prev_position: None,
+        subject: "s".into(),
     };
     let err = log.append(&[new(2, 1)]).unwrap_err();
     assert!(matches!(err, StoreError::Position { expected: 1, found: 2 }), "{err:?}");
@@ -87,7 +89,13 @@ fn followers_wake_on_appends() {
         std::thread::sleep(std::time::Duration::from_millis(50));
         let event = event(1, b"{\"n\":1}".to_vec(), 1, b"{}".to_vec());
         writer
-            .append(&[NewEvent { event, stream: "task:t".parse().unwrap(), version: 1 }])
+            .append(&[NewEvent {
+                event,
+                stream: "task:t".parse().unwrap(),
+                version: 1,
+                prev_position: None,
+                subject: "s".into(),
+            }])
             .unwrap();
     });
     assert_eq!(log.wait_for(0, std::time::Duration::from_secs(10)), 1);
