@@ -5,4 +5,5 @@
 mod contract;
 mod demo;
 mod gate_rules;
+mod jetstream;
 mod store;

@@ -113,5 +113,7 @@ pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
     json!({"person": person, "office": office, "capacity": capacity})
 }
 
+pub mod nats;
+
 /// The district of the seed scenario.
 pub const LB: &str = "vn/ha-noi/long-bien";

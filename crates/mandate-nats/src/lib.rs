@@ -1,0 +1,542 @@
+//! The log on NATS JetStream, behind the same [`LogBackend`] interface as the embedded log.
+//!
+//! # Brief overview
+//! [`JetStreamLog`] keeps the ledger in one JetStream stream whose sequence numbers are the log
+//! positions. It checks the stream's settings when it connects (file storage, `deny_delete`,
+//! `deny_purge`, no limits that could drop events, no rollups, a duplicate window) and refuses a
+//! weaker stream with [`ConnectError::WeakStream`]. Each event is one message:
+//!
+//! - subject: the stream's subject (see `mandate_model::subject`);
+//! - payload: the event body's exact bytes;
+//! - `Nats-Msg-Id`: the event id, so a retried publish is absorbed;
+//! - `Nats-Expected-Last-Sequence`: the position before it, which fences writers: two gates can
+//!   never both append, and positions are exactly the ones the receipts name;
+//! - `Nats-Expected-Last-Subject-Sequence`: the position of the stream's previous event;
+//! - `Mandate-Signature`: `KEYID:BASE64` per signature; `Mandate-Receipt`,
+//!   `Mandate-Receipt-Batch`, `Mandate-Receipt-Signature`, `Mandate-Receipt-Index`,
+//!   `Mandate-Receipt-Path`: the signed receipt (schemas/SPEC.md §5).
+//!
+//! Appends are pipelined: every message of a batch is sent before any acknowledgement is
+//! awaited. The gate's own index of event ids (kept here, rebuilt from the stream when it
+//! connects) makes idempotency outlive JetStream's duplicate window.
+//!
+//! The interface is synchronous; a small tokio runtime inside drives async-nats.
+
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, message::PublishMessage, stream};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use mandate_ledger::backend::{LogBackend, NewEvent};
+use mandate_ledger::record::{LoggedEvent, SignedReceipt};
+use mandate_model::ids::{EventId, KeyId, StreamId};
+use mandate_model::sign::BodySignature;
+
+/// How to reach and shape the JetStream stream.
+#[derive(Debug, Clone)]
+pub struct JetStreamConfig {
+    /// NATS server URL(s), comma-separated.
+    pub url: String,
+    /// The ledger's name: subjects are `mandate.log.LEDGER.>`.
+    pub ledger: String,
+    /// The JetStream stream's name [default: `MANDATE_` + ledger, upper-cased, `-` → `_`].
+    pub stream: String,
+    /// 1, or 3 on a cluster.
+    pub replicas: usize,
+    /// How long JetStream remembers message ids.
+    pub duplicate_window: Duration,
+    /// The largest message (body and headers) the stream accepts.
+    pub max_message_size: i32,
+    /// Optional credentials file.
+    pub credentials: Option<std::path::PathBuf>,
+}
+
+impl JetStreamConfig {
+    /// The defaults for a ledger on one server.
+    pub fn new(url: &str, ledger: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            ledger: ledger.to_owned(),
+            stream: format!("MANDATE_{}", ledger.to_uppercase().replace('-', "_")),
+            replicas: 1,
+            duplicate_window: Duration::from_secs(120),
+            max_message_size: 1 << 20,
+            credentials: None,
+        }
+    }
+
+    fn subjects(&self) -> Vec<String> {
+        vec![format!("{}.>", mandate_model::subject::log_prefix(&self.ledger))]
+    }
+}
+
+/// Why the log could not be reached or set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectError {
+    #[error("cannot start the NATS client runtime")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot connect to NATS at {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    #[error("cannot read or create the JetStream stream {stream}")]
+    Stream {
+        stream: String,
+        #[source]
+        source: async_nats::Error,
+    },
+    #[error(
+        "the JetStream stream {stream} is weaker than a ledger needs: {reason}; \
+         fix the stream's settings or choose another stream name; it is not used as it is"
+    )]
+    WeakStream { stream: String, reason: String },
+    #[error(
+        "the JetStream stream {stream} holds a message at sequence {sequence} that is not a ledger event"
+    )]
+    Foreign { stream: String, sequence: u64, reason: String },
+    #[error("cannot read the credentials file {path}")]
+    Credentials {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A failure reading or writing the log on JetStream.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JetStreamError {
+    #[error(
+        "another writer appended to the log first (expected the log to end at position \
+         {expected_head}); this gate's batch was not appended"
+    )]
+    Fenced { expected_head: u64 },
+    #[error("JetStream refused the publish of position {position}")]
+    Publish {
+        position: u64,
+        #[source]
+        source: async_nats::jetstream::context::PublishError,
+    },
+    #[error("JetStream stored position {position} at sequence {sequence}")]
+    Misplaced { position: u64, sequence: u64 },
+    #[error("JetStream call failed")]
+    Request(#[source] async_nats::Error),
+    #[error("the message at sequence {sequence} is not a ledger event: {reason}")]
+    Foreign { sequence: u64, reason: String },
+}
+
+#[derive(Default)]
+struct Index {
+    ids: BTreeMap<EventId, u64>,
+    streams: BTreeMap<StreamId, Vec<u64>>,
+    head: u64,
+}
+
+/// The log on JetStream.
+pub struct JetStreamLog {
+    runtime: tokio::runtime::Runtime,
+    context: jetstream::Context,
+    stream: Mutex<stream::Stream>,
+    config: JetStreamConfig,
+    index: Mutex<Index>,
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).map(|v| v.as_str().to_owned())
+}
+
+/// Turns a stored message back into a logged event.
+fn decode_message(
+    sequence: u64,
+    headers: &HeaderMap,
+    payload: &[u8],
+) -> Result<LoggedEvent, String> {
+    let key_sig = |text: &str| -> Result<BodySignature, String> {
+        let (key_id, sig) = text.split_once(':').ok_or("a signature header is not KEYID:SIG")?;
+        let key_id: KeyId =
+            key_id.parse().map_err(|e: mandate_model::ids::IdError| e.to_string())?;
+        let signature = mandate_model::sign::decode_signature(sig).map_err(|e| e.to_string())?;
+        Ok(BodySignature { key_id, signature })
+    };
+    let signatures = headers
+        .get_all("Mandate-Signature")
+        .map(|v| key_sig(v.as_str()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let b64 = |name: &str| -> Result<Vec<u8>, String> {
+        let text = header(headers, name).ok_or(format!("no {name} header"))?;
+        STANDARD.decode(text).map_err(|_| format!("{name} is not base64"))
+    };
+    let receipt_signature =
+        key_sig(&header(headers, "Mandate-Receipt-Signature").ok_or("no receipt signature")?)?;
+    let index: u64 = header(headers, "Mandate-Receipt-Index")
+        .ok_or("no receipt index")?
+        .parse()
+        .map_err(|_| "the receipt index is not a number")?;
+    let path = header(headers, "Mandate-Receipt-Path")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|h| {
+            let mut out = [0u8; 32];
+            hex::decode_to_slice(h, &mut out)
+                .map(|()| out)
+                .map_err(|_| "a path hash is not hex".to_owned())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(LoggedEvent {
+        position: sequence,
+        body: payload.to_vec(),
+        signatures,
+        receipt: SignedReceipt {
+            body: b64("Mandate-Receipt")?,
+            batch: b64("Mandate-Receipt-Batch")?,
+            signature: receipt_signature,
+            index,
+            path,
+        },
+    })
+}
+
+fn encode_headers(event: &NewEvent) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let e = &event.event;
+    headers.insert("Nats-Msg-Id", e.id().to_string().as_str());
+    headers.insert("Nats-Expected-Last-Sequence", (e.position - 1).to_string().as_str());
+    if let Some(prev) = event.prev_position {
+        headers.insert("Nats-Expected-Last-Subject-Sequence", prev.to_string().as_str());
+    }
+    for s in &e.signatures {
+        headers
+            .append("Mandate-Signature", format!("{}:{}", s.key_id, s.signature_base64()).as_str());
+    }
+    let r = &e.receipt;
+    headers.insert("Mandate-Receipt", STANDARD.encode(&r.body).as_str());
+    headers.insert("Mandate-Receipt-Batch", STANDARD.encode(&r.batch).as_str());
+    headers.insert(
+        "Mandate-Receipt-Signature",
+        format!("{}:{}", r.signature.key_id, r.signature.signature_base64()).as_str(),
+    );
+    headers.insert("Mandate-Receipt-Index", r.index.to_string().as_str());
+    let path: Vec<String> = r.path.iter().map(hex::encode).collect();
+    headers.insert("Mandate-Receipt-Path", path.join(",").as_str());
+    headers
+}
+
+/// Checks that an existing stream keeps every event forever and lets no one delete one.
+fn check_stream(config: &JetStreamConfig, found: &stream::Config) -> Result<(), String> {
+    let mut problems = Vec::new();
+    if found.storage != stream::StorageType::File {
+        problems.push("storage is not file".to_owned());
+    }
+    if !found.deny_delete {
+        problems.push("deny_delete is false".to_owned());
+    }
+    if !found.deny_purge {
+        problems.push("deny_purge is false".to_owned());
+    }
+    if found.allow_rollup {
+        problems.push("rollups are allowed".to_owned());
+    }
+    if found.max_age != Duration::ZERO {
+        problems.push(format!("max_age is {:?}", found.max_age));
+    }
+    if found.max_bytes >= 0 || found.max_messages >= 0 || found.max_messages_per_subject >= 0 {
+        problems.push("a message or byte limit is set".to_owned());
+    }
+    if found.retention != stream::RetentionPolicy::Limits {
+        problems.push(
+            "retention is not limits (interest or work-queue streams delete messages)".to_owned(),
+        );
+    }
+    if found.duplicate_window.is_zero() {
+        problems.push("there is no duplicate window".to_owned());
+    }
+    if found.num_replicas < config.replicas {
+        problems
+            .push(format!("it has {} replicas, {} wanted", found.num_replicas, config.replicas));
+    }
+    let wanted = config.subjects();
+    if !wanted.iter().all(|s| found.subjects.contains(s)) {
+        problems.push(format!("its subjects {:?} do not include {:?}", found.subjects, wanted));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+}
+
+impl JetStreamLog {
+    /// Connects, creates the stream if it does not exist or checks it if it does, and reads the
+    /// whole stream to index event ids and streams.
+    pub fn connect(config: JetStreamConfig) -> Result<Self, ConnectError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(ConnectError::Runtime)?;
+        let (context, stream) = runtime.block_on(async {
+            let mut options = async_nats::ConnectOptions::new()
+                .retry_on_initial_connect()
+                .connection_timeout(Duration::from_secs(5));
+            if let Some(path) = &config.credentials {
+                options = options.credentials_file(path).await.map_err(|source| {
+                    ConnectError::Credentials { path: path.display().to_string(), source }
+                })?;
+            }
+            let client =
+                tokio::time::timeout(Duration::from_secs(10), options.connect(&config.url))
+                    .await
+                    .map_err(|_| ConnectError::Connect {
+                        url: config.url.clone(),
+                        source: async_nats::ConnectError::from(
+                            async_nats::ConnectErrorKind::TimedOut,
+                        ),
+                    })?
+                    .map_err(|source| ConnectError::Connect { url: config.url.clone(), source })?;
+            let context = jetstream::new(client);
+            let stream_error = |source: async_nats::Error| ConnectError::Stream {
+                stream: config.stream.clone(),
+                source,
+            };
+            let stream = match context.get_stream(&config.stream).await {
+                Ok(mut stream) => {
+                    let info = stream.info().await.map_err(|e| stream_error(e.into()))?;
+                    check_stream(&config, &info.config).map_err(|reason| {
+                        ConnectError::WeakStream { stream: config.stream.clone(), reason }
+                    })?;
+                    stream
+                }
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        jetstream::context::GetStreamErrorKind::JetStream(e)
+                            if e.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND
+                    ) =>
+                {
+                    context
+                        .create_stream(stream::Config {
+                            name: config.stream.clone(),
+                            subjects: config.subjects(),
+                            storage: stream::StorageType::File,
+                            retention: stream::RetentionPolicy::Limits,
+                            max_age: Duration::ZERO,
+                            max_bytes: -1,
+                            max_messages: -1,
+                            max_messages_per_subject: -1,
+                            num_replicas: config.replicas,
+                            duplicate_window: config.duplicate_window,
+                            max_message_size: config.max_message_size,
+                            deny_delete: true,
+                            deny_purge: true,
+                            allow_rollup: false,
+                            description: Some(format!("Mandate ledger {}", config.ledger)),
+                            ..Default::default()
+                        })
+                        .await
+                        .map_err(|e| stream_error(e.into()))?
+                }
+                Err(err) => return Err(stream_error(err.into())),
+            };
+            Ok::<_, ConnectError>((context, stream))
+        })?;
+        let log = Self {
+            runtime,
+            context,
+            stream: Mutex::new(stream),
+            config,
+            index: Mutex::new(Index::default()),
+        };
+        log.catch_up().map_err(|err| match err {
+            JetStreamError::Foreign { sequence, reason } => {
+                ConnectError::Foreign { stream: log.config.stream.clone(), sequence, reason }
+            }
+            other => {
+                ConnectError::Stream { stream: log.config.stream.clone(), source: Box::new(other) }
+            }
+        })?;
+        Ok(log)
+    }
+
+    /// The configuration this log was opened with.
+    pub fn config(&self) -> &JetStreamConfig {
+        &self.config
+    }
+
+    fn server_head(&self) -> Result<u64, JetStreamError> {
+        let stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let info = self
+            .runtime
+            .block_on(stream.get_info())
+            .map_err(|e| JetStreamError::Request(e.into()))?;
+        Ok(info.state.last_sequence)
+    }
+
+    /// Reads messages appended since the index was last brought up to date (by this or another
+    /// writer) into the index.
+    fn catch_up(&self) -> Result<(), JetStreamError> {
+        let head = self.server_head()?;
+        let from = self.index.lock().unwrap_or_else(|p| p.into_inner()).head + 1;
+        if head < from {
+            return Ok(());
+        }
+        let events = self.fetch(from, (head - from + 1) as usize)?;
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        for event in &events {
+            let body = mandate_model::body::decode_body(&event.body).map_err(|e| {
+                JetStreamError::Foreign { sequence: event.position, reason: e.to_string() }
+            })?;
+            index.ids.insert(event.id(), event.position);
+            index.streams.entry(body.stream).or_default().push(event.position);
+            index.head = index.head.max(event.position);
+        }
+        Ok(())
+    }
+
+    /// Reads `count` messages from sequence `from` with an ordered consumer.
+    fn fetch(&self, from: u64, count: usize) -> Result<Vec<LoggedEvent>, JetStreamError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        self.runtime.block_on(async {
+            let consumer = stream
+                .create_consumer(jetstream::consumer::pull::OrderedConfig {
+                    deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
+                        start_sequence: from,
+                    },
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| JetStreamError::Request(e.into()))?;
+            let mut messages =
+                consumer.messages().await.map_err(|e| JetStreamError::Request(e.into()))?;
+            let mut out = Vec::with_capacity(count);
+            while out.len() < count {
+                let next = tokio::time::timeout(Duration::from_secs(10), messages.next())
+                    .await
+                    .map_err(|_| JetStreamError::Request("timed out reading the stream".into()))?;
+                let Some(message) = next else { break };
+                let message = message.map_err(|e| JetStreamError::Request(e.into()))?;
+                let sequence = message.info().map_err(JetStreamError::Request)?.stream_sequence;
+                let headers = message.headers.clone().unwrap_or_default();
+                out.push(
+                    decode_message(sequence, &headers, &message.payload)
+                        .map_err(|reason| JetStreamError::Foreign { sequence, reason })?,
+                );
+            }
+            Ok(out)
+        })
+    }
+
+    fn get(&self, sequence: u64) -> Result<LoggedEvent, JetStreamError> {
+        let stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let message = self
+            .runtime
+            .block_on(stream.get_raw_message(sequence))
+            .map_err(|e| JetStreamError::Request(e.into()))?;
+        decode_message(sequence, &message.headers, &message.payload)
+            .map_err(|reason| JetStreamError::Foreign { sequence, reason })
+    }
+}
+
+impl LogBackend for JetStreamLog {
+    type Error = JetStreamError;
+
+    fn head(&self) -> Result<u64, JetStreamError> {
+        self.server_head()
+    }
+
+    fn append(&self, events: &[NewEvent]) -> Result<(), JetStreamError> {
+        let expected_head = events.first().map_or(0, |e| e.event.position - 1);
+        let results = self.runtime.block_on(async {
+            // Send every message, then await every acknowledgement.
+            let mut acks = Vec::with_capacity(events.len());
+            for event in events {
+                let publish = PublishMessage::build()
+                    .payload(Bytes::copy_from_slice(&event.event.body))
+                    .headers(encode_headers(event));
+                let ack = self.context.send_publish(event.subject.to_string(), publish).await;
+                acks.push(ack);
+            }
+            let mut results = Vec::with_capacity(acks.len());
+            for ack in acks {
+                results.push(match ack {
+                    Ok(future) => future.await,
+                    Err(err) => Err(err),
+                });
+            }
+            results
+        });
+        let mut first_error = None;
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        for (event, result) in events.iter().zip(results) {
+            let position = event.event.position;
+            match result {
+                Ok(ack) if ack.sequence == position => {
+                    index.ids.insert(event.event.id(), position);
+                    index.streams.entry(event.stream.clone()).or_default().push(position);
+                    index.head = index.head.max(position);
+                }
+                Ok(ack) => {
+                    first_error.get_or_insert(JetStreamError::Misplaced {
+                        position,
+                        sequence: ack.sequence,
+                    });
+                }
+                Err(err)
+                    if err.kind() == jetstream::context::PublishErrorKind::WrongLastSequence =>
+                {
+                    first_error.get_or_insert(JetStreamError::Fenced { expected_head });
+                }
+                Err(source) => {
+                    first_error.get_or_insert(JetStreamError::Publish { position, source });
+                }
+            }
+        }
+        drop(index);
+        match first_error {
+            None => Ok(()),
+            Some(err) => {
+                // Some of the batch may be in; learn what is before anyone reads the index.
+                let _ = self.catch_up();
+                Err(err)
+            }
+        }
+    }
+
+    fn read_from(&self, from: u64, limit: usize) -> Result<Vec<LoggedEvent>, JetStreamError> {
+        let from = from.max(1);
+        let head = self.server_head()?;
+        if from > head {
+            return Ok(Vec::new());
+        }
+        let count = ((head - from + 1) as usize).min(limit);
+        self.fetch(from, count)
+    }
+
+    fn find(&self, id: &EventId) -> Result<Option<LoggedEvent>, JetStreamError> {
+        let position = self.index.lock().unwrap_or_else(|p| p.into_inner()).ids.get(id).copied();
+        position.map(|p| self.get(p)).transpose()
+    }
+
+    fn stream_positions(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<u64>, JetStreamError> {
+        self.catch_up()?;
+        let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(index
+            .streams
+            .get(stream)
+            .map(|p| p.iter().skip(from_version.saturating_sub(1) as usize).copied().collect())
+            .unwrap_or_default())
+    }
+}

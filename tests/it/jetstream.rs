@@ -1,0 +1,175 @@
+//! The log on a real JetStream server: the same ledger as the embedded log, checked stream
+//! settings, fencing between writers, idempotency past the duplicate window, subject filters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mandate_demo::driver::{self, demo_gate_key};
+use mandate_demo::scenario::Scenario;
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::clock::SimulatedClock;
+use mandate_ledger::gate::{Gate, SubmitError};
+use mandate_ledger::verify::verify_log;
+use mandate_nats::{ConnectError, JetStreamConfig, JetStreamLog};
+use mandate_tests::nats::NatsServer;
+use mandate_tests::{Fixture, actor};
+use serde_json::json;
+
+fn config(server: &NatsServer) -> JetStreamConfig {
+    JetStreamConfig::new(&server.url(), "covid-2021")
+}
+
+fn seeded_on(server: &NatsServer) -> Gate<JetStreamLog> {
+    let log = JetStreamLog::connect(config(server)).unwrap();
+    driver::run(&Scenario::seed().unwrap(), log, |_, _| {}).unwrap().gate
+}
+
+fn report(gate: &Gate<JetStreamLog>, summary: &str) -> serde_json::Value {
+    let stream: mandate_model::ids::StreamId =
+        "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de".parse().unwrap();
+    let head = gate.rules().state.head(&stream).unwrap();
+    json!({
+        "ledger": "covid-2021", "stream": stream.as_str(), "version": head.version + 1, "prev": head.last.to_string(),
+        "occurred_at": "2021-08-12T08:00:00+07:00",
+        "actor": actor("do-van-h", "vn/ha-noi/long-bien/quan-uy", "direct"),
+        "kind": "report.filed",
+        "data": {"report_kind": "periodic", "period": "2021-08-12", "summary": summary, "attachments": []},
+    })
+}
+
+#[test]
+fn the_seed_scenario_on_jetstream_matches_the_embedded_log() {
+    let server = NatsServer::start();
+    let gate = seeded_on(&server);
+    let on_jetstream = gate.log().read_from(1, usize::MAX).unwrap();
+    let embedded = Fixture::seeded().snapshot().events;
+    assert_eq!(on_jetstream.len(), embedded.len());
+    for (a, b) in on_jetstream.iter().zip(&embedded) {
+        assert_eq!((a.position, a.id()), (b.position, b.id()));
+        assert_eq!(a.body, b.body, "the body travels byte for byte");
+        assert_eq!(a.signatures, b.signatures);
+        assert_eq!(a.receipt.body, b.receipt.body);
+    }
+    let report = verify_log(gate.log(), |_| {});
+    assert!(report.is_ok(), "{:?}", report.findings);
+
+    // A second connection rebuilds its index from the stream and sees the same log.
+    let again = JetStreamLog::connect(config(&server)).unwrap();
+    let last = on_jetstream.last().unwrap();
+    assert_eq!(again.find(&last.id()).unwrap().as_ref(), Some(last));
+}
+
+#[test]
+fn a_stream_that_could_lose_events_is_refused() {
+    let server = NatsServer::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect(server.url()).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        js.create_stream(async_nats::jetstream::stream::Config {
+            name: "MANDATE_COVID_2021".into(),
+            subjects: vec!["mandate.log.covid-2021.>".into()],
+            storage: async_nats::jetstream::stream::StorageType::File,
+            deny_delete: false,
+            deny_purge: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    });
+    let err = JetStreamLog::connect(config(&server)).err().expect("a weak stream is refused");
+    assert!(
+        matches!(&err, ConnectError::WeakStream { reason, .. } if reason.contains("deny_delete")),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_gates_never_both_append() {
+    let server = NatsServer::start();
+    let mut first = seeded_on(&server);
+    let clock = SimulatedClock::new("2021-08-12T09:00:00+07:00".parse().unwrap());
+    let second_log = JetStreamLog::connect(config(&server)).unwrap();
+    let mut second = Gate::open(second_log, demo_gate_key(), Arc::new(clock)).unwrap();
+    let head = first.head();
+    assert_eq!(second.head(), head);
+
+    // Both believe they may append at head + 1; the first one to reach JetStream wins.
+    let a = Fixture::sign(&report(&first, "Báo cáo từ cổng thứ nhất."), "do-van-h");
+    let b = Fixture::sign(&report(&second, "Báo cáo từ cổng thứ hai."), "do-van-h");
+    first.submit(a).unwrap();
+    let err = second.submit(b.clone()).unwrap_err();
+    assert!(matches!(err, SubmitError::Log(_)), "{err:?}");
+    assert!(mandate_ledger::error_chain(&err).contains("another writer"), "{err}");
+    assert_eq!(first.log().head().unwrap(), head + 1, "exactly one append");
+
+    // The fenced gate has reloaded: the same report now conflicts on its stream's version.
+    let err = second.submit(b).unwrap_err();
+    assert!(matches!(&err, SubmitError::Rejected(r) if r.rule() == "version_conflict"), "{err:?}");
+    let verified = verify_log(second.log(), |_| {});
+    assert!(verified.is_ok(), "{:?}", verified.findings);
+}
+
+#[test]
+fn a_resubmission_gets_its_receipt_after_the_duplicate_window() {
+    let server = NatsServer::start();
+    let mut config = config(&server);
+    config.duplicate_window = Duration::from_secs(1);
+    let log = JetStreamLog::connect(config.clone()).unwrap();
+    let mut gate = driver::run(&Scenario::seed().unwrap(), log, |_, _| {}).unwrap().gate;
+    let submission = Fixture::sign(&report(&gate, "Báo cáo gửi hai lần."), "do-van-h");
+    let receipt = gate.submit(submission.clone()).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // A fresh gate (as after a restart) answers from the index it rebuilt from the stream.
+    drop(gate);
+    let log = JetStreamLog::connect(config).unwrap();
+    let head = log.head().unwrap();
+    let clock = SimulatedClock::new("2021-08-13T00:00:00+07:00".parse().unwrap());
+    let mut gate = Gate::open(log, demo_gate_key(), Arc::new(clock)).unwrap();
+    assert_eq!(gate.submit(submission).unwrap(), receipt);
+    assert_eq!(gate.log().head().unwrap(), head);
+}
+
+#[test]
+fn one_filter_selects_one_kind_of_stream_in_an_area_and_below() {
+    let server = NatsServer::start();
+    let gate = seeded_on(&server);
+    let events = gate.log().read_from(1, usize::MAX).unwrap();
+    let expected = events
+        .iter()
+        .filter(|e| {
+            let body = mandate_model::body::decode_body(&e.body).unwrap();
+            body.stream.kind() == mandate_model::ids::StreamKind::Task
+                && body.stream.key().starts_with("vn/ha-noi/long-bien/")
+        })
+        .count();
+    assert!(expected > 40, "the demo has Long Biên tasks and their reports ({expected})");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let count = |filter: &'static str| {
+        runtime.block_on(async {
+            use futures_util::StreamExt;
+            let client = async_nats::connect(server.url()).await.unwrap();
+            let js = async_nats::jetstream::new(client);
+            let stream = js.get_stream("MANDATE_COVID_2021").await.unwrap();
+            let consumer = stream
+                .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+                    filter_subject: filter.into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let mut messages = consumer.messages().await.unwrap();
+            let mut n = 0;
+            while let Ok(Some(Ok(_))) =
+                tokio::time::timeout(Duration::from_millis(500), messages.next()).await
+            {
+                n += 1;
+            }
+            n
+        })
+    };
+    assert_eq!(count("mandate.log.covid-2021.task.vn.ha-noi.long-bien.>"), expected);
+    // One ward and its bodies only: the ward's tasks (items 1.1 and 4), no reports on them.
+    assert_eq!(count("mandate.log.covid-2021.task.vn.ha-noi.long-bien.bo-de.>"), 2);
+    assert_eq!(count("mandate.log.covid-2021.document.vn.bac-ninh.>"), 1);
+}
