@@ -173,3 +173,62 @@ fn one_filter_selects_one_kind_of_stream_in_an_area_and_below() {
     assert_eq!(count("mandate.log.covid-2021.task.vn.ha-noi.long-bien.bo-de.>"), 2);
     assert_eq!(count("mandate.log.covid-2021.document.vn.bac-ninh.>"), 1);
 }
+
+/// The gate as a service: producers get signed receipts or typed rejections over
+/// request/reply; racing producers on one stream version get exactly one winner.
+#[test]
+fn the_gate_service_answers_producers() {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+    use mandate_nats::service::{serve, submit_remote};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = NatsServer::start();
+    let gate = seeded_on(&server);
+    let url = server.url();
+    let envelope_of = |body: &serde_json::Value, signer: &str| {
+        let s = Fixture::sign(body, signer);
+        serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &s.body, &s.signatures)).unwrap()
+    };
+    let a = envelope_of(&report(&gate, "Báo cáo A (dịch vụ)."), "do-van-h");
+    let b = envelope_of(&report(&gate, "Báo cáo B (dịch vụ)."), "do-van-h");
+    let forged = {
+        let mut s = Fixture::sign(&report(&gate, "Báo cáo giả."), "do-van-h");
+        s.signatures[0].signature[3] ^= 1;
+        serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &s.body, &s.signatures)).unwrap()
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_flag = Arc::clone(&stop);
+    let service_url = url.clone();
+    let service = std::thread::spawn(move || {
+        serve(gate, &service_url, |_| {}, move || stop_flag.load(Ordering::Relaxed)).unwrap();
+    });
+    // Wait until the service answers.
+    let mut reply = None;
+    for _ in 0..100 {
+        if let Ok(r) = submit_remote(&url, "covid-2021", forged.clone()) {
+            reply = Some(r);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let reply = reply.expect("the service answers");
+    assert!(!reply.accepted);
+    assert_eq!(reply.rule.as_deref(), Some("bad_signature"));
+
+    // Two producers race for the same version of one stream.
+    let (ua, ub) = (url.clone(), url.clone());
+    let ta = std::thread::spawn(move || submit_remote(&ua, "covid-2021", a).unwrap());
+    let tb = std::thread::spawn(move || submit_remote(&ub, "covid-2021", b).unwrap());
+    let (ra, rb) = (ta.join().unwrap(), tb.join().unwrap());
+    assert!(ra.accepted != rb.accepted, "exactly one wins: {ra:?} {rb:?}");
+    let loser = if ra.accepted { &rb } else { &ra };
+    assert_eq!(loser.rule.as_deref(), Some("version_conflict"));
+    let winner = if ra.accepted { &ra } else { &rb };
+    assert!(winner.signed_receipt.is_some());
+
+    stop.store(true, Ordering::Relaxed);
+    service.join().unwrap();
+    let log = JetStreamLog::connect(config(&server)).unwrap();
+    let report = verify_log(&log, |_| {});
+    assert!(report.is_ok(), "{:?}", report.findings);
+}

@@ -8,12 +8,18 @@ use mandate_demo::driver;
 use mandate_demo::scenario::Scenario;
 use mandate_demo::summary::{PersonLine, summarize};
 use mandate_ledger::backend::LogBackend;
+use mandate_nats::{JetStreamConfig, JetStreamLog};
 use mandate_store::EmbeddedLog;
 use serde_json::json;
 
+use crate::backend::AnyLog;
 use crate::output;
 
-pub(crate) fn run(data: Option<&Path>, as_json: bool) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(
+    data: Option<&Path>,
+    nats: Option<&str>,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::seed()?;
     let temp;
     let dir = match data {
@@ -33,7 +39,19 @@ pub(crate) fn run(data: Option<&Path>, as_json: bool) -> anyhow::Result<ExitCode
             temp.path().to_path_buf()
         }
     };
-    let log = EmbeddedLog::open(&dir.join("log.redb"))?;
+    let log = match nats {
+        Some(url) => {
+            let log = JetStreamLog::connect(JetStreamConfig::new(url, &scenario.ledger))?;
+            if log.head()? > 0 {
+                bail!(
+                    "the JetStream stream {} already holds events; the demo writes a new ledger",
+                    log.config().stream
+                );
+            }
+            AnyLog::JetStream(Box::new(log))
+        }
+        None => AnyLog::Embedded(EmbeddedLog::open(&dir.join("log.redb"))?),
+    };
     let n_steps = scenario.expanded_steps().len() as u64 + 1;
     let bar = output::progress(n_steps, as_json, "demo");
     let run = driver::run(&scenario, log, |done, _| bar.set_position(done as u64))?;

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod backend;
 mod bench;
 mod demo;
 mod keys;
@@ -27,7 +28,10 @@ use mandate_model::canonical;
 use mandate_model::ids::StreamId;
 use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope, encode_public_key};
 use mandate_model::time::{VIETNAM_OFFSET, parse_offset};
+use mandate_nats::{JetStreamConfig, JetStreamLog};
 use mandate_store::EmbeddedLog;
+
+use crate::backend::AnyLog;
 use serde_json::json;
 
 /// Mandate: a tamper-evident ledger of who was told to do what, by whom, by when — and what
@@ -38,6 +42,13 @@ struct Cli {
     /// The data directory [default: $XDG_DATA_HOME/mandate, or ~/.local/share/mandate]
     #[arg(long, global = true, env = "MANDATE_DATA")]
     data: Option<PathBuf>,
+    /// Use the log on NATS JetStream at this URL instead of the embedded log
+    #[arg(long, global = true, env = "MANDATE_NATS")]
+    nats: Option<String>,
+    /// The ledger's name, for --nats [default: the one `mandate init` recorded in the data
+    /// directory]
+    #[arg(long = "ledger-name", global = true, env = "MANDATE_LEDGER")]
+    ledger_name: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,6 +68,8 @@ enum Command {
     Verify(JsonFlag),
     /// Run the seed scenario (COVID-19 directives, July–August 2021) end to end
     Demo(DemoArgs),
+    /// Run the gate as a NATS service (requires --nats): producers submit with `append --nats`
+    Serve,
     /// Measure signing, strict verification and gate ingest rates on this machine
     Bench(bench::BenchArgs),
 }
@@ -178,8 +191,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Some(dir) => dir.clone(),
         None => default_data_dir()?,
     };
+    let target = Target { data, nats: cli.nats, ledger_name: cli.ledger_name };
     match cli.command {
-        Command::Init(args) => init(&data, args),
+        Command::Init(args) => init(&target, args),
         Command::Key(KeyCommand::Generate { out, person, json }) => {
             let key = keys::generate()?;
             keys::write(&out, &key, person.as_deref())?;
@@ -201,10 +215,11 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Append(args) => append(&data, args),
-        Command::Log(args) => log(&data, args),
-        Command::Verify(flag) => verify(&data, flag.json),
-        Command::Demo(args) => demo::run(args.data.as_deref(), args.json),
+        Command::Append(args) => append(&target, args),
+        Command::Log(args) => log(&target, args),
+        Command::Verify(flag) => verify(&target, flag.json),
+        Command::Serve => serve(&target),
+        Command::Demo(args) => demo::run(args.data.as_deref(), target.nats.as_deref(), args.json),
         Command::Bench(args) => bench::run(args),
     }
 }
@@ -226,6 +241,44 @@ fn gate_key_path(data: &Path) -> PathBuf {
     data.join("keys").join("gate.key")
 }
 
+/// Where a command's ledger is: the data directory (keys, and the embedded log), and JetStream
+/// when `--nats` is given.
+struct Target {
+    data: PathBuf,
+    nats: Option<String>,
+    ledger_name: Option<String>,
+}
+
+impl Target {
+    fn ledger_file(&self) -> PathBuf {
+        self.data.join("ledger.json")
+    }
+
+    /// The ledger's name: `--ledger-name`, or what `mandate init` recorded.
+    fn ledger(&self) -> anyhow::Result<String> {
+        if let Some(name) = &self.ledger_name {
+            return Ok(name.clone());
+        }
+        let path = self.ledger_file();
+        let text = std::fs::read(&path).with_context(|| {
+            format!(
+                "cannot tell which ledger to use: pass --ledger-name, or run `mandate init` with \
+                 --data {}",
+                self.data.display()
+            )
+        })?;
+        let value: serde_json::Value = serde_json::from_slice(&text)?;
+        value["ledger"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("{} names no ledger", path.display()))
+    }
+
+    fn jetstream(&self, url: &str) -> anyhow::Result<JetStreamLog> {
+        Ok(JetStreamLog::connect(JetStreamConfig::new(url, &self.ledger()?))?)
+    }
+}
+
 /// How a command opens the log.
 #[derive(Clone, Copy)]
 enum Access {
@@ -235,8 +288,12 @@ enum Access {
     Write,
 }
 
-/// Opens the embedded log of a data directory that `mandate init` prepared.
-fn open_log(data: &Path, access: Access) -> anyhow::Result<EmbeddedLog> {
+/// Opens the log of a ledger that `mandate init` prepared.
+fn open_log(target: &Target, access: Access) -> anyhow::Result<AnyLog> {
+    if let Some(url) = &target.nats {
+        return Ok(AnyLog::JetStream(Box::new(target.jetstream(url)?)));
+    }
+    let data = &target.data;
     let path = log_path(data);
     if !path.exists() {
         bail!(
@@ -245,14 +302,13 @@ fn open_log(data: &Path, access: Access) -> anyhow::Result<EmbeddedLog> {
             data.display()
         );
     }
-    Ok(match access {
+    Ok(AnyLog::Embedded(match access {
         Access::Read => EmbeddedLog::open_read_only(&path)?,
         Access::Write => EmbeddedLog::open(&path)?,
-    })
+    }))
 }
 
-fn open_gate(data: &Path) -> anyhow::Result<Gate<EmbeddedLog>> {
-    let log = open_log(data, Access::Write)?;
+fn open_gate<L: LogBackend>(data: &Path, log: L) -> anyhow::Result<Gate<L>> {
     let gate_key = keys::read(&gate_key_path(data))?;
     let mut gate = Gate::open(log, gate_key, Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
     if let Some(offset) = gate.rules().state.ledger.as_ref().map(|l| l.utc_offset) {
@@ -261,13 +317,38 @@ fn open_gate(data: &Path) -> anyhow::Result<Gate<EmbeddedLog>> {
     Ok(gate)
 }
 
-fn init(data: &Path, args: InitArgs) -> anyhow::Result<ExitCode> {
+fn serve(target: &Target) -> anyhow::Result<ExitCode> {
+    let url =
+        target.nats.as_deref().context("mandate serve runs the gate on NATS: pass --nats URL")?;
+    let log = target.jetstream(url)?;
+    let gate = open_gate(&target.data, log)?;
+    eprintln!(
+        "mandate serve: gate for ledger {:?} on {url}, log at position {}; submissions on {}",
+        gate.log().config().ledger,
+        gate.head(),
+        mandate_nats::service::submit_subject(&gate.log().config().ledger)
+    );
+    mandate_nats::service::serve(gate, url, |_| {}, || false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(target: &Target, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let data = &target.data;
     let offset = parse_offset(&args.utc_offset)
         .with_context(|| format!("{:?} is not an offset like +07:00", args.utc_offset))?;
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
-    let log = EmbeddedLog::open(&log_path(data))?;
-    if log.head()? > 0 {
+    if target.ledger_file().exists() {
         bail!("{} already holds a ledger; choose another --data directory", data.display());
+    }
+    let log = match &target.nats {
+        Some(url) => AnyLog::JetStream(Box::new(JetStreamLog::connect(JetStreamConfig::new(
+            url,
+            &args.ledger,
+        ))?)),
+        None => AnyLog::Embedded(EmbeddedLog::open(&log_path(data))?),
+    };
+    if log.head()? > 0 {
+        bail!("that log already holds a ledger; choose another --data directory or stream");
     }
     let admin_key_path =
         args.admin_key_out.clone().unwrap_or_else(|| data.join("keys").join("admin.key"));
@@ -305,6 +386,8 @@ fn init(data: &Path, args: InitArgs) -> anyhow::Result<ExitCode> {
     let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
     let receipt = gate.submit(Submission::sign(bytes, &admin_key)).map_err(submit_error)?;
     let receipt = receipt.parse()?;
+    let record = json!({"ledger": args.ledger, "nats": target.nats});
+    std::fs::write(target.ledger_file(), serde_json::to_vec_pretty(&record)?)?;
     if args.json {
         output::json_line(&json!({
             "data": data,
@@ -343,9 +426,12 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
+fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCode> {
     let input = read_input(&args.file)?;
-    let mut gate = open_gate(data)?;
+    if let Some(url) = &target.nats {
+        return append_remote(target, url, &args, input);
+    }
+    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
     let submission = match &args.key {
         None => {
             let (body, signatures) =
@@ -416,8 +502,8 @@ fn append(data: &Path, args: AppendArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(data, Access::Read)?;
+fn log(target: &Target, args: LogArgs) -> anyhow::Result<ExitCode> {
+    let log = open_log(target, Access::Read)?;
     let stream: Option<StreamId> = args.stream.as_deref().map(str::parse).transpose()?;
     let mut position = args.from.max(1);
     let mut remaining = args.limit.unwrap_or(usize::MAX);
@@ -457,8 +543,8 @@ fn log(data: &Path, args: LogArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let log = open_log(data, Access::Read)?;
+fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
+    let log = open_log(target, Access::Read)?;
     let head = log.head()?;
     let bar = output::progress(head, json, "verifying");
     let report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));
@@ -485,6 +571,52 @@ fn verify(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
         ))?;
     }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Sends a signed event to the gate service and prints its answer.
+fn append_remote(
+    target: &Target,
+    url: &str,
+    args: &AppendArgs,
+    input: Vec<u8>,
+) -> anyhow::Result<ExitCode> {
+    let envelope = match &args.key {
+        None => input,
+        Some(key_path) => {
+            let key = keys::read(key_path)?;
+            let body: serde_json::Value = serde_json::from_slice(&input)
+                .with_context(|| format!("{} is not JSON", args.file.display()))?;
+            if body.get("version").is_none() {
+                bail!(
+                    "with --nats the gate is remote: give the body its \"version\" (and \"prev\" after version 1)"
+                );
+            }
+            let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
+            let signature = sign::sign(&key, EVENT_PAYLOAD_TYPE, &bytes);
+            serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &[signature]))?
+        }
+    };
+    let reply = mandate_nats::service::submit_remote(url, &target.ledger()?, envelope)?;
+    if args.json {
+        output::json_line(&serde_json::to_value(&reply)?)?;
+    } else if let (true, Some(r)) = (reply.accepted, &reply.receipt) {
+        output::line(&format!(
+            "accepted: event {} at position {}, {} version {}, recorded {}",
+            r.event_id,
+            r.position,
+            r.stream,
+            r.version,
+            r.recorded_at.to_human()
+        ))?;
+    } else {
+        eprintln!(
+            "rejected ({}): {}",
+            reply.rule.as_deref().unwrap_or("?"),
+            reply.message.as_deref().unwrap_or("")
+        );
+        eprintln!("nothing was appended");
+    }
+    Ok(if reply.accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Whether progress bars should be drawn.

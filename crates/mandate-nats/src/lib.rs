@@ -24,6 +24,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod service;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;

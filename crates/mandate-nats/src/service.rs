@@ -1,0 +1,266 @@
+//! The gate as a NATS service, and its client.
+//!
+//! Producers send a signed event (a DSSE envelope, JSON) as a request to
+//! `mandate.submit.LEDGER`; a gate answers with a [`SubmitReply`]: the signed receipt, or the
+//! rule that refused the event. Gates serve in the queue group `mandate-gate`, so several may run
+//! for failover; appends are fenced on the log's last sequence, so two gates never both append,
+//! and a fenced gate catches up and judges the event again.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use mandate_ledger::gate::{Gate, Submission, SubmitError};
+use mandate_ledger::record::ReceiptJson;
+use mandate_model::receipt::ReceiptBody;
+use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+use serde::{Deserialize, Serialize};
+
+use crate::JetStreamLog;
+
+/// The subject producers submit to.
+pub fn submit_subject(ledger: &str) -> String {
+    format!("mandate.submit.{ledger}")
+}
+
+/// The queue group gates serve in.
+pub const GATE_QUEUE: &str = "mandate-gate";
+
+/// A gate's answer to one submission.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitReply {
+    pub accepted: bool,
+    /// With `accepted`: the receipt body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptBody>,
+    /// With `accepted`: the signed receipt (schemas/SPEC.md §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_receipt: Option<serde_json::Value>,
+    /// Without `accepted`: the rule (`bad_signature`, `version_conflict`, …, or `unavailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl SubmitReply {
+    fn refused(rule: &str, message: String) -> Self {
+        Self {
+            accepted: false,
+            receipt: None,
+            signed_receipt: None,
+            rule: Some(rule.into()),
+            message: Some(message),
+        }
+    }
+}
+
+/// Why the service stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    #[error("cannot start the service runtime")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot connect to NATS at {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    #[error("cannot subscribe to {subject}")]
+    Subscribe {
+        subject: String,
+        #[source]
+        source: async_nats::SubscribeError,
+    },
+}
+
+/// Why a remote submission got no reply.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RemoteError {
+    #[error("cannot connect to NATS at {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    #[error("no gate answered on {subject} (is `mandate serve` running?)")]
+    Request {
+        subject: String,
+        #[source]
+        source: async_nats::RequestError,
+    },
+    #[error("the gate's reply is not a submit reply")]
+    Reply(#[source] serde_json::Error),
+    #[error("cannot start the client runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+struct Request {
+    payload: Bytes,
+    reply: Option<async_nats::Subject>,
+}
+
+fn answer(result: Result<mandate_ledger::record::SignedReceipt, SubmitError>) -> SubmitReply {
+    match result {
+        Ok(signed) => {
+            let json: ReceiptJson = signed.to_json();
+            SubmitReply {
+                accepted: true,
+                receipt: signed.parse().ok(),
+                signed_receipt: serde_json::to_value(json).ok(),
+                rule: None,
+                message: None,
+            }
+        }
+        Err(SubmitError::Rejected(rejection)) => {
+            SubmitReply::refused(rejection.rule(), mandate_ledger::error_chain(&rejection))
+        }
+        Err(err) => SubmitReply::refused("unavailable", mandate_ledger::error_chain(&err)),
+    }
+}
+
+/// Serves `gate` on `url` until `stop` returns true (checked between batches) or the connection
+/// ends. Requests that arrive together are judged and committed as one batch.
+pub fn serve(
+    mut gate: Gate<JetStreamLog>,
+    url: &str,
+    mut on_batch: impl FnMut(usize),
+    stop: impl Fn() -> bool + Send + 'static,
+) -> Result<(), ServeError> {
+    let ledger = gate.log().config().ledger.clone();
+    let subject = submit_subject(&ledger);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let client = runtime
+        .block_on(async_nats::connect(url))
+        .map_err(|source| ServeError::Connect { url: url.to_owned(), source })?;
+    let mut subscription = runtime
+        .block_on(client.queue_subscribe(subject.clone(), GATE_QUEUE.into()))
+        .map_err(|source| ServeError::Subscribe { subject: subject.clone(), source })?;
+    let (requests_tx, requests_rx) = mpsc::channel::<Request>();
+    let (replies_tx, mut replies_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(async_nats::Subject, Vec<u8>)>();
+    // The network side: one thread with the async client.
+    let network = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            loop {
+                tokio::select! {
+                    message = subscription.next() => match message {
+                        Some(m) => {
+                            if requests_tx.send(Request { payload: m.payload, reply: m.reply }).is_err() {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    reply = replies_rx.recv() => match reply {
+                        Some((subject, bytes)) => {
+                            let _ = client.publish(subject, bytes.into()).await;
+                        }
+                        None => break,
+                    },
+                    _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                        if stop() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = client.flush().await;
+        });
+    });
+    // The gate side: this thread.
+    loop {
+        let first = match requests_rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(r) => r,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if network.is_finished() {
+                    break;
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        let mut batch = vec![first];
+        while batch.len() < 2_000 {
+            match requests_rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let mut replies: Vec<Option<SubmitReply>> = vec![None; batch.len()];
+        let mut submissions = Vec::new();
+        let mut slots = Vec::new();
+        for (idx, request) in batch.iter().enumerate() {
+            match Envelope::open(&request.payload, EVENT_PAYLOAD_TYPE) {
+                Ok((body, signatures)) => {
+                    submissions.push(Submission { body, signatures });
+                    slots.push(idx);
+                }
+                Err(err) => {
+                    replies[idx] =
+                        Some(SubmitReply::refused("envelope", mandate_ledger::error_chain(&err)))
+                }
+            }
+        }
+        let mut results = gate.submit_batch(submissions.clone());
+        // A fenced batch: another gate appended first. This gate has caught up; judge again once.
+        let fenced: Vec<usize> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r, Err(SubmitError::Log(_))))
+            .map(|(i, _)| i)
+            .collect();
+        if !fenced.is_empty() {
+            let retry: Vec<Submission> = fenced.iter().map(|&i| submissions[i].clone()).collect();
+            for (i, result) in fenced.into_iter().zip(gate.submit_batch(retry)) {
+                results[i] = result;
+            }
+        }
+        for (slot, result) in slots.into_iter().zip(results) {
+            replies[slot] = Some(answer(result));
+        }
+        on_batch(batch.len());
+        for (request, reply) in batch.into_iter().zip(replies) {
+            if let (Some(subject), Some(reply)) = (request.reply, reply) {
+                let bytes = serde_json::to_vec(&reply).unwrap_or_default();
+                if replies_tx.send((subject, bytes)).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(replies_tx);
+    let _ = network.join();
+    Ok(())
+}
+
+/// Sends a signed event (a DSSE envelope's JSON) to the gate serving `ledger` on `url`.
+pub fn submit_remote(
+    url: &str,
+    ledger: &str,
+    envelope_json: Vec<u8>,
+) -> Result<SubmitReply, RemoteError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(RemoteError::Runtime)?;
+    runtime.block_on(async {
+        let client = async_nats::ConnectOptions::new()
+            .request_timeout(Some(Duration::from_secs(30)))
+            .connect(url)
+            .await
+            .map_err(|source| RemoteError::Connect { url: url.to_owned(), source })?;
+        let subject = submit_subject(ledger);
+        let reply = client
+            .request(subject.clone(), envelope_json.into())
+            .await
+            .map_err(|source| RemoteError::Request { subject, source })?;
+        serde_json::from_slice(&reply.payload).map_err(RemoteError::Reply)
+    })
+}
