@@ -86,6 +86,9 @@ pub struct Gate<L> {
     gate_key: SigningKey,
     head: u64,
     last_recorded: Option<Timestamp>,
+    /// Set when a commit failed and the state could not be rebuilt from the log: nothing is
+    /// judged until a reload succeeds.
+    stale: bool,
 }
 
 /// Where one submission of a batch stands during phase 2.
@@ -99,8 +102,15 @@ const READ_CHUNK: usize = 4096;
 impl<L: LogBackend> Gate<L> {
     /// Opens a gate over `log`, folding every logged event into its state.
     pub fn open(log: L, gate_key: SigningKey, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
-        let mut gate =
-            Self { log, rules: Rules::default(), clock, gate_key, head: 0, last_recorded: None };
+        let mut gate = Self {
+            log,
+            rules: Rules::default(),
+            clock,
+            gate_key,
+            head: 0,
+            last_recorded: None,
+            stale: true,
+        };
         gate.reload()?;
         Ok(gate)
     }
@@ -135,6 +145,7 @@ impl<L: LogBackend> Gate<L> {
         self.head = position - 1;
         self.rules = rules;
         self.last_recorded = last_recorded;
+        self.stale = false;
         Ok(())
     }
 
@@ -223,6 +234,19 @@ impl<L: LogBackend> Gate<L> {
     /// Phases 2 to 4 for one prepared batch.
     fn judge_and_commit(&mut self, prepared: Prepared) -> Vec<Result<SignedReceipt, SubmitError>> {
         let Prepared { submissions, verified, ids } = prepared;
+        if self.stale {
+            if let Err(err) = self.reload() {
+                let message = format!(
+                    "the gate could not read the log back after a failed append, so it judges \
+                     nothing until it can: {}",
+                    crate::error_chain(&err)
+                );
+                return submissions
+                    .iter()
+                    .map(|_| Err(SubmitError::Log(message.clone().into())))
+                    .collect();
+            }
+        }
         let mut now = self.clock.now();
         if let Some(last) = self.last_recorded {
             // recorded_at never goes backwards, even if the clock does.
@@ -360,8 +384,10 @@ impl<L: LogBackend> Gate<L> {
                     .collect()
             }
             Err(err) => {
-                let message = err.to_string();
-                // The state holds events the log does not: rebuild it from the log.
+                let message = crate::error_chain(&err);
+                // The state holds events the log may not: rebuild it from the log, now or,
+                // if the log cannot be read now, before judging anything else.
+                self.stale = true;
                 let reloaded = self.reload();
                 slots
                     .into_iter()

@@ -58,6 +58,8 @@ pub struct JetStreamConfig {
     pub max_message_size: i32,
     /// Optional credentials file.
     pub credentials: Option<std::path::PathBuf>,
+    /// How long to wait for JetStream's answer to one request (an acknowledgement, a read).
+    pub request_timeout: Duration,
 }
 
 impl JetStreamConfig {
@@ -71,6 +73,7 @@ impl JetStreamConfig {
             duplicate_window: Duration::from_secs(120),
             max_message_size: 1 << 20,
             credentials: None,
+            request_timeout: Duration::from_secs(5),
         }
     }
 
@@ -302,7 +305,8 @@ impl JetStreamLog {
                         ),
                     })?
                     .map_err(|source| ConnectError::Connect { url: config.url.clone(), source })?;
-            let context = jetstream::new(client);
+            let mut context = jetstream::new(client);
+            context.set_timeout(config.request_timeout);
             let stream_error = |source: async_nats::Error| ConnectError::Stream {
                 stream: config.stream.clone(),
                 source,
@@ -524,8 +528,18 @@ impl LogBackend for JetStreamLog {
     }
 
     fn find(&self, id: &EventId) -> Result<Option<LoggedEvent>, JetStreamError> {
-        let position = self.index.lock().unwrap_or_else(|p| p.into_inner()).ids.get(id).copied();
-        position.map(|p| self.get(p)).transpose()
+        Ok(self.find_many(std::slice::from_ref(id))?.pop().flatten())
+    }
+
+    fn find_many(&self, ids: &[EventId]) -> Result<Vec<Option<LoggedEvent>>, JetStreamError> {
+        // Messages may have landed that this process never saw acknowledged (a lost ack, another
+        // gate): index them first.
+        self.catch_up()?;
+        let positions: Vec<Option<u64>> = {
+            let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+            ids.iter().map(|id| index.ids.get(id).copied()).collect()
+        };
+        positions.into_iter().map(|p| p.map(|p| self.get(p)).transpose()).collect()
     }
 
     fn stream_positions(
