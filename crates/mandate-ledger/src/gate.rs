@@ -234,18 +234,18 @@ impl<L: LogBackend> Gate<L> {
     /// Phases 2 to 4 for one prepared batch.
     fn judge_and_commit(&mut self, prepared: Prepared) -> Vec<Result<SignedReceipt, SubmitError>> {
         let Prepared { submissions, verified, ids } = prepared;
-        if self.stale {
-            if let Err(err) = self.reload() {
-                let message = format!(
-                    "the gate could not read the log back after a failed append, so it judges \
+        if self.stale
+            && let Err(err) = self.reload()
+        {
+            let message = format!(
+                "the gate could not read the log back after a failed append, so it judges \
                      nothing until it can: {}",
-                    crate::error_chain(&err)
-                );
-                return submissions
-                    .iter()
-                    .map(|_| Err(SubmitError::Log(message.clone().into())))
-                    .collect();
-            }
+                crate::error_chain(&err)
+            );
+            return submissions
+                .iter()
+                .map(|_| Err(SubmitError::Log(message.clone().into())))
+                .collect();
         }
         let mut now = self.clock.now();
         if let Some(last) = self.last_recorded {
