@@ -4,6 +4,7 @@
 
 mod contract;
 mod demo;
+mod deploy;
 mod gate_rules;
 mod jetstream;
 mod store;

@@ -13,6 +13,7 @@ pub struct NatsServer {
     pub port: u16,
     pub store: tempfile::TempDir,
     binary: PathBuf,
+    config: Option<PathBuf>,
 }
 
 fn free_port() -> u16 {
@@ -32,15 +33,42 @@ impl NatsServer {
             port: free_port(),
             store: tempfile::tempdir().expect("a store directory"),
             binary,
+            config: None,
         };
         server.spawn();
         server
     }
 
+    /// Starts a server with a configuration file: `extra` is appended to the listen and
+    /// JetStream settings, and `files` (name, text) are written beside it for `include`.
+    pub fn start_with_config(extra: &str, files: &[(&str, &str)]) -> Self {
+        let binary = std::env::var_os("NATS_SERVER")
+            .map_or_else(|| PathBuf::from("nats-server"), PathBuf::from);
+        let store = tempfile::tempdir().expect("a store directory");
+        let port = free_port();
+        for (name, text) in files {
+            std::fs::write(store.path().join(name), text).expect("an included file");
+        }
+        let config = store.path().join("server.conf");
+        let text = format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: {:?} }}\n{extra}\n",
+            store.path().join("js").display().to_string()
+        );
+        std::fs::write(&config, text).expect("the server configuration");
+        let mut server = Self { child: None, port, store, binary, config: Some(config) };
+        server.spawn();
+        server
+    }
+
     fn spawn(&mut self) {
-        let child = Command::new(&self.binary)
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
-            .arg(self.store.path())
+        let mut command = Command::new(&self.binary);
+        match &self.config {
+            Some(config) => command.arg("-c").arg(config),
+            None => command
+                .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+                .arg(self.store.path()),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -64,6 +92,11 @@ impl NatsServer {
     /// The client URL.
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The client URL with a user and password.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        format!("nats://{user}:{password}@127.0.0.1:{}", self.port)
     }
 
     /// Kills the server with SIGKILL.

@@ -156,6 +156,34 @@ pub struct JetStreamLog {
     index: Mutex<Index>,
 }
 
+/// Client options for `url`: a `user:password@` in the URL (each server of a comma-separated
+/// list may carry one) becomes the connection's credentials. Returns the options and the URL
+/// without credentials.
+pub fn client_options(url: &str) -> (async_nats::ConnectOptions, String) {
+    let mut credentials = None;
+    let servers: Vec<String> = url
+        .split(',')
+        .map(|server| {
+            let (scheme, rest) = server.split_once("://").unwrap_or(("nats", server));
+            match rest.split_once('@') {
+                Some((userinfo, host)) => {
+                    if let Some((user, password)) = userinfo.split_once(':') {
+                        credentials = Some((user.to_owned(), password.to_owned()));
+                    }
+                    format!("{scheme}://{host}")
+                }
+                None => format!("{scheme}://{rest}"),
+            }
+        })
+        .collect();
+    let options = async_nats::ConnectOptions::new();
+    let options = match credentials {
+        Some((user, password)) => options.user_and_password(user, password),
+        None => options,
+    };
+    (options, servers.join(","))
+}
+
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).map(|v| v.as_str().to_owned())
 }
@@ -287,24 +315,21 @@ impl JetStreamLog {
             .build()
             .map_err(ConnectError::Runtime)?;
         let (context, stream) = runtime.block_on(async {
-            let mut options = async_nats::ConnectOptions::new()
-                .retry_on_initial_connect()
-                .connection_timeout(Duration::from_secs(5));
+            let (options, url) = client_options(&config.url);
+            let mut options =
+                options.retry_on_initial_connect().connection_timeout(Duration::from_secs(5));
             if let Some(path) = &config.credentials {
                 options = options.credentials_file(path).await.map_err(|source| {
                     ConnectError::Credentials { path: path.display().to_string(), source }
                 })?;
             }
-            let client =
-                tokio::time::timeout(Duration::from_secs(10), options.connect(&config.url))
-                    .await
-                    .map_err(|_| ConnectError::Connect {
-                        url: config.url.clone(),
-                        source: async_nats::ConnectError::from(
-                            async_nats::ConnectErrorKind::TimedOut,
-                        ),
-                    })?
-                    .map_err(|source| ConnectError::Connect { url: config.url.clone(), source })?;
+            let client = tokio::time::timeout(Duration::from_secs(10), options.connect(&url))
+                .await
+                .map_err(|_| ConnectError::Connect {
+                    url: config.url.clone(),
+                    source: async_nats::ConnectError::from(async_nats::ConnectErrorKind::TimedOut),
+                })?
+                .map_err(|source| ConnectError::Connect { url: config.url.clone(), source })?;
             let mut context = jetstream::new(client);
             context.set_timeout(config.request_timeout);
             let stream_error = |source: async_nats::Error| ConnectError::Stream {

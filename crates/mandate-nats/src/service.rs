@@ -136,9 +136,10 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
+    let (options, plain_url) = crate::client_options(url);
     let client = runtime
-        .block_on(async_nats::connect(url))
-        .map_err(|source| ServeError::Connect { url: url.to_owned(), source })?;
+        .block_on(options.connect(&plain_url))
+        .map_err(|source| ServeError::Connect { url: plain_url.clone(), source })?;
     let mut subscription = runtime
         .block_on(client.queue_subscribe(subject.clone(), GATE_QUEUE.into()))
         .map_err(|source| ServeError::Subscribe { subject: subject.clone(), source })?;
@@ -251,11 +252,12 @@ pub fn submit_remote(
         .build()
         .map_err(RemoteError::Runtime)?;
     runtime.block_on(async {
-        let client = async_nats::ConnectOptions::new()
+        let (options, plain_url) = crate::client_options(url);
+        let client = options
             .request_timeout(Some(Duration::from_secs(30)))
-            .connect(url)
+            .connect(&plain_url)
             .await
-            .map_err(|source| RemoteError::Connect { url: url.to_owned(), source })?;
+            .map_err(|source| RemoteError::Connect { url: plain_url.clone(), source })?;
         let subject = submit_subject(ledger);
         let reply = client
             .request(subject.clone(), envelope_json.into())
