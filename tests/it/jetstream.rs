@@ -319,3 +319,61 @@ fn a_server_killed_mid_run_loses_and_doubles_nothing() {
     let report = verify_log(&log, |_| {});
     assert!(report.is_ok(), "{:?}", report.findings);
 }
+
+/// A subscriber gets the events its filter selects, each verified, and a durable one resumes
+/// where it stopped.
+#[test]
+fn durable_subscribers_resume_and_verify_what_they_receive() {
+    use mandate_nats::subscribe::subscribe;
+    let server = NatsServer::start();
+    let _gate = seeded_on(&server);
+    let filter = "mandate.log.covid-2021.task.vn.ha-noi.long-bien.>";
+    let mut first = Vec::new();
+    subscribe(config(&server), filter, Some("so-y-te"), |d| {
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        assert!(d.subject.starts_with("mandate.log.covid-2021.task.vn.ha-noi.long-bien."));
+        first.push(d.event.position);
+        first.len() < 10
+    })
+    .unwrap();
+    assert_eq!(first.len(), 10);
+    assert!(first.windows(2).all(|w| w[0] < w[1]));
+    let mut second = Vec::new();
+    subscribe(config(&server), filter, Some("so-y-te"), |d| {
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        second.push(d.event.position);
+        second.len() < 5
+    })
+    .unwrap();
+    assert!(second[0] > first[9], "the durable resumes after {}: got {}", first[9], second[0]);
+    // Another subscriber, not durable, starts from the beginning.
+    let mut fresh = Vec::new();
+    subscribe(config(&server), filter, None, |d| {
+        fresh.push(d.event.position);
+        fresh.is_empty()
+    })
+    .unwrap();
+    assert_eq!(fresh[0], first[0]);
+}
+
+#[test]
+fn migrate_keeps_ids_positions_and_receipts() {
+    let fx = Fixture::seeded();
+    let server = NatsServer::start();
+    let destination = JetStreamLog::connect(config(&server)).unwrap();
+    let n = mandate_ledger::migrate::migrate(fx.gate.log(), &destination, |_| {}).unwrap();
+    let source = fx.snapshot().events;
+    assert_eq!(n as usize, source.len());
+    assert_eq!(
+        destination.read_from(1, usize::MAX).unwrap(),
+        source,
+        "byte for byte, receipts included"
+    );
+    assert!(verify_log(&destination, |_| {}).is_ok());
+    // Running it again copies nothing and changes nothing.
+    assert_eq!(mandate_ledger::migrate::migrate(fx.gate.log(), &destination, |_| {}).unwrap(), 0);
+    // A gate opened on the migrated log goes on from where the embedded one stopped.
+    let clock = SimulatedClock::new("2021-08-13T00:00:00+07:00".parse().unwrap());
+    let gate = Gate::open(destination, demo_gate_key(), Arc::new(clock)).unwrap();
+    assert_eq!(gate.head(), n);
+}

@@ -70,6 +70,10 @@ enum Command {
     Demo(DemoArgs),
     /// Run the gate as a NATS service (requires --nats): producers submit with `append --nats`
     Serve,
+    /// Follow the log on NATS (requires --nats): print each event the filter selects, verified
+    Subscribe(SubscribeArgs),
+    /// Copy an embedded ledger onto JetStream (requires --nats), ids and positions unchanged
+    Migrate(MigrateArgs),
     /// Measure signing, strict verification and gate ingest rates on this machine
     Bench(bench::BenchArgs),
 }
@@ -157,6 +161,29 @@ struct LogArgs {
 }
 
 #[derive(clap::Args)]
+struct SubscribeArgs {
+    /// A NATS subject filter over the log's subjects, e.g.
+    /// mandate.log.covid-2021.task.vn.ha-noi.long-bien.> (see schemas/SUBJECTS.md)
+    #[arg(long)]
+    filter: String,
+    /// Resume where this durable consumer stopped (created if new)
+    #[arg(long)]
+    durable: Option<String>,
+    /// Stop after this many events
+    #[arg(long)]
+    limit: Option<u64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    /// The data directory holding the embedded ledger to copy
+    #[arg(long)]
+    from: PathBuf,
+}
+
+#[derive(clap::Args)]
 struct DemoArgs {
     /// Keep the demo's ledger in this (new or empty) directory instead of a temporary one
     #[arg(long)]
@@ -219,6 +246,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Log(args) => log(&target, args),
         Command::Verify(flag) => verify(&target, flag.json),
         Command::Serve => serve(&target),
+        Command::Subscribe(args) => subscribe(&target, args),
+        Command::Migrate(args) => migrate(&target, args),
         Command::Demo(args) => demo::run(args.data.as_deref(), target.nats.as_deref(), args.json),
         Command::Bench(args) => bench::run(args),
     }
@@ -315,6 +344,86 @@ fn open_gate<L: LogBackend>(data: &Path, log: L) -> anyhow::Result<Gate<L>> {
         gate.set_clock(Arc::new(SystemClock { offset }));
     }
     Ok(gate)
+}
+
+fn subscribe(target: &Target, args: SubscribeArgs) -> anyhow::Result<ExitCode> {
+    let url = target
+        .nats
+        .as_deref()
+        .context("mandate subscribe reads the log on NATS: pass --nats URL")?;
+    let config = JetStreamConfig::new(url, &target.ledger()?);
+    let mut n = 0u64;
+    let mut failure: Option<anyhow::Error> = None;
+    mandate_nats::subscribe::subscribe(
+        config,
+        &args.filter,
+        args.durable.as_deref(),
+        |delivered| {
+            n += 1;
+            let verdict: Vec<String> =
+                delivered.findings.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
+            let printed = if args.json {
+                let body: serde_json::Value =
+                    serde_json::from_slice(&delivered.event.body).unwrap_or_default();
+                output::json_line(&json!({
+                    "position": delivered.event.position,
+                    "id": delivered.event.id().to_string(),
+                    "subject": delivered.subject,
+                    "verified": verdict.is_empty(),
+                    "findings": verdict,
+                    "body": body,
+                }))
+            } else {
+                output::event(delivered.event, false).and_then(|()| {
+                    output::line(&if verdict.is_empty() {
+                        "        verified".to_owned()
+                    } else {
+                        format!("        NOT VERIFIED: {}", verdict.join("; "))
+                    })
+                })
+            };
+            if let Err(err) = printed {
+                failure = Some(err);
+                return false;
+            }
+            args.limit.is_none_or(|limit| n < limit)
+        },
+    )?;
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn migrate(target: &Target, args: MigrateArgs) -> anyhow::Result<ExitCode> {
+    let url =
+        target.nats.as_deref().context("mandate migrate copies onto JetStream: pass --nats URL")?;
+    let source =
+        open_log(&Target { data: args.from.clone(), nats: None, ledger_name: None }, Access::Read)?;
+    let genesis = source.read_from(1, 1)?;
+    let ledger = genesis
+        .first()
+        .and_then(|e| mandate_model::body::decode_body(&e.body).ok())
+        .map(|b| b.ledger)
+        .context("the source ledger has no genesis event")?;
+    let destination = JetStreamLog::connect(JetStreamConfig::new(url, &ledger))?;
+    let head = source.head()?;
+    let bar = output::progress(head, false, "migrating");
+    let n = mandate_ledger::migrate::migrate(&source, &destination, |p| bar.set_position(p))?;
+    bar.finish_and_clear();
+    let report = mandate_ledger::verify::verify_log(&destination, |_| {});
+    output::line(&format!(
+        "copied {n} events of ledger {ledger:?} onto {} (stream {}); {} events there, {}",
+        url,
+        destination.config().stream,
+        report.n_events,
+        if report.is_ok() {
+            "verified".to_owned()
+        } else {
+            format!("{} findings", report.findings.len())
+        }
+    ))?;
+    Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn serve(target: &Target) -> anyhow::Result<ExitCode> {

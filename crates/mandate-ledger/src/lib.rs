@@ -16,6 +16,7 @@
 pub mod backend;
 pub mod clock;
 pub mod gate;
+pub mod migrate;
 pub mod record;
 pub mod verify;
 

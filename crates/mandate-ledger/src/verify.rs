@@ -44,79 +44,80 @@ impl VerifyReport {
 
 const CHUNK: usize = 2048;
 
-/// Verifies the whole log; `progress` is called with the number of events checked so far.
-pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> VerifyReport {
-    let mut report = VerifyReport::default();
-    let mut rules = Rules::default();
-    let mut last_recorded: Option<Timestamp> = None;
-    let mut verified_batch = None;
-    let mut position = 1u64;
-    let mut findings = Vec::new();
-    loop {
-        let chunk = match log.read_from(position, CHUNK) {
-            Ok(chunk) => chunk,
-            Err(err) => {
-                findings.push(report_finding(
-                    position,
-                    "read",
-                    format!("the log cannot be read here: {}", chain(&err)),
-                ));
-                break;
-            }
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        let state = &rules.state;
-        let verified: Vec<Option<Result<(EventBody, KeyId), mandate_rules::Rejection>>> = chunk
+/// Checks events one chunk at a time, in log order, keeping the state between chunks: the
+/// engine behind [`verify_log`], and what a subscriber uses to verify what it receives.
+#[derive(Default)]
+pub struct Verifier {
+    rules: Rules,
+    last_recorded: Option<Timestamp>,
+    verified_batch: Option<(Vec<u8>, [u8; 64])>,
+    next_position: u64,
+}
+
+impl Verifier {
+    /// A verifier expecting position 1 next.
+    pub fn new() -> Self {
+        Self { next_position: 1, ..Self::default() }
+    }
+
+    /// The state built from the events checked so far.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Checks the next events (in log order) and returns, for each, its findings (empty when
+    /// it holds). Signatures are verified in parallel.
+    pub fn check(&mut self, chunk: &[LoggedEvent]) -> Vec<Vec<Finding>> {
+        let state = &self.rules.state;
+        let verified: Vec<Result<(EventBody, KeyId), mandate_rules::Rejection>> = chunk
             .par_iter()
-            .map(|e| match decode_body(&e.body) {
-                Err(err) => Some(Err(err.into())),
-                Ok(body) => {
-                    Some(check_signature(state, &e.body, &body, &e.signatures).map(|k| (body, k)))
-                }
+            .map(|e| {
+                let body = decode_body(&e.body)?;
+                check_signature(state, &e.body, &body, &e.signatures).map(|k| (body, k))
             })
             .collect();
+        let mut out = Vec::with_capacity(chunk.len());
         for (event, verified) in chunk.iter().zip(verified) {
-            if event.position != position {
+            let mut findings = Vec::new();
+            let position = event.position;
+            if position != self.next_position {
                 findings.push(report_finding(
                     position,
                     "position",
                     format!(
-                        "expected the event at position {position}, found position {}",
-                        event.position
+                        "expected the event at position {}, found position {position}",
+                        self.next_position
                     ),
                 ));
-                position = event.position;
             }
+            self.next_position = position + 1;
             let verified = match verified {
-                Some(Err(rejection)) if rejection.may_pass_after_earlier_events() => {
+                Err(rejection) if rejection.may_pass_after_earlier_events() => {
                     decode_body(&event.body).map_err(Into::into).and_then(|b| {
-                        check_signature(&rules.state, &event.body, &b, &event.signatures)
+                        check_signature(&self.rules.state, &event.body, &b, &event.signatures)
                             .map(|k| (b, k))
                     })
                 }
-                Some(other) => other,
-                None => continue,
+                other => other,
             };
             let recorded_at = check_receipt(
-                &rules,
+                &self.rules,
                 event,
                 &mut findings,
-                &mut last_recorded,
-                &mut verified_batch,
+                &mut self.last_recorded,
+                &mut self.verified_batch,
             );
             match verified {
                 Err(rejection) => {
                     findings.push(report_finding(position, rejection.rule(), chain(&rejection)));
                     if let Ok(body) = decode_body(&event.body) {
-                        rules.state.apply(&body, event.id());
+                        self.rules.state.apply(&body, event.id());
                     }
                 }
                 Ok((body, signer)) => {
                     let at = recorded_at.unwrap_or(body.occurred_at);
                     if let Err(rejection) =
-                        check_rules(&rules.state, &rules.ladders, &body, signer, at)
+                        check_rules(&self.rules.state, &self.rules.ladders, &body, signer, at)
                     {
                         findings.push(report_finding(
                             position,
@@ -124,15 +125,40 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
                             chain(&rejection),
                         ));
                     }
-                    rules.state.apply(&body, event.id());
+                    self.rules.state.apply(&body, event.id());
                 }
             }
-            position += 1;
-            report.n_events += 1;
+            out.push(findings);
+        }
+        out
+    }
+}
+
+/// Verifies the whole log; `progress` is called with the number of events checked so far.
+pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> VerifyReport {
+    let mut report = VerifyReport::default();
+    let mut verifier = Verifier::new();
+    let mut position = 1u64;
+    loop {
+        let chunk = match log.read_from(position, CHUNK) {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                report.findings.push(report_finding(
+                    position,
+                    "read",
+                    format!("the log cannot be read here: {}", chain(&err)),
+                ));
+                break;
+            }
+        };
+        let Some(last) = chunk.last() else { break };
+        position = last.position + 1;
+        report.n_events += chunk.len() as u64;
+        for findings in verifier.check(&chunk) {
+            report.findings.extend(findings);
         }
         progress(report.n_events);
     }
-    report.findings = findings;
     report
 }
 

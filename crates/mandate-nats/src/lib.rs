@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod service;
+pub mod subscribe;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -189,7 +190,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Turns a stored message back into a logged event.
-fn decode_message(
+pub(crate) fn decode_message(
     sequence: u64,
     headers: &HeaderMap,
     payload: &[u8],
