@@ -44,7 +44,7 @@ fn only_the_gate_writes_the_log() {
     let producer_url = server.url_as("producer", "producerpw");
     let refused = runtime.block_on(async {
         let (options, url) = mandate_nats::client_options(&producer_url);
-        let client = options.connect(&url).await.unwrap();
+        let client = options.connect(url).await.unwrap();
         let mut js = async_nats::jetstream::new(client.clone());
         js.set_timeout(Duration::from_millis(500));
         let subject = "mandate.log.covid-2021.task.vn.ha-noi.long-bien._.quan-uy.x";
@@ -64,7 +64,7 @@ fn only_the_gate_writes_the_log() {
     assert_eq!(reader.read_from(1, usize::MAX).unwrap().len() as u64, head);
     let refused = runtime.block_on(async {
         let (options, url) = mandate_nats::client_options(&subscriber_url);
-        let client = options.connect(&url).await.unwrap();
+        let client = options.connect(url).await.unwrap();
         let mut js = async_nats::jetstream::new(client);
         js.set_timeout(Duration::from_millis(500));
         match js.publish("mandate.log.covid-2021.key.admin._._.x", "forged".into()).await {

@@ -119,3 +119,53 @@ impl Drop for NatsServer {
         self.kill();
     }
 }
+
+/// Three nats-server processes on loopback, routed into one JetStream cluster. The binary is
+/// `$NATS_CLUSTER_SERVER` (cargo xtask test sets it to an official 2.11 build, which has the
+/// fix for nats-server issue #4320), else as for [`NatsServer`].
+pub struct NatsCluster {
+    pub nodes: Vec<NatsServer>,
+}
+
+impl NatsCluster {
+    /// Starts three routed nodes and waits until each accepts connections.
+    pub fn start() -> Self {
+        let binary = std::env::var_os("NATS_CLUSTER_SERVER")
+            .or_else(|| std::env::var_os("NATS_SERVER"))
+            .map_or_else(|| PathBuf::from("nats-server"), PathBuf::from);
+        let client_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let route_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let routes: Vec<String> =
+            route_ports.iter().map(|p| format!("\"nats-route://127.0.0.1:{p}\"")).collect();
+        let mut nodes = Vec::new();
+        for n in 0..3 {
+            let store = tempfile::tempdir().expect("a store directory");
+            let config = store.path().join("server.conf");
+            let text = format!(
+                "server_name: n{n}\nlisten: 127.0.0.1:{}\njetstream {{ store_dir: {:?} }}\n\
+                 cluster {{\n  name: mandate-test\n  listen: 127.0.0.1:{}\n  routes: [{}]\n}}\n",
+                client_ports[n],
+                store.path().join("js").display().to_string(),
+                route_ports[n],
+                routes.join(", ")
+            );
+            std::fs::write(&config, text).expect("a node configuration");
+            nodes.push(NatsServer {
+                child: None,
+                port: client_ports[n],
+                store,
+                binary: binary.clone(),
+                config: Some(config),
+            });
+        }
+        for node in &mut nodes {
+            node.spawn();
+        }
+        Self { nodes }
+    }
+
+    /// A client URL listing every node.
+    pub fn url(&self) -> String {
+        self.nodes.iter().map(|n| n.url()).collect::<Vec<_>>().join(",")
+    }
+}

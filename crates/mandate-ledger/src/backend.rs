@@ -15,6 +15,9 @@ pub struct NewEvent {
     pub prev_position: Option<u64>,
     /// The stream's NATS subject.
     pub subject: std::sync::Arc<str>,
+    /// The id of the event at the position before this one (absent at position 1): the log
+    /// must end with it when this event is appended, which pins each event to its predecessor.
+    pub prev_in_log: Option<EventId>,
 }
 
 /// A log the gate appends to and everyone reads from.

@@ -89,6 +89,8 @@ pub struct Gate<L> {
     /// Set when a commit failed and the state could not be rebuilt from the log: nothing is
     /// judged until a reload succeeds.
     stale: bool,
+    /// The id of the log's last event.
+    last_id: Option<EventId>,
 }
 
 /// Where one submission of a batch stands during phase 2.
@@ -110,6 +112,7 @@ impl<L: LogBackend> Gate<L> {
             head: 0,
             last_recorded: None,
             stale: true,
+            last_id: None,
         };
         gate.reload()?;
         Ok(gate)
@@ -117,8 +120,11 @@ impl<L: LogBackend> Gate<L> {
 
     fn reload(&mut self) -> Result<(), OpenError> {
         let mut rules = Rules { ladders: self.rules.ladders.clone(), ..Rules::default() };
+        // Read at least up to the head the log has now (others may append meanwhile).
+        let head = self.log.head().map_err(|e| OpenError::Log(Box::new(e)))?;
         let mut position = 1;
         let mut last_recorded = None;
+        let mut last_id = None;
         loop {
             let chunk = self
                 .log
@@ -132,9 +138,16 @@ impl<L: LogBackend> Gate<L> {
                 let body =
                     body.map_err(|source| OpenError::Corrupt { position: event.position, source })?;
                 rules.state.apply(&body, event.id());
+                last_id = Some(event.id());
                 last_recorded = event.receipt.parse().ok().map(|r| r.recorded_at).or(last_recorded);
             }
             position += chunk.len() as u64;
+        }
+        // A read that stopped early must not pass for the whole log.
+        if position - 1 < head {
+            return Err(OpenError::Log(
+                format!("the log reads {} events but holds {head}", position - 1).into(),
+            ));
         }
         if let Some(expected) = rules.state.ledger.as_ref().and_then(|l| l.gate_key) {
             let given = sign::key_id(&self.gate_key.verifying_key());
@@ -145,6 +158,7 @@ impl<L: LogBackend> Gate<L> {
         self.head = position - 1;
         self.rules = rules;
         self.last_recorded = last_recorded;
+        self.last_id = last_id;
         self.stale = false;
         Ok(())
     }
@@ -352,18 +366,23 @@ impl<L: LogBackend> Gate<L> {
         let first_position = self.head + 1;
         let ledger = ledger_name.unwrap_or_default();
         let receipts = sign_batch(&self.gate_key, &ledger, first_position, bodies);
+        let mut prev_in_log = self.last_id;
         let events: Vec<NewEvent> = pending
             .into_iter()
             .zip(receipts)
             .map(|((mut event, receipt, prev_position, subject), signed)| {
                 event.receipt = signed;
-                NewEvent {
+                let this = event.id();
+                let new = NewEvent {
                     event,
                     stream: receipt.stream,
                     version: receipt.version,
                     prev_position,
                     subject,
-                }
+                    prev_in_log,
+                };
+                prev_in_log = Some(this);
+                new
             })
             .collect();
 
@@ -372,8 +391,9 @@ impl<L: LogBackend> Gate<L> {
         match committed {
             Ok(()) => {
                 self.head += events.len() as u64;
-                if !events.is_empty() {
+                if let Some(last) = events.last() {
                     self.last_recorded = Some(now);
+                    self.last_id = Some(last.event.id());
                 }
                 slots
                     .into_iter()
@@ -389,16 +409,28 @@ impl<L: LogBackend> Gate<L> {
                 // if the log cannot be read now, before judging anything else.
                 self.stale = true;
                 let reloaded = self.reload();
+                // Part of the batch may have landed (a log without multi-message transactions):
+                // those get the receipt the log holds for them.
+                let landed: Vec<Option<LoggedEvent>> = match &reloaded {
+                    Ok(()) => {
+                        let ids: Vec<EventId> = events.iter().map(|e| e.event.id()).collect();
+                        self.log.find_many(&ids).unwrap_or_else(|_| vec![None; events.len()])
+                    }
+                    Err(_) => vec![None; events.len()],
+                };
                 slots
                     .into_iter()
                     .map(|slot| match slot {
                         Slot::Done(result) => result,
-                        Slot::Pending(_) => Err(SubmitError::Log(match &reloaded {
-                            Ok(()) => message.clone().into(),
-                            Err(reload) => {
-                                format!("{message}; then reloading failed: {reload}").into()
-                            }
-                        })),
+                        Slot::Pending(idx) => match &landed[idx] {
+                            Some(event) => Ok(event.receipt.clone()),
+                            None => Err(SubmitError::Log(match &reloaded {
+                                Ok(()) => message.clone().into(),
+                                Err(reload) => {
+                                    format!("{message}; then reloading failed: {reload}").into()
+                                }
+                            })),
+                        },
                     })
                     .collect()
             }

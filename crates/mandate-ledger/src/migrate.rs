@@ -40,6 +40,7 @@ pub fn migrate<S: LogBackend, D: LogBackend>(
     let mut state = LedgerState::default();
     let mut position = 1;
     let mut n_copied = 0;
+    let mut prev_in_log = None;
     loop {
         let chunk =
             source.read_from(position, CHUNK).map_err(|e| MigrateError::Source(Box::new(e)))?;
@@ -52,6 +53,8 @@ pub fn migrate<S: LogBackend, D: LogBackend>(
             let subject = state.subject_of(&body);
             let prev_position = state.head(&body.stream).map(|h| h.last_position);
             state.apply(&body, event.id());
+            let this = event.id();
+            let before = prev_in_log.replace(this);
             if event.position <= existing {
                 let there = destination
                     .read_from(event.position, 1)
@@ -69,6 +72,7 @@ pub fn migrate<S: LogBackend, D: LogBackend>(
                 version: body.version,
                 prev_position,
                 subject,
+                prev_in_log: before,
                 event,
             });
         }

@@ -157,10 +157,26 @@ pub struct JetStreamLog {
     index: Mutex<Index>,
 }
 
-/// Client options for `url`: a `user:password@` in the URL (each server of a comma-separated
-/// list may carry one) becomes the connection's credentials. Returns the options and the URL
-/// without credentials.
-pub fn client_options(url: &str) -> (async_nats::ConnectOptions, String) {
+/// The servers of a URL list, without credentials, for `ConnectOptions::connect`.
+#[derive(Debug, Clone)]
+pub struct Servers(pub Vec<async_nats::ServerAddr>, pub String);
+
+impl async_nats::ToServerAddrs for Servers {
+    type Iter = std::vec::IntoIter<async_nats::ServerAddr>;
+    fn to_server_addrs(&self) -> std::io::Result<Self::Iter> {
+        Ok(self.0.clone().into_iter())
+    }
+}
+
+impl std::fmt::Display for Servers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+/// Client options for `url` (one server, or a comma-separated list): a `user:password@` in the
+/// URL becomes the connection's credentials. Returns the options and the servers.
+pub fn client_options(url: &str) -> (async_nats::ConnectOptions, Servers) {
     let mut credentials = None;
     let servers: Vec<String> = url
         .split(',')
@@ -182,7 +198,8 @@ pub fn client_options(url: &str) -> (async_nats::ConnectOptions, String) {
         Some((user, password)) => options.user_and_password(user, password),
         None => options,
     };
-    (options, servers.join(","))
+    let addrs = servers.iter().filter_map(|s| s.parse::<async_nats::ServerAddr>().ok()).collect();
+    (options, Servers(addrs, servers.join(",")))
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -241,12 +258,22 @@ pub(crate) fn decode_message(
     })
 }
 
-fn encode_headers(event: &NewEvent) -> HeaderMap {
+/// The headers of one event's message. `batch_start` is the position of the batch's first event:
+/// the per-subject expectation is sent only when the subject's previous message precedes the
+/// batch, because a clustered stream checks it against applied messages, not against those still
+/// in flight; within a batch, the whole-stream expectation (checked against the proposed
+/// sequence) already pins every message to its place.
+fn encode_headers(event: &NewEvent, batch_start: u64) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let e = &event.event;
     headers.insert("Nats-Msg-Id", e.id().to_string().as_str());
     headers.insert("Nats-Expected-Last-Sequence", (e.position - 1).to_string().as_str());
-    if let Some(prev) = event.prev_position {
+    // Pins the message to its predecessor, not only to a position: when two writers race,
+    // a later message of the loser cannot slip in behind the winner's.
+    if let Some(prev) = &event.prev_in_log {
+        headers.insert("Nats-Expected-Last-Msg-Id", prev.to_string().as_str());
+    }
+    if let Some(prev) = event.prev_position.filter(|p| *p < batch_start) {
         headers.insert("Nats-Expected-Last-Subject-Sequence", prev.to_string().as_str());
     }
     for s in &e.signatures {
@@ -324,13 +351,16 @@ impl JetStreamLog {
                     ConnectError::Credentials { path: path.display().to_string(), source }
                 })?;
             }
-            let client = tokio::time::timeout(Duration::from_secs(10), options.connect(&url))
-                .await
-                .map_err(|_| ConnectError::Connect {
-                    url: config.url.clone(),
-                    source: async_nats::ConnectError::from(async_nats::ConnectErrorKind::TimedOut),
-                })?
-                .map_err(|source| ConnectError::Connect { url: config.url.clone(), source })?;
+            let client =
+                tokio::time::timeout(Duration::from_secs(10), options.connect(url.clone()))
+                    .await
+                    .map_err(|_| ConnectError::Connect {
+                        url: url.to_string(),
+                        source: async_nats::ConnectError::from(
+                            async_nats::ConnectErrorKind::TimedOut,
+                        ),
+                    })?
+                    .map_err(|source| ConnectError::Connect { url: config.url.clone(), source })?;
             let mut context = jetstream::new(client);
             context.set_timeout(config.request_timeout);
             let stream_error = |source: async_nats::Error| ConnectError::Stream {
@@ -431,17 +461,41 @@ impl JetStreamLog {
         Ok(())
     }
 
-    /// Reads `count` messages from sequence `from` with an ordered consumer.
+    /// Reads `count` messages from sequence `from` with an ordered consumer. A consumer that
+    /// stalls (a cluster electing a leader, a node catching up) is replaced by a new one starting
+    /// at the next sequence wanted, a few times, before the read fails.
     fn fetch(&self, from: u64, count: usize) -> Result<Vec<LoggedEvent>, JetStreamError> {
-        if count == 0 {
-            return Ok(Vec::new());
+        let mut out: Vec<LoggedEvent> = Vec::with_capacity(count.min(4096));
+        let mut attempts = 0;
+        while out.len() < count {
+            attempts += 1;
+            let before = out.len();
+            let result = self.fetch_some(from, count, &mut out);
+            match result {
+                Ok(()) => {}
+                Err(_) if out.len() > before => attempts = 0,
+                Err(err) if attempts >= 5 => return Err(err),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
         }
+        Ok(out)
+    }
+
+    /// One consumer's worth of [`JetStreamLog::fetch`]: appends to `out` until `count` messages
+    /// are there, or the consumer stalls.
+    fn fetch_some(
+        &self,
+        from: u64,
+        count: usize,
+        out: &mut Vec<LoggedEvent>,
+    ) -> Result<(), JetStreamError> {
         let stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let start = from + out.len() as u64;
         self.runtime.block_on(async {
             let consumer = stream
                 .create_consumer(jetstream::consumer::pull::OrderedConfig {
                     deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
-                        start_sequence: from,
+                        start_sequence: start,
                     },
                     ..Default::default()
                 })
@@ -449,21 +503,33 @@ impl JetStreamLog {
                 .map_err(|e| JetStreamError::Request(e.into()))?;
             let mut messages =
                 consumer.messages().await.map_err(|e| JetStreamError::Request(e.into()))?;
-            let mut out = Vec::with_capacity(count);
             while out.len() < count {
-                let next = tokio::time::timeout(Duration::from_secs(10), messages.next())
+                let next = tokio::time::timeout(Duration::from_secs(3), messages.next())
                     .await
                     .map_err(|_| JetStreamError::Request("timed out reading the stream".into()))?;
-                let Some(message) = next else { break };
+                let Some(message) = next else {
+                    return Err(JetStreamError::Request("the stream's consumer ended".into()));
+                };
                 let message = message.map_err(|e| JetStreamError::Request(e.into()))?;
                 let sequence = message.info().map_err(JetStreamError::Request)?.stream_sequence;
+                // An ordered consumer that resets may deliver a message again: keep each
+                // sequence once, in order, and never skip one.
+                let expected = from + out.len() as u64;
+                if sequence < expected {
+                    continue;
+                }
+                if sequence > expected {
+                    return Err(JetStreamError::Request(
+                        format!("the stream skipped from sequence {expected} to {sequence}").into(),
+                    ));
+                }
                 let headers = message.headers.clone().unwrap_or_default();
                 out.push(
                     decode_message(sequence, &headers, &message.payload)
                         .map_err(|reason| JetStreamError::Foreign { sequence, reason })?,
                 );
             }
-            Ok(out)
+            Ok(())
         })
     }
 
@@ -493,7 +559,7 @@ impl LogBackend for JetStreamLog {
             for event in events {
                 let publish = PublishMessage::build()
                     .payload(Bytes::copy_from_slice(&event.event.body))
-                    .headers(encode_headers(event));
+                    .headers(encode_headers(event, expected_head + 1));
                 let ack = self.context.send_publish(event.subject.to_string(), publish).await;
                 acks.push(ack);
             }

@@ -138,8 +138,8 @@ pub fn serve(
         .map_err(ServeError::Runtime)?;
     let (options, plain_url) = crate::client_options(url);
     let client = runtime
-        .block_on(options.connect(&plain_url))
-        .map_err(|source| ServeError::Connect { url: plain_url.clone(), source })?;
+        .block_on(options.connect(plain_url.clone()))
+        .map_err(|source| ServeError::Connect { url: plain_url.to_string(), source })?;
     let mut subscription = runtime
         .block_on(client.queue_subscribe(subject.clone(), GATE_QUEUE.into()))
         .map_err(|source| ServeError::Subscribe { subject: subject.clone(), source })?;
@@ -255,9 +255,9 @@ pub fn submit_remote(
         let (options, plain_url) = crate::client_options(url);
         let client = options
             .request_timeout(Some(Duration::from_secs(30)))
-            .connect(&plain_url)
+            .connect(plain_url.clone())
             .await
-            .map_err(|source| RemoteError::Connect { url: plain_url.clone(), source })?;
+            .map_err(|source| RemoteError::Connect { url: plain_url.to_string(), source })?;
         let subject = submit_subject(ledger);
         let reply = client
             .request(subject.clone(), envelope_json.into())

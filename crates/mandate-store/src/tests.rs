@@ -63,6 +63,7 @@ fn appends_must_start_at_the_next_position() {
         version,
         prev_position: None,
         subject: "s".into(),
+        prev_in_log: None,
     };
     let err = log.append(&[new(2, 1)]).unwrap_err();
     assert!(matches!(err, StoreError::Position { expected: 1, found: 2 }), "{err:?}");
@@ -95,6 +96,7 @@ fn followers_wake_on_appends() {
                 version: 1,
                 prev_position: None,
                 subject: "s".into(),
+                prev_in_log: None,
             }])
             .unwrap();
     });

