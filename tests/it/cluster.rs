@@ -33,8 +33,11 @@ fn connect(config: &JetStreamConfig) -> JetStreamLog {
     }
 }
 
+/// A replica's name, whether it is current, and its lag.
+type Replica = (String, bool, u64);
+
 /// The stream's leader and the replicas' state, asked of the cluster.
-fn cluster_info(url: &str) -> Option<(String, Vec<(String, bool, u64)>)> {
+fn cluster_info(url: &str) -> Option<(String, Vec<Replica>)> {
     let runtime = tokio::runtime::Runtime::new().ok()?;
     runtime.block_on(async {
         let (options, url) = mandate_nats::client_options(url);
@@ -75,11 +78,9 @@ fn a_killed_node_loses_nothing_and_catches_up() {
             cluster.nodes[index].kill();
             killed = Some(index);
         }
-        if let (Some(index), false) = (killed, restarted) {
-            if acknowledged.len() >= 6_000 {
-                cluster.nodes[index].restart();
-                restarted = true;
-            }
+        if let (Some(index), false, true) = (killed, restarted, acknowledged.len() >= 6_000) {
+            cluster.nodes[index].restart();
+            restarted = true;
         }
         let head = gate.rules().state.head(&stream).unwrap();
         let (mut version, mut prev) = (head.version, head.last);
