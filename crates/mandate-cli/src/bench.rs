@@ -206,7 +206,7 @@ fn build(n: usize, n_streams: usize) -> anyhow::Result<(Vec<Submission>, Vec<Sub
     Ok((setup, reports))
 }
 
-pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCode> {
     let n_threads = rayon::current_num_threads();
     let (setup, reports) = build(args.events, args.streams.max(1))?;
     let sample = reports.first().map(|s| s.body.clone()).unwrap_or_default();
@@ -258,9 +258,20 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let ingest_secs = started.elapsed().as_secs_f64();
     let ingest_rate = n_reports as f64 / ingest_secs;
     let ratio = ingest_rate / verify_rate;
+    let jetstream = match nats {
+        Some(url) => Some(jetstream_bench(url, &args, &sample)?),
+        None => None,
+    };
 
     if args.json {
         output::json_line(&json!({
+            "jetstream": jetstream.as_ref().map(|j| json!({
+                "raw_publish_per_s": j.raw_publish,
+                "service_ingest_per_s": j.ingest,
+                "events": j.events,
+                "ratio_to_tighter_limit": j.ingest / j.raw_publish.min(verify_rate),
+                "target_ratio": 0.5,
+            })),
             "threads": n_threads,
             "body_bytes": sample.len(),
             "raw_sign_per_s": sign_rate,
@@ -287,6 +298,100 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             ingest_secs,
             ratio
         ))?;
+        if let Some(j) = &jetstream {
+            let limit = j.raw_publish.min(verify_rate);
+            output::line(&format!(
+                "raw JetStream publish, pipelined, msg id + expected subject seq headers: {:>10.0} /s\n\
+                 gate service into JetStream ({} pre-signed events, up to {} in flight): {:>10.0} /s\n\
+                 ratio service ingest / tighter raw limit ({:.0} /s):               {:>10.3}      (target >= 0.500)",
+                j.raw_publish,
+                j.events,
+                j.in_flight,
+                j.ingest,
+                limit,
+                j.ingest / limit
+            ))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+struct JetStreamFigures {
+    raw_publish: f64,
+    ingest: f64,
+    events: usize,
+    in_flight: usize,
+}
+
+/// The JetStream part: the raw publish limit, then pre-signed events through `mandate serve`'s
+/// code path (request/reply to the gate service, gate over JetStream) into a fresh stream.
+fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result<JetStreamFigures> {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+    use mandate_nats::{JetStreamConfig, JetStreamLog};
+    let n = args.events;
+    // Our messages carry about 1.3 kB of headers (signature and receipt).
+    let raw_publish = mandate_nats::bench::raw_publish_rate(url, n, sample, 1_300, 4_000)
+        .map_err(|e| anyhow::anyhow!("raw JetStream publish failed: {e}"))?;
+    // Producers keep each stream's events in order (each waits for its receipt before sending
+    // the stream's next event), so the events in flight at once are on different streams.
+    let n_streams = 2_000.min(n.max(1));
+    let (setup, reports) = build(n, n_streams)?;
+    let config = JetStreamConfig::new(url, "bench");
+    mandate_nats::bench::delete_stream(url, &config.stream)
+        .map_err(|e| anyhow::anyhow!("cannot clear the bench stream: {e}"))?;
+    let log = JetStreamLog::connect(config)?;
+    let mut gate =
+        Gate::open(log, seeded("gate"), Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
+    for result in gate.submit_batch(setup) {
+        result.map_err(anyhow::Error::new)?;
+    }
+    let envelopes: Vec<Vec<u8>> = reports
+        .iter()
+        .map(|s| serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &s.body, &s.signatures)))
+        .collect::<Result<_, _>>()?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let service_url = url.to_owned();
+    let service = std::thread::spawn(move || {
+        mandate_nats::service::serve(
+            gate,
+            &service_url,
+            |_| {},
+            move || flag.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let in_flight = n_streams;
+    let started = Instant::now();
+    let mut replies = Vec::with_capacity(n);
+    let mut rounds = envelopes.into_iter().peekable();
+    while rounds.peek().is_some() {
+        let round: Vec<Vec<u8>> = rounds.by_ref().take(n_streams).collect();
+        replies.extend(mandate_nats::service::submit_many_remote(url, "bench", round, in_flight)?);
+    }
+    let ingest = n as f64 / started.elapsed().as_secs_f64();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = service.join();
+    let n_accepted = replies.iter().filter(|r| r.as_ref().is_ok_and(|r| r.accepted)).count();
+    if n_accepted != n {
+        let mut rules: std::collections::BTreeMap<String, usize> = Default::default();
+        for reply in &replies {
+            let key = match reply {
+                Ok(r) if r.accepted => continue,
+                Ok(r) if r.rule.as_deref() == Some("version_conflict") => {
+                    "version_conflict".to_owned()
+                }
+                Ok(r) => format!(
+                    "{}: {}",
+                    r.rule.clone().unwrap_or_default(),
+                    r.message.clone().unwrap_or_default().chars().take(300).collect::<String>()
+                ),
+                Err(e) => mandate_ledger::error_chain(e),
+            };
+            *rules.entry(key).or_default() += 1;
+        }
+        anyhow::bail!("only {n_accepted} of {n} events were accepted: {rules:?}");
+    }
+    let _ = mandate_nats::bench::delete_stream(url, "MANDATE_BENCH");
+    Ok(JetStreamFigures { raw_publish, ingest, events: n, in_flight })
 }

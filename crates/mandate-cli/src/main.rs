@@ -249,7 +249,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Subscribe(args) => subscribe(&target, args),
         Command::Migrate(args) => migrate(&target, args),
         Command::Demo(args) => demo::run(args.data.as_deref(), target.nats.as_deref(), args.json),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(args, target.nats.as_deref()),
     }
 }
 

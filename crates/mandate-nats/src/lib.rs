@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod service;
 pub mod subscribe;
 
@@ -544,6 +545,15 @@ impl JetStreamLog {
     }
 }
 
+async fn await_ack(
+    ack: Result<jetstream::context::PublishAckFuture, jetstream::context::PublishError>,
+) -> Result<jetstream::publish::PublishAck, jetstream::context::PublishError> {
+    match ack {
+        Ok(future) => future.await,
+        Err(err) => Err(err),
+    }
+}
+
 impl LogBackend for JetStreamLog {
     type Error = JetStreamError;
 
@@ -554,21 +564,26 @@ impl LogBackend for JetStreamLog {
     fn append(&self, events: &[NewEvent]) -> Result<(), JetStreamError> {
         let expected_head = events.first().map_or(0, |e| e.event.position - 1);
         let results = self.runtime.block_on(async {
-            // Send every message, then await every acknowledgement.
-            let mut acks = Vec::with_capacity(events.len());
+            // Pipelined: up to WINDOW messages in flight, each acknowledgement awaited in order
+            // as the window slides (async-nats limits outstanding acknowledgements, so a batch
+            // must not send everything before awaiting anything).
+            const WINDOW: usize = 1_024;
+            let mut in_flight = std::collections::VecDeque::with_capacity(WINDOW);
+            let mut results = Vec::with_capacity(events.len());
             for event in events {
+                if in_flight.len() == WINDOW
+                    && let Some(ack) = in_flight.pop_front()
+                {
+                    results.push(await_ack(ack).await);
+                }
                 let publish = PublishMessage::build()
                     .payload(Bytes::copy_from_slice(&event.event.body))
                     .headers(encode_headers(event, expected_head + 1));
-                let ack = self.context.send_publish(event.subject.to_string(), publish).await;
-                acks.push(ack);
+                in_flight
+                    .push_back(self.context.send_publish(event.subject.to_string(), publish).await);
             }
-            let mut results = Vec::with_capacity(acks.len());
-            for ack in acks {
-                results.push(match ack {
-                    Ok(future) => future.await,
-                    Err(err) => Err(err),
-                });
+            for ack in in_flight {
+                results.push(await_ack(ack).await);
             }
             results
         });

@@ -266,3 +266,44 @@ pub fn submit_remote(
         serde_json::from_slice(&reply.payload).map_err(RemoteError::Reply)
     })
 }
+
+/// Sends many signed events (DSSE envelopes' JSON) to the gate with up to `in_flight` requests
+/// outstanding at once; replies come back in order.
+pub fn submit_many_remote(
+    url: &str,
+    ledger: &str,
+    envelopes: Vec<Vec<u8>>,
+    in_flight: usize,
+) -> Result<Vec<Result<SubmitReply, RemoteError>>, RemoteError> {
+    use futures_util::stream::{self, StreamExt as _};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(RemoteError::Runtime)?;
+    runtime.block_on(async {
+        let (options, plain_url) = crate::client_options(url);
+        let client = options
+            .request_timeout(Some(Duration::from_secs(60)))
+            .connect(plain_url.clone())
+            .await
+            .map_err(|source| RemoteError::Connect { url: plain_url.to_string(), source })?;
+        let subject = submit_subject(ledger);
+        let replies = stream::iter(envelopes)
+            .map(|envelope| {
+                let client = client.clone();
+                let subject = subject.clone();
+                async move {
+                    let reply = client
+                        .request(subject.clone(), envelope.into())
+                        .await
+                        .map_err(|source| RemoteError::Request { subject, source })?;
+                    serde_json::from_slice(&reply.payload).map_err(RemoteError::Reply)
+                }
+            })
+            .buffered(in_flight.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        Ok(replies)
+    })
+}
