@@ -13,8 +13,6 @@ use mandate_ledger::verify::verify_log;
 use mandate_model::ids::{EventId, StreamId};
 use mandate_nats::{JetStreamConfig, JetStreamLog};
 use mandate_tests::nats::NatsCluster;
-use mandate_tests::{Fixture, actor};
-use serde_json::json;
 
 fn connect(config: &JetStreamConfig) -> JetStreamLog {
     // The cluster elects its meta leader a moment after it starts.
@@ -82,22 +80,15 @@ fn a_killed_node_loses_nothing_and_catches_up() {
             cluster.nodes[index].restart();
             restarted = true;
         }
-        let head = gate.rules().state.head(&stream).unwrap();
-        let (mut version, mut prev) = (head.version, head.last);
-        let mut batch = Vec::new();
-        for _ in 0..100 {
-            version += 1;
-            n += 1;
-            let body = json!({
-                "ledger": "covid-2021", "stream": stream.as_str(), "version": version, "prev": prev.to_string(),
-                "occurred_at": "2021-08-12T08:00:00+07:00",
-                "actor": actor("do-van-h", "vn/ha-noi/long-bien/quan-uy", "direct"), "kind": "report.filed",
-                "data": {"report_kind": "periodic", "period": "2021-08-12", "summary": format!("Báo cáo số {n}"), "attachments": []},
-            });
-            let submission = Fixture::sign(&body, "do-van-h");
-            prev = EventId::of_body(&submission.body);
-            batch.push(submission);
-        }
+        n += 1;
+        let batch = mandate_tests::chained_reports(
+            &gate,
+            stream.as_str(),
+            "do-van-h",
+            "do-van-h",
+            100,
+            &format!("Đợt {n}"),
+        );
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             assert!(Instant::now() < deadline, "a batch never got through");
@@ -185,26 +176,17 @@ fn racing_gates_on_a_cluster_never_both_append() {
                 std::sync::Arc::new(clock),
             )
             .unwrap();
-            let stream: StreamId = task.parse().unwrap();
             let mut receipts = Vec::new();
             let mut n_fenced = 0u32;
             for round in 0..40 {
-                let head = gate.rules().state.head(&stream).unwrap();
-                let (mut version, mut prev) = (head.version, head.last);
-                let mut batch = Vec::new();
-                for i in 0..20 {
-                    version += 1;
-                    let body = json!({
-                        "ledger": "covid-2021", "stream": task, "version": version, "prev": prev.to_string(),
-                        "occurred_at": "2021-08-12T08:00:00+07:00",
-                        "actor": actor(person, "vn/ha-noi/long-bien/quan-uy", "direct"), "kind": "report.filed",
-                        "data": {"report_kind": "periodic", "period": "2021-08-12",
-                                 "summary": format!("{person} {round}/{i}"), "attachments": []},
-                    });
-                    let submission = Fixture::sign(&body, signer);
-                    prev = EventId::of_body(&submission.body);
-                    batch.push(submission);
-                }
+                let batch = mandate_tests::chained_reports(
+                    &gate,
+                    task,
+                    person,
+                    signer,
+                    20,
+                    &format!("{person} {round}"),
+                );
                 for result in gate.submit_batch(batch) {
                     match result {
                         Ok(receipt) => receipts.push(receipt.parse().unwrap()),

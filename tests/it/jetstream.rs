@@ -257,25 +257,15 @@ fn a_server_killed_mid_run_loses_and_doubles_nothing() {
     let mut n = 0u32;
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_secs(4) || !killer.is_finished() {
-        // A chained batch of reports from the current head of the stream.
-        let stream: mandate_model::ids::StreamId =
-            "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de".parse().unwrap();
-        let Some(head) = gate.rules().state.head(&stream) else { panic!("the task exists") };
-        let (mut version, mut prev) = (head.version, head.last);
-        let mut batch = Vec::new();
-        for _ in 0..10 {
-            version += 1;
-            n += 1;
-            let body = json!({
-                "ledger": "covid-2021", "stream": stream.as_str(), "version": version, "prev": prev.to_string(),
-                "occurred_at": "2021-08-12T08:00:00+07:00",
-                "actor": actor("do-van-h", "vn/ha-noi/long-bien/quan-uy", "direct"), "kind": "report.filed",
-                "data": {"report_kind": "periodic", "period": "2021-08-12", "summary": format!("Báo cáo số {n}"), "attachments": []},
-            });
-            let submission = Fixture::sign(&body, "do-van-h");
-            prev = mandate_model::ids::EventId::of_body(&submission.body);
-            batch.push(submission);
-        }
+        n += 1;
+        let batch = mandate_tests::chained_reports(
+            &gate,
+            "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de",
+            "do-van-h",
+            "do-van-h",
+            10,
+            &format!("Báo cáo đợt {n}"),
+        );
         // Retry the batch until every event of it has a receipt (stored ones are absorbed).
         // Never give up on a batch: a publish the client buffered during the outage may still
         // land, and a new batch built beside it would conflict with it.

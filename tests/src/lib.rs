@@ -108,6 +108,37 @@ impl Fixture {
     }
 }
 
+/// `count` report.filed submissions continuing `task` from its current head in `gate`'s state,
+/// each chained to the one before, by a Standing Board member of Quận ủy Long Biên.
+pub fn chained_reports<L: LogBackend>(
+    gate: &Gate<L>,
+    task: &str,
+    person: &str,
+    signer: &str,
+    count: usize,
+    label: &str,
+) -> Vec<Submission> {
+    let stream: StreamId = task.parse().expect("a task stream id");
+    let head = gate.rules().state.head(&stream).expect("the task exists");
+    let (mut version, mut prev) = (head.version, head.last);
+    (0..count)
+        .map(|i| {
+            version += 1;
+            let body = json!({
+                "ledger": gate.rules().state.ledger.as_ref().map_or("covid-2021", |l| l.name.as_str()),
+                "stream": task, "version": version, "prev": prev.to_string(),
+                "occurred_at": "2021-08-12T08:00:00+07:00",
+                "actor": actor(person, "vn/ha-noi/long-bien/quan-uy", "direct"), "kind": "report.filed",
+                "data": {"report_kind": "periodic", "period": "2021-08-12",
+                         "summary": format!("{label} {i}"), "attachments": []},
+            });
+            let submission = Fixture::sign(&body, signer);
+            prev = mandate_model::ids::EventId::of_body(&submission.body);
+            submission
+        })
+        .collect()
+}
+
 /// The actor object for a person acting for an office in a capacity.
 pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
     json!({"person": person, "office": office, "capacity": capacity})

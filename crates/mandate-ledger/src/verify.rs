@@ -65,6 +65,11 @@ impl Verifier {
         &self.rules
     }
 
+    /// The position the verifier expects next.
+    pub fn next_position(&self) -> u64 {
+        self.next_position
+    }
+
     /// Checks the next events (in log order) and returns, for each, its findings (empty when
     /// it holds). Signatures are verified in parallel.
     pub fn check(&mut self, chunk: &[LoggedEvent]) -> Vec<Vec<Finding>> {

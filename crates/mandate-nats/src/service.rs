@@ -247,24 +247,9 @@ pub fn submit_remote(
     ledger: &str,
     envelope_json: Vec<u8>,
 ) -> Result<SubmitReply, RemoteError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(RemoteError::Runtime)?;
-    runtime.block_on(async {
-        let (options, plain_url) = crate::client_options(url);
-        let client = options
-            .request_timeout(Some(Duration::from_secs(30)))
-            .connect(plain_url.clone())
-            .await
-            .map_err(|source| RemoteError::Connect { url: plain_url.to_string(), source })?;
-        let subject = submit_subject(ledger);
-        let reply = client
-            .request(subject.clone(), envelope_json.into())
-            .await
-            .map_err(|source| RemoteError::Request { subject, source })?;
-        serde_json::from_slice(&reply.payload).map_err(RemoteError::Reply)
-    })
+    submit_many_remote(url, ledger, vec![envelope_json], 1)?
+        .pop()
+        .unwrap_or_else(|| Err(RemoteError::Reply(serde::de::Error::custom("no reply"))))
 }
 
 /// Sends many signed events (DSSE envelopes' JSON) to the gate with up to `in_flight` requests

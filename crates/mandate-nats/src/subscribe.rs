@@ -62,7 +62,7 @@ pub fn subscribe(
     let mut messages = log.runtime.block_on(async {
         Ok::<_, SubscribeError>(match durable {
             Some(name) => {
-                let mut consumer: consumer::PullConsumer = stream
+                let consumer: consumer::PullConsumer = stream
                     .get_or_create_consumer(
                         name,
                         consumer::pull::Config {
@@ -74,13 +74,7 @@ pub fn subscribe(
                     )
                     .await
                     .map_err(|e| consumer_error(e.into()))?;
-                let floor = consumer
-                    .info()
-                    .await
-                    .map_err(|e| consumer_error(e.into()))?
-                    .ack_floor
-                    .stream_sequence;
-                Source::Durable(consumer, floor)
+                Source::Durable(consumer)
             }
             None => {
                 let consumer = stream
@@ -94,48 +88,37 @@ pub fn subscribe(
             }
         })
     })?;
-    // A durable subscriber rebuilds the state up to its ack floor without handing anything over.
-    if let Source::Durable(_, floor) = &messages {
-        let floor = *floor;
-        let mut position = 1;
-        while position <= floor {
-            let chunk = log.read_from(position, (floor - position + 1).min(2048) as usize)?;
-            let Some(last) = chunk.last() else { break };
-            position = last.position + 1;
-            verifier.check(&chunk);
-        }
-    }
-    let mut handle = |message: &async_nats::jetstream::Message| -> Result<bool, SubscribeError> {
+    let decode = |message: &async_nats::jetstream::Message| -> Result<LoggedEvent, SubscribeError> {
         let sequence = message.info().map_err(consumer_error)?.stream_sequence;
         let headers = message.headers.clone().unwrap_or_default();
-        let event = decode_message(sequence, &headers, &message.payload).map_err(|reason| {
+        decode_message(sequence, &headers, &message.payload).map_err(|reason| {
             SubscribeError::Read(crate::JetStreamError::Foreign { sequence, reason })
-        })?;
-        let findings = verifier.check(std::slice::from_ref(&event)).pop().unwrap_or_default();
-        Ok(if subject_matches(filter, message.subject.as_str()) {
-            on_event(Delivered {
-                event: &event,
-                subject: message.subject.as_str(),
-                findings: &findings,
-            })
-        } else {
-            true
         })
     };
-    log.runtime.block_on(async {
-        match &mut messages {
-            Source::Ordered(stream) => {
-                while let Some(message) = stream.next().await {
-                    let message = message.map_err(|e| consumer_error(e.into()))?;
-                    if !handle(&message)? {
-                        break;
-                    }
+    match &mut messages {
+        Source::Ordered(stream) => log.runtime.block_on(async {
+            while let Some(message) = stream.next().await {
+                let message = message.map_err(|e| consumer_error(e.into()))?;
+                let event = decode(&message)?;
+                let findings =
+                    verifier.check(std::slice::from_ref(&event)).pop().unwrap_or_default();
+                if subject_matches(filter, message.subject.as_str())
+                    && !on_event(Delivered {
+                        event: &event,
+                        subject: message.subject.as_str(),
+                        findings: &findings,
+                    })
+                {
+                    break;
                 }
-                Ok(())
             }
-            Source::Durable(consumer, _) => loop {
-                // Small batches, and the unprocessed rest of a batch given back at once when the
-                // subscriber stops, so a later session resumes without waiting for redelivery.
+            Ok(())
+        }),
+        Source::Durable(consumer) => loop {
+            // Small batches: fetched, then checked and handed over (reading the log first for the
+            // state up to the first new event), then acknowledged; when the subscriber stops, the
+            // rest of the batch is given back at once so a later session need not wait for it.
+            let batch: Vec<async_nats::jetstream::Message> = log.runtime.block_on(async {
                 let mut batch = consumer
                     .fetch()
                     .max_messages(64)
@@ -143,28 +126,66 @@ pub fn subscribe(
                     .messages()
                     .await
                     .map_err(|e| consumer_error(e.into()))?;
-                let mut stopped = false;
+                let mut out = Vec::new();
                 while let Some(message) = batch.next().await {
-                    let message = message.map_err(&consumer_error)?;
-                    if stopped {
+                    out.push(message.map_err(&consumer_error)?);
+                }
+                Ok::<_, SubscribeError>(out)
+            })?;
+            let mut handled = 0;
+            let mut stopped = false;
+            for message in &batch {
+                let event = decode(message)?;
+                let next = verifier.next_position();
+                if event.position > next {
+                    let mut position = next;
+                    while position < event.position {
+                        let chunk = log.read_from(
+                            position,
+                            ((event.position - position) as usize).min(2048),
+                        )?;
+                        let Some(last) = chunk.last() else { break };
+                        position = last.position + 1;
+                        verifier.check(&chunk);
+                    }
+                }
+                handled += 1;
+                if event.position < verifier.next_position() {
+                    continue; // delivered again after a crash: already handed over
+                }
+                let findings =
+                    verifier.check(std::slice::from_ref(&event)).pop().unwrap_or_default();
+                if subject_matches(filter, message.subject.as_str())
+                    && !on_event(Delivered {
+                        event: &event,
+                        subject: message.subject.as_str(),
+                        findings: &findings,
+                    })
+                {
+                    stopped = true;
+                    break;
+                }
+            }
+            log.runtime.block_on(async {
+                for (i, message) in batch.iter().enumerate() {
+                    if i < handled {
+                        message.double_ack().await.map_err(consumer_error)?;
+                    } else {
                         let nak = async_nats::jetstream::AckKind::Nak(None);
                         message.ack_with(nak).await.map_err(consumer_error)?;
-                        continue;
                     }
-                    let go_on = handle(&message)?;
-                    message.double_ack().await.map_err(consumer_error)?;
-                    stopped = !go_on;
                 }
-                if stopped {
-                    return Ok(());
-                }
-            },
-        }
-    })
+                Ok::<_, SubscribeError>(())
+            })?;
+            if stopped {
+                return Ok(());
+            }
+        },
+    }
 }
 
 enum Source {
-    Durable(async_nats::jetstream::consumer::PullConsumer, u64),
+    Durable(async_nats::jetstream::consumer::PullConsumer),
     Ordered(async_nats::jetstream::consumer::pull::Ordered),
 }
 
