@@ -94,18 +94,38 @@ fn two_gates_never_both_append() {
     let head = first.head();
     assert_eq!(second.head(), head);
 
-    // Both believe they may append at head + 1; the first one to reach JetStream wins.
+    // Both built a report for head + 1; the first appends. The second gate looks at the log
+    // before judging, so it judges on the log as it is: the same version is taken.
     let a = Fixture::sign(&report(&first, "Báo cáo từ cổng thứ nhất."), "do-van-h");
     let b = Fixture::sign(&report(&second, "Báo cáo từ cổng thứ hai."), "do-van-h");
     first.submit(a).unwrap();
-    let err = second.submit(b.clone()).unwrap_err();
-    assert!(matches!(err, SubmitError::Log(_)), "{err:?}");
-    assert!(mandate_ledger::error_chain(&err).contains("another writer"), "{err}");
-    assert_eq!(first.log().head().unwrap(), head + 1, "exactly one append");
-
-    // The fenced gate has reloaded: the same report now conflicts on its stream's version.
     let err = second.submit(b).unwrap_err();
     assert!(matches!(&err, SubmitError::Rejected(r) if r.rule() == "version_conflict"), "{err:?}");
+    assert_eq!(first.log().head().unwrap(), head + 1, "exactly one append");
+
+    // And if a writer does append on a stale view (racing, between its look and its append),
+    // JetStream refuses the message: it must follow position `head` and the event there.
+    let stale = first.log().read_from(head, 1).unwrap().remove(0);
+    let body = mandate_model::body::decode_body(&stale.body).unwrap();
+    let err = second
+        .log()
+        .append(&[mandate_ledger::backend::NewEvent {
+            event: mandate_ledger::record::LoggedEvent {
+                position: head + 1,
+                // Another body: a new message id, so JetStream cannot take it for a retry.
+                body: [stale.body.as_slice(), b" "].concat(),
+                ..stale.clone()
+            },
+            stream: body.stream.clone(),
+            version: body.version,
+            prev_position: None,
+            subject: first.rules().state.subject_of(&body),
+            prev_in_log: first.log().read_from(head - 1, 1).unwrap().first().map(|e| e.id()),
+        }])
+        .unwrap_err();
+    assert!(matches!(err, mandate_nats::JetStreamError::Fenced { .. }), "{err:?}");
+    assert!(mandate_ledger::error_chain(&err).contains("another writer"), "{err}");
+    assert_eq!(first.log().head().unwrap(), head + 1, "the stale append left no trace");
     let verified = verify_log(second.log(), |_| {});
     assert!(verified.is_ok(), "{:?}", verified.findings);
 }
@@ -366,4 +386,74 @@ fn migrate_keeps_ids_positions_and_receipts() {
     let clock = SimulatedClock::new("2021-08-13T00:00:00+07:00".parse().unwrap());
     let gate = Gate::open(destination, demo_gate_key(), Arc::new(clock)).unwrap();
     assert_eq!(gate.head(), n);
+}
+
+/// Two gate services serve at once; one is killed with SIGKILL mid-run. The other goes on; a
+/// producer that retries after a lost reply gets its original receipt; nothing is lost or
+/// doubled, and the log verifies.
+#[test]
+fn a_standby_gate_takes_over_when_the_active_one_dies() {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+    use mandate_nats::service::submit_remote;
+    use std::process::{Command, Stdio};
+
+    let server = NatsServer::start();
+    let gate = seeded_on(&server);
+    let start = gate.head();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_gate-service"))
+            .arg(server.url())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut services = [spawn(), spawn()];
+    // The reports, chained, built from the seeded state before the services take over.
+    let reports = mandate_tests::chained_reports(
+        &gate,
+        "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de",
+        "do-van-h",
+        "do-van-h",
+        200,
+        "Báo cáo qua dịch vụ",
+    );
+    drop(gate);
+    let mut receipts = Vec::new();
+    let mut n_retries = 0;
+    for (i, report) in reports.iter().enumerate() {
+        if i == 100 {
+            services[0].kill().unwrap(); // SIGKILL
+            services[0].wait().unwrap();
+        }
+        let envelope = serde_json::to_vec(&Envelope::new(
+            EVENT_PAYLOAD_TYPE,
+            &report.body,
+            &report.signatures,
+        ))
+        .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            assert!(std::time::Instant::now() < deadline, "report {i} never got a receipt");
+            match submit_remote(&server.url(), "covid-2021", envelope.clone()) {
+                Ok(reply) if reply.accepted => {
+                    receipts.push(reply.receipt.unwrap());
+                    break;
+                }
+                Ok(reply) if reply.rule.as_deref() == Some("unavailable") => n_retries += 1,
+                Ok(reply) => panic!("report {i} was rejected: {reply:?}"),
+                Err(_) => n_retries += 1, // no service answered yet, or the reply was lost
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    services[1].kill().unwrap();
+    services[1].wait().unwrap();
+    let log = JetStreamLog::connect(config(&server)).unwrap();
+    assert_eq!(log.head().unwrap(), start + 200, "every report once ({n_retries} retries)");
+    for (i, r) in receipts.iter().enumerate() {
+        assert_eq!(r.position, start + 1 + i as u64);
+    }
+    let report = verify_log(&log, |_| {});
+    assert!(report.is_ok(), "{:?}", report.findings);
 }

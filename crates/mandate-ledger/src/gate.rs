@@ -163,6 +163,37 @@ impl<L: LogBackend> Gate<L> {
         Ok(())
     }
 
+    /// Folds in events another writer appended after this gate's head.
+    fn catch_up(&mut self) -> Result<(), OpenError> {
+        let head = self.log.head().map_err(|e| OpenError::Log(Box::new(e)))?;
+        while self.head < head {
+            let chunk = self
+                .log
+                .read_from(self.head + 1, ((head - self.head) as usize).min(READ_CHUNK))
+                .map_err(|e| OpenError::Log(Box::new(e)))?;
+            if chunk.is_empty() {
+                return Err(OpenError::Log("the log ended before its head".into()));
+            }
+            for event in &chunk {
+                if event.position != self.head + 1 {
+                    return Err(OpenError::Log(
+                        format!("expected position {}, read {}", self.head + 1, event.position)
+                            .into(),
+                    ));
+                }
+                let body = decode_body(&event.body)
+                    .map_err(|source| OpenError::Corrupt { position: event.position, source })?;
+                self.rules.state.apply(&body, event.id());
+                self.head = event.position;
+                self.last_id = Some(event.id());
+                if let Ok(receipt) = event.receipt.parse() {
+                    self.last_recorded = Some(receipt.recorded_at);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The rules and state the gate judges by.
     pub fn rules(&self) -> &Rules {
         &self.rules
@@ -248,6 +279,10 @@ impl<L: LogBackend> Gate<L> {
     /// Phases 2 to 4 for one prepared batch.
     fn judge_and_commit(&mut self, prepared: Prepared) -> Vec<Result<SignedReceipt, SubmitError>> {
         let Prepared { submissions, verified, ids } = prepared;
+        // Another gate may have appended since this one last looked: judge on the log as it is.
+        if !self.stale && self.catch_up().is_err() {
+            self.stale = true;
+        }
         if self.stale
             && let Err(err) = self.reload()
         {
