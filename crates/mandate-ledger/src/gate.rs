@@ -361,7 +361,7 @@ impl<L: LogBackend> Gate<L> {
             };
             let subject = self.rules.state.subject_of(&body);
             let prev_position = self.rules.state.head(&body.stream).map(|h| h.last_position);
-            self.rules.state.apply(&body, id);
+            self.rules.state.apply_with_subject(&body, id, Arc::clone(&subject));
             let position = self.head + pending.len() as u64 + 1;
             let receipt = ReceiptBody {
                 ledger: ledger_name.get_or_insert_with(|| body.ledger.clone()).clone(),

@@ -52,7 +52,7 @@ pub fn migrate<S: LogBackend, D: LogBackend>(
                 .map_err(|source| MigrateError::Corrupt { position: event.position, source })?;
             let subject = state.subject_of(&body);
             let prev_position = state.head(&body.stream).map(|h| h.last_position);
-            state.apply(&body, event.id());
+            state.apply_with_subject(&body, event.id(), std::sync::Arc::clone(&subject));
             let this = event.id();
             let before = prev_in_log.replace(this);
             if event.position <= existing {

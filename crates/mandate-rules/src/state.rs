@@ -174,8 +174,8 @@ pub struct LedgerState {
 
 impl LedgerState {
     /// The head of `stream`, if it has events.
-    pub fn head(&self, stream: &StreamId) -> Option<StreamHead> {
-        self.streams.get(stream).cloned()
+    pub fn head(&self, stream: &StreamId) -> Option<&StreamHead> {
+        self.streams.get(stream)
     }
 
     /// The NATS subject of `body`'s stream: the one fixed when the stream opened, or, for an
@@ -231,6 +231,11 @@ impl LedgerState {
     /// Folds one accepted event in. The caller has checked it with [`crate::check`].
     pub fn apply(&mut self, body: &EventBody, id: EventId) {
         let subject = self.subject_of(body);
+        self.apply_with_subject(body, id, subject);
+    }
+
+    /// [`LedgerState::apply`] with the stream's subject already known.
+    pub fn apply_with_subject(&mut self, body: &EventBody, id: EventId, subject: Arc<str>) {
         self.n_events += 1;
         self.streams.insert(
             body.stream.clone(),
