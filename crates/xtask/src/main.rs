@@ -98,8 +98,15 @@ fn ensure_nats_server() -> anyhow::Result<()> {
         return Ok(());
     }
     eprintln!("xtask: nats-server is missing; installing Debian's package");
+    apt_install(&["nats-server"])
+}
+
+/// `apt-get update && apt-get install -y PACKAGES`, with sudo when not root.
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     let sudo = if is_root() { vec![] } else { vec!["sudo"] };
-    for args in [vec!["apt-get", "update"], vec!["apt-get", "install", "-y", "nats-server"]] {
+    let install: Vec<&str> =
+        ["apt-get", "install", "-y"].into_iter().chain(packages.iter().copied()).collect();
+    for args in [vec!["apt-get", "update"], install] {
         let all: Vec<&str> = sudo.iter().copied().chain(args).collect();
         let mut command = Command::new(all[0]);
         command.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
