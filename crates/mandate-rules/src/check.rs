@@ -363,7 +363,12 @@ fn check_entitled(
         .tenures
         .iter()
         .filter(|t| t.person == actor.person && t.covers(at))
-        .map(|t| format!("{:?}", t.role).to_lowercase())
+        .map(|t| {
+            serde_json::to_value(t.role)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
         .collect();
     let needs = match actor.capacity {
         Capacity::Administrator => "the ledger's administrator",
