@@ -100,15 +100,13 @@ pub fn subscribe(
             while let Some(message) = stream.next().await {
                 let message = message.map_err(|e| consumer_error(e.into()))?;
                 let event = decode(&message)?;
-                let findings =
-                    verifier.check(std::slice::from_ref(&event)).pop().unwrap_or_default();
-                if subject_matches(filter, message.subject.as_str())
-                    && !on_event(Delivered {
-                        event: &event,
-                        subject: message.subject.as_str(),
-                        findings: &findings,
-                    })
-                {
+                if !hand_over(
+                    &mut verifier,
+                    filter,
+                    &mut on_event,
+                    &event,
+                    message.subject.as_str(),
+                ) {
                     break;
                 }
             }
@@ -153,15 +151,13 @@ pub fn subscribe(
                 if event.position < verifier.next_position() {
                     continue; // delivered again after a crash: already handed over
                 }
-                let findings =
-                    verifier.check(std::slice::from_ref(&event)).pop().unwrap_or_default();
-                if subject_matches(filter, message.subject.as_str())
-                    && !on_event(Delivered {
-                        event: &event,
-                        subject: message.subject.as_str(),
-                        findings: &findings,
-                    })
-                {
+                if !hand_over(
+                    &mut verifier,
+                    filter,
+                    &mut on_event,
+                    &event,
+                    message.subject.as_str(),
+                ) {
                     stopped = true;
                     break;
                 }
@@ -182,6 +178,19 @@ pub fn subscribe(
             }
         },
     }
+}
+
+/// Checks the next event and hands it over if the filter selects it; false when the subscriber
+/// wants to stop.
+fn hand_over(
+    verifier: &mut Verifier,
+    filter: &str,
+    on_event: &mut impl FnMut(Delivered<'_>) -> bool,
+    event: &LoggedEvent,
+    subject: &str,
+) -> bool {
+    let findings = verifier.check(std::slice::from_ref(event)).pop().unwrap_or_default();
+    !subject_matches(filter, subject) || on_event(Delivered { event, subject, findings: &findings })
 }
 
 enum Source {
