@@ -269,6 +269,7 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
                 "raw_publish_per_s": j.raw_publish,
                 "service_ingest_per_s": j.ingest,
                 "events": j.events,
+                "service_batches": j.batches,
                 "ratio_to_tighter_limit": j.ingest / j.raw_publish.min(verify_rate),
                 "target_ratio": 0.5,
             })),
@@ -302,11 +303,12 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
             let limit = j.raw_publish.min(verify_rate);
             output::line(&format!(
                 "raw JetStream publish, pipelined, msg id + expected subject seq headers: {:>10.0} /s\n\
-                 gate service into JetStream ({} pre-signed events, up to {} in flight): {:>10.0} /s\n\
+                 gate service into JetStream ({} pre-signed events, up to {} in flight, {} commits): {:>10.0} /s\n\
                  ratio service ingest / tighter raw limit ({:.0} /s):               {:>10.3}      (target >= 0.500)",
                 j.raw_publish,
                 j.events,
                 j.in_flight,
+                j.batches,
                 j.ingest,
                 limit,
                 j.ingest / limit
@@ -321,6 +323,8 @@ struct JetStreamFigures {
     ingest: f64,
     events: usize,
     in_flight: usize,
+    /// Gate commits (batches) the service made.
+    batches: usize,
 }
 
 /// The JetStream part: the raw publish limit, then pre-signed events through `mandate serve`'s
@@ -352,23 +356,24 @@ fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let service_url = url.to_owned();
+    let batch_count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let batches = Arc::clone(&batch_count);
     let service = std::thread::spawn(move || {
         mandate_nats::service::serve(
             gate,
             &service_url,
-            |_| {},
+            move |_| {
+                batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            },
             move || flag.load(std::sync::atomic::Ordering::Relaxed),
         )
     });
     std::thread::sleep(std::time::Duration::from_millis(300));
     let in_flight = n_streams;
     let started = Instant::now();
-    let mut replies = Vec::with_capacity(n);
-    let mut rounds = envelopes.into_iter().peekable();
-    while rounds.peek().is_some() {
-        let round: Vec<Vec<u8>> = rounds.by_ref().take(n_streams).collect();
-        replies.extend(mandate_nats::service::submit_many_remote(url, "bench", round, in_flight)?);
-    }
+    // Event i and event i + n_streams are on the same stream; with n_streams requests in
+    // flight and replies taken in order, the later one is sent only once the earlier is answered.
+    let replies = mandate_nats::service::submit_many_remote(url, "bench", envelopes, in_flight)?;
     let ingest = n as f64 / started.elapsed().as_secs_f64();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = service.join();
@@ -393,5 +398,6 @@ fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result
         anyhow::bail!("only {n_accepted} of {n} events were accepted: {rules:?}");
     }
     let _ = mandate_nats::bench::delete_stream(url, "MANDATE_BENCH");
-    Ok(JetStreamFigures { raw_publish, ingest, events: n, in_flight })
+    let batches = batch_count.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(JetStreamFigures { raw_publish, ingest, events: n, in_flight, batches })
 }

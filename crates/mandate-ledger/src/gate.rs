@@ -247,24 +247,46 @@ impl<L: LogBackend> Gate<L> {
     pub fn submit_batches<I>(&mut self, batches: I) -> Vec<Vec<Result<SignedReceipt, SubmitError>>>
     where
         I: IntoIterator<Item = Vec<Submission>>,
+        I::IntoIter: Send,
     {
         let mut batches = batches.into_iter();
         let mut results = Vec::new();
-        let Some(first) = batches.next() else { return results };
+        self.submit_pipelined(|| batches.next().map(|b| (b, ())), |_, (), r| results.push(r));
+        results
+    }
+
+    /// The pipeline behind [`Gate::submit_batches`], for a source that produces batches as
+    /// they arrive (the gate service): `next` is called on a helper thread while the batch
+    /// before is judged and committed, so it may block until work arrives; it returns `None`
+    /// to stop. Each batch carries a tag `T` (e.g. where to send the replies); `done` gets the
+    /// gate back, the tag and the batch's results, in batch order, as soon as its commit ends.
+    pub fn submit_pipelined<T, N, D>(&mut self, mut next: N, mut done: D)
+    where
+        T: Send,
+        N: FnMut() -> Option<(Vec<Submission>, T)> + Send,
+        D: FnMut(&mut Self, T, Vec<Result<SignedReceipt, SubmitError>>),
+    {
+        let Some((first, mut tag)) = next() else { return };
         let mut prepared = prepare(self.key_snapshot(), first);
         loop {
-            let next = batches.next();
             let snapshot = self.key_snapshot();
-            let (committed, next_prepared) = std::thread::scope(|scope| {
-                let handle = next.map(|batch| scope.spawn(move || prepare(snapshot, batch)));
+            let next = &mut next;
+            let done = &mut done;
+            let next_prepared = std::thread::scope(|scope| {
+                let handle =
+                    scope.spawn(move || next().map(|(batch, tag)| (prepare(snapshot, batch), tag)));
                 let committed = self.judge_and_commit(prepared);
-                (committed, handle.map(|h| h.join()))
+                // Answer before waiting for more work: the next batch may be waiting on these.
+                done(self, tag, committed);
+                handle.join()
             });
-            results.push(committed);
             match next_prepared {
-                None => return results,
-                Some(Ok(p)) => prepared = p,
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                Ok(None) => return,
+                Ok(Some((p, t))) => {
+                    prepared = p;
+                    tag = t;
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     }

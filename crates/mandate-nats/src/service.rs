@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use mandate_ledger::gate::{Gate, Submission, SubmitError};
-use mandate_ledger::record::ReceiptJson;
+use mandate_ledger::record::{ReceiptJson, SignedReceipt};
 use mandate_model::receipt::ReceiptBody;
 use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
 use serde::{Deserialize, Serialize};
@@ -98,12 +98,22 @@ pub enum RemoteError {
     Runtime(#[source] std::io::Error),
 }
 
+/// The most requests judged and committed as one batch.
+const MAX_BATCH: usize = 2_000;
+
+/// The replies owed for one batch: per request, where to answer and, for a request refused
+/// before the gate saw it, the answer; `slots` maps each submission to its request.
+struct Batch {
+    replies: Vec<(Option<async_nats::Subject>, Option<SubmitReply>)>,
+    slots: Vec<usize>,
+}
+
 struct Request {
     payload: Bytes,
     reply: Option<async_nats::Subject>,
 }
 
-fn answer(result: Result<mandate_ledger::record::SignedReceipt, SubmitError>) -> SubmitReply {
+fn answer(result: Result<SignedReceipt, SubmitError>) -> SubmitReply {
     match result {
         Ok(signed) => {
             let json: ReceiptJson = signed.to_json();
@@ -175,41 +185,45 @@ pub fn serve(
             let _ = client.flush().await;
         });
     });
-    // The gate side: this thread.
-    loop {
-        let first = match requests_rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(r) => r,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                if network.is_finished() {
-                    break;
-                }
-                continue;
+    let network_done = || network.is_finished();
+    // The gate side: this thread. Requests that arrived together form a batch; the next batch
+    // is read and its signatures verified while the one before is judged and committed.
+    let next = move || {
+        let first = loop {
+            match requests_rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(r) => break r,
+                Err(mpsc::RecvTimeoutError::Timeout) if !network_done() => continue,
+                Err(_) => return None,
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        let mut batch = vec![first];
-        while batch.len() < 2_000 {
+        let mut requests = vec![first];
+        while requests.len() < MAX_BATCH {
             match requests_rx.try_recv() {
-                Ok(r) => batch.push(r),
+                Ok(r) => requests.push(r),
                 Err(_) => break,
             }
         }
-        let mut replies: Vec<Option<SubmitReply>> = vec![None; batch.len()];
-        let mut submissions = Vec::new();
-        let mut slots = Vec::new();
-        for (idx, request) in batch.iter().enumerate() {
-            match Envelope::open(&request.payload, EVENT_PAYLOAD_TYPE) {
+        let mut batch = Batch { replies: Vec::with_capacity(requests.len()), slots: Vec::new() };
+        let mut submissions = Vec::with_capacity(requests.len());
+        for request in requests {
+            let early = match Envelope::open(&request.payload, EVENT_PAYLOAD_TYPE) {
                 Ok((body, signatures)) => {
                     submissions.push(Submission { body, signatures });
-                    slots.push(idx);
+                    batch.slots.push(batch.replies.len());
+                    None
                 }
                 Err(err) => {
-                    replies[idx] =
-                        Some(SubmitReply::refused("envelope", mandate_ledger::error_chain(&err)))
+                    Some(SubmitReply::refused("envelope", mandate_ledger::error_chain(&err)))
                 }
-            }
+            };
+            batch.replies.push((request.reply, early));
         }
-        let mut results = gate.submit_batch(submissions.clone());
+        let copies = submissions.clone();
+        Some((submissions, (batch, copies)))
+    };
+    let done = |gate: &mut Gate<JetStreamLog>,
+                (mut batch, submissions): (Batch, Vec<Submission>),
+                mut results: Vec<Result<SignedReceipt, SubmitError>>| {
         // A fenced batch: another gate appended first. This gate has caught up; judge again once.
         let fenced: Vec<usize> = results
             .iter()
@@ -223,19 +237,20 @@ pub fn serve(
                 results[i] = result;
             }
         }
-        for (slot, result) in slots.into_iter().zip(results) {
-            replies[slot] = Some(answer(result));
+        for (slot, result) in batch.slots.iter().zip(results) {
+            batch.replies[*slot].1 = Some(answer(result));
         }
-        on_batch(batch.len());
-        for (request, reply) in batch.into_iter().zip(replies) {
-            if let (Some(subject), Some(reply)) = (request.reply, reply) {
+        on_batch(batch.replies.len());
+        for (subject, reply) in batch.replies {
+            if let (Some(subject), Some(reply)) = (subject, reply) {
                 let bytes = serde_json::to_vec(&reply).unwrap_or_default();
                 if replies_tx.send((subject, bytes)).is_err() {
                     break;
                 }
             }
         }
-    }
+    };
+    gate.submit_pipelined(next, done);
     drop(replies_tx);
     let _ = network.join();
     Ok(())
