@@ -9,3 +9,4 @@ mod deploy;
 mod gate_rules;
 mod jetstream;
 mod store;
+mod tls;

@@ -49,6 +49,16 @@ struct Cli {
     /// directory]
     #[arg(long = "ledger-name", global = true, env = "MANDATE_LEDGER")]
     ledger_name: Option<String>,
+    /// For --nats: the CA certificate (PEM) that signed the servers' TLS certificates; use a
+    /// tls:// URL to require TLS
+    #[arg(long = "nats-ca", global = true, env = "MANDATE_NATS_CA")]
+    nats_ca: Option<PathBuf>,
+    /// For --nats: this client's TLS certificate (PEM), for servers that verify clients
+    #[arg(long = "nats-cert", global = true, env = "MANDATE_NATS_CERT", requires = "nats_key")]
+    nats_cert: Option<PathBuf>,
+    /// For --nats: this client's TLS private key (PEM)
+    #[arg(long = "nats-key", global = true, env = "MANDATE_NATS_KEY", requires = "nats_cert")]
+    nats_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -218,6 +228,13 @@ fn run() -> anyhow::Result<ExitCode> {
         Some(dir) => dir.clone(),
         None => default_data_dir()?,
     };
+    for file in [&cli.nats_ca, &cli.nats_cert, &cli.nats_key].into_iter().flatten() {
+        anyhow::ensure!(file.is_file(), "the TLS file {} does not exist", file.display());
+    }
+    let tls = mandate_nats::TlsFiles { ca: cli.nats_ca, cert: cli.nats_cert, key: cli.nats_key };
+    if mandate_nats::configure_tls(tls).is_err() {
+        anyhow::bail!("the TLS files were already set");
+    }
     let target = Target { data, nats: cli.nats, ledger_name: cli.ledger_name };
     match cli.command {
         Command::Init(args) => init(&target, args),

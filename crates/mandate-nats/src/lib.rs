@@ -175,9 +175,39 @@ impl std::fmt::Display for Servers {
     }
 }
 
+/// Files for TLS connections: the CA that signed the servers' certificates and, for servers
+/// that verify clients, this client's certificate and key (PEM).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub ca: Option<std::path::PathBuf>,
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
+}
+
+static TLS: std::sync::OnceLock<TlsFiles> = std::sync::OnceLock::new();
+
+/// Sets the TLS files every connection of this process uses (the CLI sets them from
+/// `--nats-ca`, `--nats-cert` and `--nats-key`). They apply to `tls://` URLs, which require
+/// TLS; `nats://` URLs use TLS only if the server asks for it. Set once: a second, different
+/// setting is refused.
+pub fn configure_tls(files: TlsFiles) -> Result<(), TlsFiles> {
+    let set = TLS.get_or_init(|| files.clone());
+    if *set == files { Ok(()) } else { Err(set.clone()) }
+}
+
 /// Client options for `url` (one server, or a comma-separated list): a `user:password@` in the
-/// URL becomes the connection's credentials. Returns the options and the servers.
+/// URL becomes the connection's credentials; a `tls://` server requires TLS, checked against
+/// the CA given to [`configure_tls`] (or the system's roots). Returns the options and the
+/// servers.
 pub fn client_options(url: &str) -> (async_nats::ConnectOptions, Servers) {
+    client_options_with(url, TLS.get())
+}
+
+/// [`client_options`] with the given TLS files instead of the process's.
+pub fn client_options_with(
+    url: &str,
+    tls: Option<&TlsFiles>,
+) -> (async_nats::ConnectOptions, Servers) {
     let mut credentials = None;
     let servers: Vec<String> = url
         .split(',')
@@ -199,6 +229,18 @@ pub fn client_options(url: &str) -> (async_nats::ConnectOptions, Servers) {
         Some((user, password)) => options.user_and_password(user, password),
         None => options,
     };
+    let mut options = options;
+    if let Some(tls) = tls {
+        if let Some(ca) = &tls.ca {
+            options = options.add_root_certificates(ca.clone());
+        }
+        if let (Some(cert), Some(key)) = (&tls.cert, &tls.key) {
+            options = options.add_client_certificate(cert.clone(), key.clone());
+        }
+    }
+    if servers.iter().any(|s| s.starts_with("tls://")) {
+        options = options.require_tls(true);
+    }
     let addrs = servers.iter().filter_map(|s| s.parse::<async_nats::ServerAddr>().ok()).collect();
     (options, Servers(addrs, servers.join(",")))
 }
