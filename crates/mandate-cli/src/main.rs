@@ -12,6 +12,7 @@ mod bench;
 mod demo;
 mod keys;
 mod output;
+mod views;
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -79,7 +80,17 @@ enum Command {
     /// Run the seed scenario (COVID-19 directives, July–August 2021) end to end
     Demo(DemoArgs),
     /// Run the gate as a NATS service (requires --nats): producers submit with `append --nats`
-    Serve,
+    Serve(ServeArgs),
+    /// Fold the log into the read models (DATA/views.redb), once or following it
+    Project(views::ProjectArgs),
+    /// Rebuild read models from zero into a fresh directory, to a position or time
+    Replay(views::ReplayArgs),
+    /// Print the hash of the read models' contents and their position
+    Digest(views::DigestArgs),
+    /// Ask the read models: head, accountability, overdue, misses, cases, directive
+    Query(views::QueryArgs),
+    /// Record deadline.missed for deadlines and daily periods that passed without a report
+    Watchdog(views::WatchdogArgs),
     /// Follow the log on NATS (requires --nats): print each event the filter selects, verified
     Subscribe(SubscribeArgs),
     /// Copy an embedded ledger onto JetStream (requires --nats), ids and positions unchanged
@@ -187,6 +198,16 @@ struct SubscribeArgs {
 }
 
 #[derive(clap::Args)]
+struct ServeArgs {
+    /// Also run the deadline watchdog, signing with this system key file
+    #[arg(long, requires = "watchdog_person")]
+    watchdog_key: Option<PathBuf>,
+    /// The person the watchdog's key is registered to
+    #[arg(long, requires = "watchdog_key")]
+    watchdog_person: Option<mandate_model::ids::PersonId>,
+}
+
+#[derive(clap::Args)]
 struct MigrateArgs {
     /// The data directory holding the embedded ledger to copy
     #[arg(long)]
@@ -262,7 +283,12 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Append(args) => append(&target, args),
         Command::Log(args) => log(&target, args),
         Command::Verify(flag) => verify(&target, flag.json),
-        Command::Serve => serve(&target),
+        Command::Serve(args) => serve(&target, args),
+        Command::Project(args) => views::project(&target, args),
+        Command::Replay(args) => views::replay(&target, args),
+        Command::Digest(args) => views::digest(&target, args),
+        Command::Query(args) => views::query(&target, args),
+        Command::Watchdog(args) => views::watchdog(&target, args),
         Command::Subscribe(args) => subscribe(&target, args),
         Command::Migrate(args) => migrate(&target, args),
         Command::Demo(args) => demo::run(args.data.as_deref(), target.nats.as_deref(), args.json),
@@ -443,9 +469,12 @@ fn migrate(target: &Target, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn serve(target: &Target) -> anyhow::Result<ExitCode> {
+fn serve(target: &Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let url =
         target.nats.as_deref().context("mandate serve runs the gate on NATS: pass --nats URL")?;
+    if let (Some(key), Some(person)) = (&args.watchdog_key, args.watchdog_person) {
+        let _watchdog = views::spawn_watchdog(target, url, key, person)?;
+    }
     let log = target.jetstream(url)?;
     let gate = open_gate(&target.data, log)?;
     eprintln!(

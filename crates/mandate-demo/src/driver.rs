@@ -17,6 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::scenario::{EventStep, Scenario, Tamper};
 use mandate_ledger::error_chain as chain;
+use mandate_views::Views;
+use mandate_views::watchdog::{Watchdog, WatchdogError};
 
 /// The demo key of `spec` (`PERSON` or `PERSON#N`; `#1` when no number is given). Demo keys are
 /// derived from their names so that the demo is reproducible; never use them for real records.
@@ -72,6 +74,8 @@ pub enum DemoError {
         #[source]
         source: SubmitError,
     },
+    #[error("the deadline watchdog failed")]
+    Views(#[source] WatchdogError),
 }
 
 /// Fills `$key:`, `$keyid:` and `$event:` placeholders.
@@ -111,7 +115,14 @@ pub struct DemoRun<L> {
     pub gate: Gate<L>,
     pub outcomes: Vec<StepOutcome>,
     pub clock: SimulatedClock,
+    /// The read models, projected from the whole log (in memory).
+    pub views: Views,
+    /// The `deadline.missed` events the watchdog appended.
+    pub misses: usize,
 }
+
+/// The demo's deadline watchdog: a system position in the administration office.
+pub const WATCHDOG_PERSON: &str = "canh-bao-han";
 
 /// Runs `scenario` over an empty `log`; `progress(done, total)` is called after each step.
 pub fn run<L: LogBackend>(
@@ -150,6 +161,29 @@ pub fn run<L: LogBackend>(
     let mut heads: BTreeMap<String, (u64, EventId)> = BTreeMap::new();
     let mut labels: BTreeMap<String, EventId> = BTreeMap::new();
     let mut outcomes = Vec::with_capacity(steps.len());
+    let views = Views::in_memory().map_err(|e| DemoError::Views(WatchdogError::Views(e)))?;
+    let mut misses = 0;
+    let watchdog = Watchdog::new(
+        &scenario.ledger,
+        WATCHDOG_PERSON.parse().map_err(|e: mandate_model::ids::IdError| DemoError::Build {
+            index: 0,
+            kind: "watchdog".into(),
+            stream: String::new(),
+            at: scenario.start,
+            reason: e.to_string(),
+        })?,
+        admin.office.clone(),
+        demo_key(WATCHDOG_PERSON),
+    );
+    // The watchdog starts once its position and key are registered.
+    let watching = |gate: &Gate<L>| {
+        let person = WATCHDOG_PERSON.parse::<mandate_model::ids::PersonId>().ok();
+        let key = sign::key_id(&demo_key(WATCHDOG_PERSON).verifying_key());
+        person.is_some() && gate.rules().state.keys.contains_key(&key)
+    };
+    let watch = |gate: &mut Gate<L>, views: &Views| -> Result<usize, DemoError> {
+        watchdog.tick(gate, views).map(|r| r.len()).map_err(DemoError::Views)
+    };
     let total = steps.len();
     for (index, step) in steps.iter().enumerate() {
         let build_error = |reason: String| DemoError::Build {
@@ -212,6 +246,10 @@ pub fn run<L: LogBackend>(
             None => {}
         }
         clock.set(step.at);
+        // Time has passed: the watchdog records what fell due meanwhile, before this step.
+        if watching(&gate) {
+            misses += watch(&mut gate, &views)?;
+        }
         let id = EventId::of_body(&bytes);
         let result = match gate.submit(Submission { body: bytes, signatures: vec![signature] }) {
             Ok(receipt) => {
@@ -265,7 +303,8 @@ pub fn run<L: LogBackend>(
         progress(index + 1, total);
     }
     clock.set(scenario.end);
-    Ok(DemoRun { gate, outcomes, clock })
+    misses += watch(&mut gate, &views)?;
+    Ok(DemoRun { gate, outcomes, clock, views, misses })
 }
 
 /// The key id of a demo key spec, for tests and output.

@@ -1,0 +1,413 @@
+//! `mandate project|replay|digest|query|watchdog`: the read models and what they answer.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::clock::{Clock, SystemClock};
+use mandate_model::ids::{OfficeId, PersonId};
+use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
+use mandate_views::query::{QueryError, Reader};
+use mandate_views::watchdog::Watchdog;
+use mandate_views::{Commit, Views, ViewsError, digest_hex};
+use serde_json::json;
+
+use crate::{Access, Target, keys, open_gate, open_log, output};
+
+/// Events per projector transaction.
+const CHUNK: usize = 1_000;
+
+/// The live read models' file.
+pub(crate) fn views_path(data: &Path) -> PathBuf {
+    data.join("views.redb")
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ProjectArgs {
+    /// Keep projecting new events as they are appended
+    #[arg(long)]
+    follow: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `mandate project`: brings DATA/views.redb up to the log's head (and follows it).
+pub(crate) fn project(target: &Target, args: ProjectArgs) -> anyhow::Result<ExitCode> {
+    let log = open_log(target, Access::Read)?;
+    let views = Views::open(&views_path(&target.data))?;
+    loop {
+        let before = views.position()?;
+        let (at, rows) = views.catch_up(&log, None, CHUNK, Commit::Durable, |_| true)?;
+        if !args.follow {
+            let digest = digest_hex(&views.digest()?);
+            if args.json {
+                output::json_line(
+                    &json!({"position": at, "rows_written": rows, "digest": digest}),
+                )?;
+            } else {
+                output::line(&format!(
+                    "read models at position {at} ({} new events, {rows} rows written)\ndigest {digest}",
+                    at - before
+                ))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        if at == before {
+            std::thread::sleep(Duration::from_millis(200));
+        } else if !args.json {
+            eprintln!("projected to position {at}");
+        }
+    }
+}
+
+/// A point in the log: a position, or a time (the last event the gate recorded by then).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Point {
+    Position(u64),
+    Time(Timestamp),
+}
+
+impl std::str::FromStr for Point {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Ok(n) = s.parse::<u64>() {
+            return Ok(Self::Position(n));
+        }
+        s.parse::<Timestamp>().map(Self::Time).map_err(|e| {
+            format!(
+                "expected a log position or an RFC 3339 time like 2021-07-28T16:30:00+07:00: {e}"
+            )
+        })
+    }
+}
+
+fn recorded_at(event: &mandate_ledger::record::LoggedEvent) -> Option<Timestamp> {
+    event.receipt.parse().ok().map(|r| r.recorded_at)
+}
+
+/// Projects `log` into `views` up to `to`. Returns the position reached and the rows written.
+fn replay_into<L: LogBackend>(
+    log: &L,
+    views: &Views,
+    to: Option<Point>,
+    commit: Commit,
+) -> Result<(u64, u64), ViewsError> {
+    match to {
+        None => views.catch_up(log, None, CHUNK * 4, commit, |_| true),
+        Some(Point::Position(p)) => views.catch_up(log, Some(p), CHUNK * 4, commit, |_| true),
+        Some(Point::Time(t)) => views
+            .catch_up(log, None, CHUNK * 4, commit, |e| recorded_at(e).is_some_and(|at| at <= t)),
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ReplayArgs {
+    /// A new or empty directory for the rebuilt read models
+    #[arg(long)]
+    into: PathBuf,
+    /// Stop at this position, or at the last event recorded by this time
+    #[arg(long)]
+    to: Option<Point>,
+    /// Then make them the live read models (the old ones are kept as views.redb.old)
+    #[arg(long)]
+    swap: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `mandate replay`: rebuilds the read models from zero into a fresh directory.
+pub(crate) fn replay(target: &Target, args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let log = open_log(target, Access::Read)?;
+    std::fs::create_dir_all(&args.into)
+        .with_context(|| format!("cannot create {}", args.into.display()))?;
+    let path = views_path(&args.into);
+    if path.exists() {
+        bail!("{} already holds read models; replay into a new or empty directory", path.display());
+    }
+    let started = Instant::now();
+    let views = Views::open(&path)?;
+    let (at, rows) = replay_into(&log, &views, args.to, Commit::Deferred)?;
+    let secs = started.elapsed().as_secs_f64();
+    let digest = digest_hex(&views.digest()?);
+    drop(views);
+    if args.swap {
+        let live = views_path(&target.data);
+        if live.exists() {
+            // Fails if a projector holds the live read models.
+            drop(Views::open(&live).context("cannot swap while the live read models are in use")?);
+            std::fs::rename(&live, target.data.join("views.redb.old"))?;
+        }
+        std::fs::rename(&path, &live)?;
+    }
+    if args.json {
+        output::json_line(&json!({
+            "position": at, "rows_written": rows, "seconds": secs,
+            "events_per_s": at as f64 / secs.max(1e-9), "digest": digest, "swapped": args.swap,
+        }))?;
+    } else {
+        output::line(&format!(
+            "replayed {at} events into {} in {secs:.2} s ({:.0} events/s, {rows} rows, {:.2} rows/event)\ndigest {digest}{}",
+            args.into.display(),
+            at as f64 / secs.max(1e-9),
+            rows as f64 / (at.max(1)) as f64,
+            if args.swap { "\nnow the live read models" } else { "" }
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub(crate) struct DigestArgs {
+    /// The directory holding the read models [default: the data directory]
+    #[arg(long)]
+    views: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `mandate digest`: the hash of the read models' logical contents, and their position.
+pub(crate) fn digest(target: &Target, args: DigestArgs) -> anyhow::Result<ExitCode> {
+    let path = views_path(args.views.as_deref().unwrap_or(&target.data));
+    if !path.exists() {
+        bail!("there are no read models at {} (run `mandate project`)", path.display());
+    }
+    let views = match Views::open(&path) {
+        Err(ViewsError::InUse { .. }) => Views::open_read_only(&path)?,
+        other => other?,
+    };
+    let position = views.position()?;
+    let digest = digest_hex(&views.digest()?);
+    if args.json {
+        output::json_line(&json!({"position": position, "digest": digest}))?;
+    } else {
+        output::line(&format!("position {position}\ndigest {digest}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub(crate) struct QueryArgs {
+    #[command(subcommand)]
+    question: Question,
+    /// Answer as the ledger would have at this position or time
+    #[arg(long, global = true)]
+    as_of: Option<Point>,
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum Question {
+    /// Who headed an office at a time, since when, until when
+    Head {
+        #[arg(long)]
+        office: OfficeId,
+        #[arg(long)]
+        at: Timestamp,
+    },
+    /// Every task a person's offices and positions held during their tenures, on time, late
+    /// or missing; violations and sanctions
+    Accountability {
+        #[arg(long)]
+        person: PersonId,
+        #[arg(long)]
+        from: Option<Timestamp>,
+        #[arg(long)]
+        to: Option<Timestamp>,
+    },
+    /// Obligations open and past due at a time
+    Overdue {
+        #[arg(long)]
+        at: Option<Timestamp>,
+        #[arg(long)]
+        office: Option<OfficeId>,
+        /// Include the offices in its area and under it
+        #[arg(long)]
+        below: bool,
+    },
+    /// Every deadline and daily period missed in a window, with who headed each office then
+    Misses {
+        #[arg(long)]
+        from: Timestamp,
+        #[arg(long)]
+        to: Option<Timestamp>,
+        #[arg(long)]
+        office: Option<OfficeId>,
+        #[arg(long)]
+        below: bool,
+    },
+    /// Violations with their sanctions, and whether the office's head was later sanctioned
+    Cases {
+        #[arg(long)]
+        office: Option<OfficeId>,
+        #[arg(long)]
+        below: bool,
+        /// Only violations whose office's head was later sanctioned
+        #[arg(long)]
+        sanctioned: bool,
+    },
+    /// A document with its parents up to the top, its tasks and their reports below
+    Directive {
+        /// Its symbol as printed (06-CT/QU) or its stream id
+        symbol: String,
+    },
+}
+
+fn system_now(reader: &Reader) -> Timestamp {
+    SystemClock { offset: reader.offset() }.now()
+}
+
+/// `mandate query`.
+pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode> {
+    let log = open_log(target, Access::Read)?;
+    let (views, now) = match args.as_of {
+        Some(point) => {
+            // The answer then: the read models of the log up to that point, in memory.
+            let views = Views::in_memory()?;
+            let (at, _) = replay_into(&log, &views, Some(point), Commit::Durable)?;
+            let now = match point {
+                Point::Time(t) => t,
+                Point::Position(_) => match log.read_from(at.max(1), 1)?.first() {
+                    Some(e) => recorded_at(e).context("a receipt in the log cannot be read")?,
+                    None => Timestamp::UNIX_EPOCH,
+                },
+            };
+            (views, Some(now))
+        }
+        None => {
+            let path = views_path(&target.data);
+            let views = match Views::open(&path) {
+                Ok(views) => {
+                    // Bring them up to date first.
+                    views.catch_up(&log, None, CHUNK, Commit::Durable, |_| true)?;
+                    views
+                }
+                // A projector keeps them up to date: read beside it.
+                Err(ViewsError::InUse { .. }) => Views::open_read_only(&path)?,
+                Err(e) => return Err(e.into()),
+            };
+            (views, None)
+        }
+    };
+    let reader = views.reader()?;
+    let now = now.unwrap_or_else(|| system_now(&reader));
+    let answer = answer(&reader, args.question, now).map_err(|e| match e {
+        QueryError::Views(v) => anyhow::Error::new(v),
+        other => anyhow::Error::new(other),
+    })?;
+    if args.json {
+        output::json_line(&answer)?;
+    } else {
+        output::line(&serde_json::to_string_pretty(&answer)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn answer(
+    reader: &Reader,
+    question: Question,
+    now: Timestamp,
+) -> Result<serde_json::Value, QueryError> {
+    let value = |v: Result<serde_json::Value, serde_json::Error>| {
+        v.map_err(|e| QueryError::Views(ViewsError::Row { table: "answer", source: e }))
+    };
+    match question {
+        Question::Head { office, at } => value(serde_json::to_value(reader.head(&office, at)?)),
+        Question::Accountability { person, from, to } => value(serde_json::to_value(
+            reader.accountability(&person, from, to.unwrap_or(now).min(now))?,
+        )),
+        Question::Overdue { at, office, below } => value(serde_json::to_value(reader.overdue(
+            at.unwrap_or(now).min(now),
+            office.as_ref(),
+            below,
+        )?)),
+        Question::Misses { from, to, office, below } => value(serde_json::to_value(
+            reader.misses(from, to.unwrap_or(now).min(now), office.as_ref(), below)?,
+        )),
+        Question::Cases { office, below, sanctioned } => {
+            value(serde_json::to_value(reader.cases(now, office.as_ref(), below, sanctioned)?))
+        }
+        Question::Directive { symbol } => {
+            value(serde_json::to_value(reader.directive(&symbol, now)?))
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct WatchdogArgs {
+    /// The system key file (registered to a person holding the `system` role in the
+    /// administration office)
+    #[arg(long)]
+    key: PathBuf,
+    /// That person's id
+    #[arg(long)]
+    person: PersonId,
+    /// Look once, then exit
+    #[arg(long)]
+    once: bool,
+    /// Seconds between looks
+    #[arg(long, default_value_t = 30)]
+    interval: u64,
+}
+
+/// `mandate watchdog`: appends `deadline.missed` for every deadline and daily period that
+/// passed without a report, once each (deterministic ids make repeats harmless).
+pub(crate) fn watchdog(target: &Target, args: WatchdogArgs) -> anyhow::Result<ExitCode> {
+    let key = keys::read(&args.key)?;
+    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
+    let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
+    let watchdog = Watchdog::new(&ledger.name, args.person, ledger.admin_office.clone(), key);
+    let views = Views::open(&views_path(&target.data))?;
+    loop {
+        let receipts = watchdog.tick(&mut gate, &views)?;
+        if !receipts.is_empty() || args.once {
+            eprintln!(
+                "mandate watchdog: {} deadline.missed recorded; log at position {}",
+                receipts.len(),
+                gate.head()
+            );
+        }
+        if args.once {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(Duration::from_secs(args.interval.max(1)));
+    }
+}
+
+/// The watchdog for `mandate serve`: its own fenced gate over the same JetStream log.
+pub(crate) fn spawn_watchdog(
+    target: &Target,
+    url: &str,
+    key_file: &Path,
+    person: PersonId,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let key = keys::read(key_file)?;
+    let log = target.jetstream(url)?;
+    let gate_key = keys::read(&crate::gate_key_path(&target.data))?;
+    let mut gate = mandate_ledger::gate::Gate::open(
+        log,
+        gate_key,
+        Arc::new(SystemClock { offset: VIETNAM_OFFSET }),
+    )?;
+    if let Some(offset) = gate.rules().state.ledger.as_ref().map(|l| l.utc_offset) {
+        gate.set_clock(Arc::new(SystemClock { offset }));
+    }
+    let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
+    let watchdog = Watchdog::new(&ledger.name, person, ledger.admin_office.clone(), key);
+    let views = Views::open(&views_path(&target.data))?;
+    Ok(std::thread::spawn(move || {
+        loop {
+            match watchdog.tick(&mut gate, &views) {
+                Ok(r) if !r.is_empty() => {
+                    eprintln!("mandate serve: watchdog recorded {} deadline.missed", r.len())
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("mandate serve: watchdog: {}", output::chain(&e)),
+            }
+            std::thread::sleep(Duration::from_secs(30));
+        }
+    }))
+}

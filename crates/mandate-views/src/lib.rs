@@ -1,0 +1,394 @@
+//! Read models: the projector, their digest, the queries and the deadline watchdog.
+//!
+//! The projector folds the log, in order, into redb tables (`views.redb`). Each batch of events
+//! is applied in one write transaction that also stores the position of the last event applied,
+//! so that after a crash at any moment the read models are exactly those of some prefix of the
+//! log, and projecting goes on from there: every event has its effect exactly once.
+//!
+//! The fold depends only on the events (never on the clock or on the order of tables), so a
+//! rebuild from zero gives the same rows; [`Views::digest`] hashes the rows (not redb's bytes,
+//! which are not deterministic) to show it.
+
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::record::LoggedEvent;
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    TableHandle,
+};
+use sha2::{Digest, Sha256};
+
+mod project;
+pub mod query;
+pub mod rows;
+pub mod watchdog;
+
+/// redb's page cache for the read models, in bytes [default]. Replays stay within it however
+/// long the log is.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+// Bookkeeping.
+pub(crate) const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
+pub(crate) const TEXT: TableDefinition<'_, &str, &str> = TableDefinition::new("text");
+// The registry.
+pub(crate) const OFFICES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("offices");
+pub(crate) const OFFICE_CHILDREN: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("office_children");
+pub(crate) const PEOPLE: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("people");
+/// (office, from, person, role) → tenure.
+pub(crate) const TENURES: TableDefinition<'_, (&str, i64, &str, &str), &[u8]> =
+    TableDefinition::new("tenures");
+/// (person, from, office, role) → ().
+pub(crate) const TENURES_BY_PERSON: TableDefinition<'_, (&str, i64, &str, &str), ()> =
+    TableDefinition::new("tenures_by_person");
+pub(crate) const KEYS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("keys");
+// Documents and tasks.
+pub(crate) const DOCUMENTS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("documents");
+/// (title, stream) → (): documents by symbol.
+pub(crate) const DOCUMENT_TITLES: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("document_titles");
+/// (parent, child) → (): the implementation tree, downwards.
+pub(crate) const DOCUMENT_CHILDREN: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("document_children");
+/// (document, task) → ().
+pub(crate) const DOCUMENT_TASKS: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("document_tasks");
+pub(crate) const TASKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("tasks");
+/// (office, task) → the office's role in it (`lead`, `coordinate`).
+pub(crate) const TASKS_BY_OFFICE: TableDefinition<'_, (&str, &str), &str> =
+    TableDefinition::new("tasks_by_office");
+/// (status, task) → (): `open` or `completed`.
+pub(crate) const TASKS_BY_STATUS: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("tasks_by_status");
+/// (due, task) → (): tasks with one deadline; recurring ones are under `tasks_recurring`.
+pub(crate) const TASKS_BY_DEADLINE: TableDefinition<'_, (i64, &str), ()> =
+    TableDefinition::new("tasks_by_deadline");
+/// (starts_on, task) → (): tasks with a recurring duty.
+pub(crate) const TASKS_RECURRING: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("tasks_recurring");
+/// (task, period or "", position) → report.
+pub(crate) const REPORTS: TableDefinition<'_, (&str, &str, u64), &[u8]> =
+    TableDefinition::new("reports");
+/// (task, period or "") → the watchdog's `deadline.missed`.
+pub(crate) const MISSES: TableDefinition<'_, (&str, &str), &[u8]> = TableDefinition::new("misses");
+// Oversight.
+pub(crate) const VIOLATIONS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("violations");
+pub(crate) const SANCTIONS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("sanctions");
+/// (violation, sanction) → ().
+pub(crate) const SANCTIONS_BY_VIOLATION: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("sanctions_by_violation");
+pub(crate) const COMMENDATIONS: TableDefinition<'_, &str, &[u8]> =
+    TableDefinition::new("commendations");
+/// (area, effective_from, position) → alert level.
+pub(crate) const ALERTS: TableDefinition<'_, (&str, i64, u64), &[u8]> =
+    TableDefinition::new("alerts");
+
+/// A failure of the read models.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewsError {
+    #[error("the read models {path} are open in another process (a projector is running?)")]
+    InUse { path: String },
+    #[error("the read models {path} could not be opened")]
+    Open {
+        path: String,
+        #[source]
+        source: redb::DatabaseError,
+    },
+    #[error("redb failed")]
+    Redb(#[from] redb::Error),
+    #[error("these read models were opened read-only (a projector is writing them)")]
+    ReadOnly,
+    #[error("the log could not be read")]
+    Log(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the event at position {position} cannot be projected: {reason}")]
+    Event { position: u64, reason: String },
+    #[error("the read models are at position {at}; the next event given is at {given}")]
+    Gap { at: u64, given: u64 },
+    #[error("a row of table {table} is damaged")]
+    Row {
+        table: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+macro_rules! redb_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for ViewsError {
+            fn from(err: $ty) -> Self {
+                Self::Redb(err.into())
+            }
+        }
+    )*};
+}
+redb_from!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+/// How a batch is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// On disk when the call returns (the live projector).
+    Durable,
+    /// Left to a later durable commit (a replay, which ends with one). After a crash the read
+    /// models are those of the last durable commit: still a prefix of the log.
+    Deferred,
+}
+
+/// The read models in one redb file (or in memory, for `--as-of` answers).
+pub struct Views {
+    db: Handle,
+}
+
+enum Handle {
+    Writer(Database),
+    Reader(redb::ReadOnlyDatabase),
+}
+
+impl Handle {
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Self::Writer(db) => db.begin_read(),
+            Self::Reader(db) => db.begin_read(),
+        }
+    }
+    fn begin_write(&self) -> Result<redb::WriteTransaction, ViewsError> {
+        match self {
+            Self::Writer(db) => Ok(db.begin_write()?),
+            Self::Reader(_) => Err(ViewsError::ReadOnly),
+        }
+    }
+}
+
+impl Views {
+    /// Opens (or creates) the read models at `path`.
+    pub fn open(path: &Path) -> Result<Self, ViewsError> {
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens (or creates) the read models at `path` with redb's cache set to `cache_bytes`.
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Self, ViewsError> {
+        let shown = path.display().to_string();
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+            .create(path)
+            .map_err(|e| open_error(shown, e))?;
+        let views = Self { db: Handle::Writer(db) };
+        views.create_tables()?;
+        Ok(views)
+    }
+
+    /// Opens existing read models to read them beside the projector that writes them.
+    pub fn open_read_only(path: &Path) -> Result<Self, ViewsError> {
+        let shown = path.display().to_string();
+        let db = Database::builder()
+            .set_cache_size(DEFAULT_CACHE_BYTES)
+            .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+            .open_read_only(path)
+            .map_err(|e| open_error(shown, e))?;
+        Ok(Self { db: Handle::Reader(db) })
+    }
+
+    /// Fresh read models in memory.
+    pub fn in_memory() -> Result<Self, ViewsError> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(|source| ViewsError::Open { path: "(memory)".into(), source })?;
+        let views = Self { db: Handle::Writer(db) };
+        views.create_tables()?;
+        Ok(views)
+    }
+
+    fn create_tables(&self) -> Result<(), ViewsError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(META)?;
+        txn.open_table(TEXT)?;
+        txn.open_table(OFFICES)?;
+        txn.open_table(OFFICE_CHILDREN)?;
+        txn.open_table(PEOPLE)?;
+        txn.open_table(TENURES)?;
+        txn.open_table(TENURES_BY_PERSON)?;
+        txn.open_table(KEYS)?;
+        txn.open_table(DOCUMENTS)?;
+        txn.open_table(DOCUMENT_TITLES)?;
+        txn.open_table(DOCUMENT_CHILDREN)?;
+        txn.open_table(DOCUMENT_TASKS)?;
+        txn.open_table(TASKS)?;
+        txn.open_table(TASKS_BY_OFFICE)?;
+        txn.open_table(TASKS_BY_STATUS)?;
+        txn.open_table(TASKS_BY_DEADLINE)?;
+        txn.open_table(TASKS_RECURRING)?;
+        txn.open_table(REPORTS)?;
+        txn.open_table(MISSES)?;
+        txn.open_table(VIOLATIONS)?;
+        txn.open_table(SANCTIONS)?;
+        txn.open_table(SANCTIONS_BY_VIOLATION)?;
+        txn.open_table(COMMENDATIONS)?;
+        txn.open_table(ALERTS)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The position of the last event applied (0: none).
+    pub fn position(&self) -> Result<u64, ViewsError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        Ok(meta.get("position")?.map_or(0, |v| v.value()))
+    }
+
+    /// Applies `events` (in log order, continuing from [`Views::position`]; events already
+    /// applied are skipped) in one write transaction with the new position. Returns the number
+    /// of rows written. On error nothing of the batch is kept.
+    pub fn apply(&self, events: &[LoggedEvent], commit: Commit) -> Result<u64, ViewsError> {
+        let mut txn = self.db.begin_write()?;
+        if commit == Commit::Deferred {
+            txn.set_durability(Durability::None)?;
+        }
+        let written = {
+            let mut tables = project::Tables::open(&txn)?;
+            let mut at = tables.meta.get("position")?.map_or(0, |v| v.value());
+            let mut written = 0;
+            for event in events {
+                if event.position <= at {
+                    continue;
+                }
+                if event.position != at + 1 {
+                    return Err(ViewsError::Gap { at, given: event.position });
+                }
+                written += tables.apply(event)?;
+                at = event.position;
+            }
+            tables.meta.insert("position", at)?;
+            written
+        };
+        txn.commit()?;
+        Ok(written)
+    }
+
+    /// Projects the log from the read models' position up to `until` (or its head), `chunk`
+    /// events per transaction. Returns the new position and the rows written.
+    pub fn catch_up<L: LogBackend>(
+        &self,
+        log: &L,
+        until: Option<u64>,
+        chunk: usize,
+        commit: Commit,
+        mut keep: impl FnMut(&LoggedEvent) -> bool,
+    ) -> Result<(u64, u64), ViewsError> {
+        let mut at = self.position()?;
+        let mut rows = 0;
+        let chunk = chunk.max(1);
+        loop {
+            let limit = match until {
+                Some(end) if end <= at => break,
+                Some(end) => chunk.min((end - at) as usize),
+                None => chunk,
+            };
+            let mut events =
+                log.read_from(at + 1, limit).map_err(|e| ViewsError::Log(Box::new(e)))?;
+            if events.is_empty() {
+                break;
+            }
+            let full = events.len() == limit;
+            let kept = events.iter().take_while(|e| keep(e)).count();
+            let stopped = kept < events.len();
+            events.truncate(kept);
+            if events.is_empty() {
+                break;
+            }
+            rows += self.apply(&events, commit)?;
+            at = events.last().map_or(at, |e| e.position);
+            if stopped || !full {
+                break;
+            }
+        }
+        if commit == Commit::Deferred {
+            // One durable commit at the end makes the whole replay durable.
+            let txn = self.db.begin_write()?;
+            txn.commit()?;
+        }
+        Ok((at, rows))
+    }
+
+    /// SHA-256 over the logical contents of every table: table names, then each row's key and
+    /// value bytes, in key order. Equal for the same prefix of the same log.
+    pub fn digest(&self) -> Result<[u8; 32], ViewsError> {
+        let txn = self.db.begin_read()?;
+        let mut hasher = Sha256::new();
+        hash_table(&txn, META, &mut hasher)?;
+        hash_table(&txn, TEXT, &mut hasher)?;
+        hash_table(&txn, OFFICES, &mut hasher)?;
+        hash_table(&txn, OFFICE_CHILDREN, &mut hasher)?;
+        hash_table(&txn, PEOPLE, &mut hasher)?;
+        hash_table(&txn, TENURES, &mut hasher)?;
+        hash_table(&txn, TENURES_BY_PERSON, &mut hasher)?;
+        hash_table(&txn, KEYS, &mut hasher)?;
+        hash_table(&txn, DOCUMENTS, &mut hasher)?;
+        hash_table(&txn, DOCUMENT_TITLES, &mut hasher)?;
+        hash_table(&txn, DOCUMENT_CHILDREN, &mut hasher)?;
+        hash_table(&txn, DOCUMENT_TASKS, &mut hasher)?;
+        hash_table(&txn, TASKS, &mut hasher)?;
+        hash_table(&txn, TASKS_BY_OFFICE, &mut hasher)?;
+        hash_table(&txn, TASKS_BY_STATUS, &mut hasher)?;
+        hash_table(&txn, TASKS_BY_DEADLINE, &mut hasher)?;
+        hash_table(&txn, TASKS_RECURRING, &mut hasher)?;
+        hash_table(&txn, REPORTS, &mut hasher)?;
+        hash_table(&txn, MISSES, &mut hasher)?;
+        hash_table(&txn, VIOLATIONS, &mut hasher)?;
+        hash_table(&txn, SANCTIONS, &mut hasher)?;
+        hash_table(&txn, SANCTIONS_BY_VIOLATION, &mut hasher)?;
+        hash_table(&txn, COMMENDATIONS, &mut hasher)?;
+        hash_table(&txn, ALERTS, &mut hasher)?;
+        Ok(hasher.finalize().into())
+    }
+
+    /// A consistent snapshot to query.
+    pub fn reader(&self) -> Result<query::Reader, ViewsError> {
+        query::Reader::new(self.db.begin_read()?)
+    }
+}
+
+fn open_error(path: String, err: redb::DatabaseError) -> ViewsError {
+    match err {
+        redb::DatabaseError::DatabaseAlreadyOpen => ViewsError::InUse { path },
+        source => ViewsError::Open { path, source },
+    }
+}
+
+fn hash_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    table: TableDefinition<'_, K, V>,
+    hasher: &mut Sha256,
+) -> Result<(), ViewsError> {
+    let name = table.name().to_owned();
+    let table = txn.open_table(table)?;
+    hasher.update((name.len() as u64).to_be_bytes());
+    hasher.update(name.as_bytes());
+    hasher.update(table.len()?.to_be_bytes());
+    for entry in table.iter()? {
+        let (key, value) = entry?;
+        let key = key.value();
+        let key = K::as_bytes(&key);
+        let value = value.value();
+        let value = V::as_bytes(&value);
+        hasher.update((key.as_ref().len() as u64).to_be_bytes());
+        hasher.update(key.as_ref());
+        hasher.update((value.as_ref().len() as u64).to_be_bytes());
+        hasher.update(value.as_ref());
+    }
+    Ok(())
+}
+
+/// A digest as lowercase hex.
+pub fn digest_hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

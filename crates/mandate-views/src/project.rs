@@ -1,0 +1,540 @@
+//! The fold: one event → the rows it adds or changes.
+
+use mandate_ledger::record::LoggedEvent;
+use mandate_model::event::{
+    AssigneeRole, Capacity, DocumentRef, EventBody, EventData, Level, Obligation, OfficeKind,
+};
+use mandate_model::ids::{AreaPath, OfficeId, PersonId};
+use mandate_model::time::Timestamp;
+use redb::{ReadableTable, Table, WriteTransaction};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::rows::*;
+use crate::*;
+
+/// The name serde gives an enum value (`head`, `standing_deputy`, …).
+pub(crate) fn tag<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn encode<T: Serialize>(row: &T) -> Vec<u8> {
+    // Rows are plain data (strings, numbers, ids): serializing them cannot fail.
+    serde_json::to_vec(row).unwrap_or_default()
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(
+    table: &'static str,
+    bytes: &[u8],
+) -> Result<T, ViewsError> {
+    serde_json::from_slice(bytes).map_err(|source| ViewsError::Row { table, source })
+}
+
+/// The key text of a period: the day, or "" for a task's one deadline.
+pub(crate) fn period_key(period: Option<mandate_model::time::LocalDate>) -> String {
+    period.map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub(crate) struct Tables<'txn> {
+    pub meta: Table<'txn, &'static str, u64>,
+    text: Table<'txn, &'static str, &'static str>,
+    offices: Table<'txn, &'static str, &'static [u8]>,
+    office_children: Table<'txn, (&'static str, &'static str), ()>,
+    people: Table<'txn, &'static str, &'static [u8]>,
+    tenures: Table<'txn, (&'static str, i64, &'static str, &'static str), &'static [u8]>,
+    tenures_by_person: Table<'txn, (&'static str, i64, &'static str, &'static str), ()>,
+    keys: Table<'txn, &'static str, &'static [u8]>,
+    documents: Table<'txn, &'static str, &'static [u8]>,
+    document_titles: Table<'txn, (&'static str, &'static str), ()>,
+    document_children: Table<'txn, (&'static str, &'static str), ()>,
+    document_tasks: Table<'txn, (&'static str, &'static str), ()>,
+    tasks: Table<'txn, &'static str, &'static [u8]>,
+    tasks_by_office: Table<'txn, (&'static str, &'static str), &'static str>,
+    tasks_by_status: Table<'txn, (&'static str, &'static str), ()>,
+    tasks_by_deadline: Table<'txn, (i64, &'static str), ()>,
+    tasks_recurring: Table<'txn, (&'static str, &'static str), ()>,
+    reports: Table<'txn, (&'static str, &'static str, u64), &'static [u8]>,
+    misses: Table<'txn, (&'static str, &'static str), &'static [u8]>,
+    violations: Table<'txn, &'static str, &'static [u8]>,
+    sanctions: Table<'txn, &'static str, &'static [u8]>,
+    sanctions_by_violation: Table<'txn, (&'static str, &'static str), ()>,
+    commendations: Table<'txn, &'static str, &'static [u8]>,
+    alerts: Table<'txn, (&'static str, i64, u64), &'static [u8]>,
+}
+
+fn event_error(event: &LoggedEvent, reason: impl std::fmt::Display) -> ViewsError {
+    ViewsError::Event { position: event.position, reason: reason.to_string() }
+}
+
+impl<'txn> Tables<'txn> {
+    pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, ViewsError> {
+        Ok(Self {
+            meta: txn.open_table(META)?,
+            text: txn.open_table(TEXT)?,
+            offices: txn.open_table(OFFICES)?,
+            office_children: txn.open_table(OFFICE_CHILDREN)?,
+            people: txn.open_table(PEOPLE)?,
+            tenures: txn.open_table(TENURES)?,
+            tenures_by_person: txn.open_table(TENURES_BY_PERSON)?,
+            keys: txn.open_table(KEYS)?,
+            documents: txn.open_table(DOCUMENTS)?,
+            document_titles: txn.open_table(DOCUMENT_TITLES)?,
+            document_children: txn.open_table(DOCUMENT_CHILDREN)?,
+            document_tasks: txn.open_table(DOCUMENT_TASKS)?,
+            tasks: txn.open_table(TASKS)?,
+            tasks_by_office: txn.open_table(TASKS_BY_OFFICE)?,
+            tasks_by_status: txn.open_table(TASKS_BY_STATUS)?,
+            tasks_by_deadline: txn.open_table(TASKS_BY_DEADLINE)?,
+            tasks_recurring: txn.open_table(TASKS_RECURRING)?,
+            reports: txn.open_table(REPORTS)?,
+            misses: txn.open_table(MISSES)?,
+            violations: txn.open_table(VIOLATIONS)?,
+            sanctions: txn.open_table(SANCTIONS)?,
+            sanctions_by_violation: txn.open_table(SANCTIONS_BY_VIOLATION)?,
+            commendations: txn.open_table(COMMENDATIONS)?,
+            alerts: txn.open_table(ALERTS)?,
+        })
+    }
+
+    fn head_at(&self, office: &OfficeId, at: Timestamp) -> Result<Option<PersonId>, ViewsError> {
+        let start = (office.as_str(), i64::MIN, "", "");
+        let end = (office.as_str(), at.unix_seconds(), "\u{10ffff}", "\u{10ffff}");
+        let mut found = None;
+        for entry in self.tenures.range(start..=end)? {
+            let (_, value) = entry?;
+            let tenure: TenureRow = decode("tenures", value.value())?;
+            if tenure.is_head() && tenure.covers(at) {
+                found = Some(tenure.person);
+            }
+        }
+        Ok(found)
+    }
+
+    fn update<T: Serialize + DeserializeOwned>(
+        table: &mut Table<'txn, &'static str, &'static [u8]>,
+        name: &'static str,
+        key: &str,
+        change: impl FnOnce(&mut T),
+    ) -> Result<bool, ViewsError> {
+        let Some(bytes) = table.get(key)?.map(|v| v.value().to_vec()) else { return Ok(false) };
+        let mut row: T = decode(name, &bytes)?;
+        change(&mut row);
+        table.insert(key, encode(&row).as_slice())?;
+        Ok(true)
+    }
+
+    /// Applies one event; returns the rows written.
+    pub(crate) fn apply(&mut self, event: &LoggedEvent) -> Result<u64, ViewsError> {
+        let body: EventBody =
+            mandate_model::body::decode_body(&event.body).map_err(|e| event_error(event, e))?;
+        let recorded_at = event.receipt.parse().map_err(|e| event_error(event, e))?.recorded_at;
+        let id = event.id();
+        let stream = body.stream.as_str();
+        let key = body.stream.key();
+        let mut rows = 0u64;
+        match &body.data {
+            EventData::LedgerEstablished {
+                utc_offset,
+                administrator,
+                admin_office,
+                admin_office_name,
+                ..
+            } => {
+                self.text.insert("ledger", body.ledger.as_str())?;
+                self.text.insert("utc_offset", utc_offset.as_str())?;
+                self.text.insert("admin_office", admin_office.as_str())?;
+                let office = OfficeRow {
+                    office: admin_office.clone(),
+                    name: admin_office_name.clone(),
+                    kind: OfficeKind::Administration,
+                    level: Level::National,
+                    area: AreaPath::administration(),
+                    parent: None,
+                    event: id,
+                };
+                self.offices.insert(admin_office.as_str(), encode(&office).as_slice())?;
+                let person = PersonRow {
+                    person: administrator.person.clone(),
+                    full_name: administrator.full_name.clone(),
+                    fictional: false,
+                    event: id,
+                };
+                self.people.insert(administrator.person.as_str(), encode(&person).as_slice())?;
+                rows += 5;
+            }
+            EventData::OfficeRegistered { name, kind, level, area, parent } => {
+                let office: OfficeId = key.parse().map_err(|e| event_error(event, e))?;
+                let row = OfficeRow {
+                    office: office.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                    level: *level,
+                    area: area.clone(),
+                    parent: parent.clone(),
+                    event: id,
+                };
+                self.offices.insert(office.as_str(), encode(&row).as_slice())?;
+                rows += 1;
+                if let Some(parent) = parent {
+                    self.office_children.insert((parent.as_str(), office.as_str()), ())?;
+                    rows += 1;
+                }
+            }
+            EventData::PersonRegistered { full_name, fictional } => {
+                let row = PersonRow {
+                    person: key.parse().map_err(|e| event_error(event, e))?,
+                    full_name: full_name.clone(),
+                    fictional: *fictional,
+                    event: id,
+                };
+                self.people.insert(key, encode(&row).as_slice())?;
+                rows += 1;
+            }
+            EventData::PositionAssigned { person, role, title, from, in_charge_of, .. } => {
+                let office: OfficeId = key.parse().map_err(|e| event_error(event, e))?;
+                let row = TenureRow {
+                    office: office.clone(),
+                    person: person.clone(),
+                    role: *role,
+                    title: title.clone(),
+                    in_charge_of: in_charge_of.clone(),
+                    from: *from,
+                    until: None,
+                    events: vec![id],
+                };
+                let role = tag(role);
+                let at = from.unix_seconds();
+                self.tenures.insert(
+                    (office.as_str(), at, person.as_str(), role.as_str()),
+                    encode(&row).as_slice(),
+                )?;
+                self.tenures_by_person
+                    .insert((person.as_str(), at, office.as_str(), role.as_str()), ())?;
+                rows += 2;
+            }
+            EventData::PositionEnded { person, role, until, .. } => {
+                let role_tag = tag(role);
+                let start = (key, i64::MIN, "", "");
+                let end = (key, i64::MAX, "\u{10ffff}", "\u{10ffff}");
+                let mut open = None;
+                for entry in self.tenures.range(start..=end)? {
+                    let (k, v) = entry?;
+                    let (_, at, p, r) = k.value();
+                    if p == person.as_str() && r == role_tag {
+                        let row: TenureRow = decode("tenures", v.value())?;
+                        if row.until.is_none() {
+                            open = Some((at, row));
+                        }
+                    }
+                }
+                if let Some((at, mut row)) = open {
+                    row.until = Some(*until);
+                    row.events.push(id);
+                    self.tenures.insert(
+                        (key, at, person.as_str(), role_tag.as_str()),
+                        encode(&row).as_slice(),
+                    )?;
+                    rows += 1;
+                }
+            }
+            EventData::DelegationGranted { .. } | EventData::DelegationRevoked { .. } => {}
+            EventData::KeyRegistered { person, valid_from, .. } => {
+                let row = KeyRow {
+                    key_id: key.to_owned(),
+                    person: person.clone(),
+                    valid_from: *valid_from,
+                    revoked_at: None,
+                    reason: None,
+                    compromised_since: None,
+                    events: vec![id],
+                };
+                self.keys.insert(key, encode(&row).as_slice())?;
+                rows += 1;
+            }
+            EventData::KeyRevoked { reason, effective_at, compromised_since } => {
+                if Self::update(&mut self.keys, "keys", key, |row: &mut KeyRow| {
+                    row.revoked_at = Some(*effective_at);
+                    row.reason = Some(*reason);
+                    row.compromised_since = *compromised_since;
+                    row.events.push(id);
+                })? {
+                    rows += 1;
+                }
+            }
+            EventData::DirectiveIssued {
+                document_type,
+                symbol,
+                issued_on,
+                subject,
+                implements,
+                cites,
+                ..
+            } => {
+                let title = symbol.as_ref().map_or_else(
+                    || format!("{} (no number)", document_type.vietnamese_name()),
+                    |s| s.to_string(),
+                );
+                let row = DocumentRow {
+                    stream: body.stream.clone(),
+                    title: title.clone(),
+                    document_type: *document_type,
+                    issued_on: *issued_on,
+                    subject: subject.clone(),
+                    issuer: body.actor.office.clone(),
+                    signer: body.actor.person.clone(),
+                    capacity: body.actor.capacity,
+                    implements: implements.clone(),
+                    cites: cites.clone(),
+                    amended: Vec::new(),
+                    revoked: None,
+                    events: vec![id],
+                };
+                self.documents.insert(stream, encode(&row).as_slice())?;
+                self.document_titles.insert((title.as_str(), stream), ())?;
+                rows += 2;
+                for parent in implements {
+                    if let DocumentRef::Ledger(parent) = parent {
+                        self.document_children.insert((parent.as_str(), stream), ())?;
+                        rows += 1;
+                    }
+                }
+            }
+            EventData::DirectiveAmended { .. } => {
+                if Self::update(
+                    &mut self.documents,
+                    "documents",
+                    stream,
+                    |row: &mut DocumentRow| {
+                        row.amended.push(id);
+                        row.events.push(id);
+                    },
+                )? {
+                    rows += 1;
+                }
+            }
+            EventData::DirectiveRevoked { .. } => {
+                if Self::update(
+                    &mut self.documents,
+                    "documents",
+                    stream,
+                    |row: &mut DocumentRow| {
+                        row.revoked = Some(id);
+                        row.events.push(id);
+                    },
+                )? {
+                    rows += 1;
+                }
+            }
+            EventData::TaskAssigned {
+                document,
+                item,
+                content,
+                assignees,
+                obligation,
+                report_to,
+            } => {
+                let row = TaskRow {
+                    stream: body.stream.clone(),
+                    document: document.clone(),
+                    item: item.clone(),
+                    content: content.clone(),
+                    assignees: assignees.clone(),
+                    obligation: obligation.clone(),
+                    report_to: report_to.clone(),
+                    assigned_at: recorded_at,
+                    completed_at: None,
+                    events: vec![id],
+                };
+                self.tasks.insert(stream, encode(&row).as_slice())?;
+                self.document_tasks.insert((document.as_str(), stream), ())?;
+                self.tasks_by_status.insert(("open", stream), ())?;
+                rows += 3;
+                for assignee in assignees {
+                    let role = match assignee.role {
+                        AssigneeRole::Lead => "lead",
+                        _ => "coordinate",
+                    };
+                    self.tasks_by_office.insert((assignee.office.as_str(), stream), role)?;
+                    rows += 1;
+                }
+                match obligation {
+                    Obligation::Deadline { due_at, .. } => {
+                        self.tasks_by_deadline.insert((due_at.unix_seconds(), stream), ())?;
+                        rows += 1;
+                    }
+                    Obligation::Recurring { starts_on, .. } => {
+                        self.tasks_recurring
+                            .insert((starts_on.to_string().as_str(), stream), ())?;
+                        rows += 1;
+                    }
+                    Obligation::Standing => {}
+                }
+            }
+            EventData::ReportFiled { period, summary, .. } => {
+                let accountable = match body.actor.capacity {
+                    Capacity::Direct | Capacity::Acting => Some(body.actor.person.clone()),
+                    _ => self
+                        .head_at(&body.actor.office, body.occurred_at)?
+                        .or_else(|| Some(body.actor.person.clone())),
+                };
+                let row = ReportRow {
+                    event: id,
+                    position: event.position,
+                    task: body.stream.clone(),
+                    period: *period,
+                    recorded_at,
+                    occurred_at: body.occurred_at,
+                    signer: body.actor.person.clone(),
+                    office: body.actor.office.clone(),
+                    capacity: body.actor.capacity,
+                    accountable,
+                    summary: summary.clone(),
+                    corrections: Vec::new(),
+                };
+                let period = period_key(*period);
+                self.reports
+                    .insert((stream, period.as_str(), event.position), encode(&row).as_slice())?;
+                rows += 1;
+            }
+            EventData::ReportCorrected { corrects, .. } => {
+                let start = (stream, "", 0u64);
+                let end = (stream, "\u{10ffff}", u64::MAX);
+                let mut found = None;
+                for entry in self.reports.range(start..=end)? {
+                    let (k, v) = entry?;
+                    let row: ReportRow = decode("reports", v.value())?;
+                    if row.event == *corrects {
+                        let (_, period, position) = k.value();
+                        found = Some((period.to_owned(), position, row));
+                        break;
+                    }
+                }
+                if let Some((period, position, mut row)) = found {
+                    row.corrections.push(id);
+                    self.reports
+                        .insert((stream, period.as_str(), position), encode(&row).as_slice())?;
+                    rows += 1;
+                }
+            }
+            EventData::TaskCompleted { .. } => {
+                if Self::update(&mut self.tasks, "tasks", stream, |row: &mut TaskRow| {
+                    row.completed_at.get_or_insert(recorded_at);
+                    row.events.push(id);
+                })? {
+                    self.tasks_by_status.remove(("open", stream))?;
+                    self.tasks_by_status.insert(("completed", stream), ())?;
+                    rows += 3;
+                }
+            }
+            EventData::InspectionConducted { .. } => {}
+            EventData::ViolationRecorded { against, breach, finding, .. } => {
+                let row = ViolationRow {
+                    event: id,
+                    case: body.stream.clone(),
+                    against: against.clone(),
+                    breach: breach.clone(),
+                    finding: finding.clone(),
+                    occurred_at: body.occurred_at,
+                    recorded_by: body.actor.office.clone(),
+                    withdrawn: None,
+                };
+                self.violations.insert(id.to_string().as_str(), encode(&row).as_slice())?;
+                rows += 1;
+            }
+            EventData::ViolationWithdrawn { violation, .. } => {
+                let key = violation.to_string();
+                if Self::update(
+                    &mut self.violations,
+                    "violations",
+                    &key,
+                    |row: &mut ViolationRow| {
+                        row.withdrawn = Some(id);
+                    },
+                )? {
+                    rows += 1;
+                }
+            }
+            EventData::SanctionImposed {
+                violation, against, ladder, sanction, fine_vnd, ..
+            } => {
+                let row = SanctionRow {
+                    event: id,
+                    case: body.stream.clone(),
+                    violation: *violation,
+                    against: against.clone(),
+                    ladder: *ladder,
+                    sanction: *sanction,
+                    fine_vnd: *fine_vnd,
+                    imposed_by: body.actor.office.clone(),
+                    occurred_at: body.occurred_at,
+                    appeals: Vec::new(),
+                    revised_to: None,
+                };
+                let key = id.to_string();
+                self.sanctions.insert(key.as_str(), encode(&row).as_slice())?;
+                self.sanctions_by_violation
+                    .insert((violation.to_string().as_str(), key.as_str()), ())?;
+                rows += 2;
+            }
+            EventData::SanctionAppealed { sanction, .. } => {
+                let key = sanction.to_string();
+                if Self::update(&mut self.sanctions, "sanctions", &key, |row: &mut SanctionRow| {
+                    row.appeals.push(id);
+                })? {
+                    rows += 1;
+                }
+            }
+            EventData::SanctionRevised { sanction, revised_to, .. } => {
+                let key = sanction.to_string();
+                if Self::update(&mut self.sanctions, "sanctions", &key, |row: &mut SanctionRow| {
+                    row.revised_to = Some((*revised_to, id));
+                })? {
+                    rows += 1;
+                }
+            }
+            EventData::CommendationAwarded { to, title, reason } => {
+                let row = CommendationRow {
+                    event: id,
+                    to: to.clone(),
+                    title: title.clone(),
+                    reason: reason.clone(),
+                    by: body.actor.office.clone(),
+                    occurred_at: body.occurred_at,
+                };
+                self.commendations.insert(id.to_string().as_str(), encode(&row).as_slice())?;
+                rows += 1;
+            }
+            EventData::DeadlineMissed { task, due_at, period } => {
+                let row = MissRow {
+                    event: id,
+                    task: task.clone(),
+                    period: *period,
+                    due_at: *due_at,
+                    recorded_at,
+                };
+                let period = period_key(*period);
+                self.misses.insert((task.as_str(), period.as_str()), encode(&row).as_slice())?;
+                rows += 1;
+            }
+            EventData::AlertLevelChanged { level, effective_from } => {
+                let area: AreaPath = key.parse().map_err(|e| event_error(event, e))?;
+                let row = AlertRow {
+                    event: id,
+                    area: area.clone(),
+                    level: *level,
+                    effective_from: *effective_from,
+                    set_by: body.actor.office.clone(),
+                };
+                self.alerts.insert(
+                    (area.as_str(), effective_from.unix_seconds(), event.position),
+                    encode(&row).as_slice(),
+                )?;
+                rows += 1;
+            }
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,1140 @@
+//! Queries over one consistent snapshot of the read models. Every answer lists the event ids
+//! behind it (`events`), so that an inspector can fetch and check each one.
+//!
+//! Timeliness is judged on the gate's `recorded_at`: a report counts for a period when the
+//! gate recorded it by the period's due time. `now` is the moment the answer is given for:
+//! periods due after it are not yet owed, reports recorded after it are not yet known.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mandate_model::event::{
+    Assignee, AssigneeRole, Breach, DocumentRef, Obligation, SanctionKind, Subject,
+};
+use mandate_model::ids::{EventId, OfficeId, PersonId, StreamId};
+use mandate_model::time::{LocalDate, Timestamp, parse_offset};
+use redb::{ReadTransaction, ReadableTable};
+use serde::Serialize;
+
+use crate::project::decode;
+use crate::rows::*;
+use crate::*;
+
+const MAX: &str = "\u{10ffff}";
+
+/// How one period of an obligation stands at the moment asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Reported by the due time.
+    OnTime,
+    /// Reported, after the due time.
+    Late,
+    /// Due, and no report yet.
+    Missing,
+}
+
+/// One due period of a task (its one deadline, or one day of a daily duty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub task: StreamId,
+    pub period: Option<LocalDate>,
+    pub due_at: Timestamp,
+    pub standing: Standing,
+    /// The first report for the period (or, for a deadline, the completion), if any.
+    pub report: Option<EventId>,
+    pub reported_at: Option<Timestamp>,
+    /// The watchdog's `deadline.missed`, if recorded.
+    pub miss: Option<EventId>,
+}
+
+/// A person in a position, as answers show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub person: PersonId,
+    pub full_name: String,
+    pub office: OfficeId,
+    pub office_name: String,
+    pub title: String,
+    pub role: mandate_model::event::Role,
+    pub from: Timestamp,
+    pub until: Option<Timestamp>,
+    pub events: Vec<EventId>,
+}
+
+/// `head`: who headed an office at a moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeadAnswer {
+    pub office: OfficeId,
+    pub office_name: String,
+    pub at: Timestamp,
+    pub head: Option<Holder>,
+    pub events: Vec<EventId>,
+}
+
+/// A document as answers show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentLine {
+    pub stream: String,
+    pub title: String,
+    pub subject: String,
+    pub issuer: String,
+    pub issued_on: Option<LocalDate>,
+    /// False for a document outside the ledger, cited by issuer, symbol and date.
+    pub in_ledger: bool,
+    pub event: Option<EventId>,
+}
+
+/// One task as it fell on one tenure.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskAnswer {
+    pub task: StreamId,
+    pub item: String,
+    pub content: String,
+    /// `deadline`, `daily`, `daily, no report` or `standing`.
+    pub obligation: String,
+    /// The office's part: `lead` or `coordinate`.
+    pub role: String,
+    /// The document, then each document it implements, up to the top.
+    pub directive_chain: Vec<DocumentLine>,
+    pub on_time: u32,
+    pub late: u32,
+    pub missing: u32,
+    /// Every period due in the window, with how it stands.
+    pub periods: Vec<Period>,
+    /// Reports on the task in the window, with who answers for each.
+    pub reports: Vec<ReportLine>,
+}
+
+/// A report as answers show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportLine {
+    pub event: EventId,
+    pub period: Option<LocalDate>,
+    pub recorded_at: Timestamp,
+    pub signer: PersonId,
+    pub capacity: mandate_model::event::Capacity,
+    /// The head the report is signed for (KT., TL., TUQ. resolve to the head).
+    pub accountable: Option<PersonId>,
+}
+
+/// A violation with what followed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseLine {
+    pub violation: EventId,
+    pub case: StreamId,
+    pub against: String,
+    pub against_office: Option<OfficeId>,
+    pub finding: String,
+    pub breach: String,
+    pub occurred_at: Timestamp,
+    pub withdrawn: bool,
+    pub sanctions: Vec<SanctionLine>,
+    /// For a violation by an office: who headed it then.
+    pub head_then: Option<PersonId>,
+    /// Sanctions on that head imposed after the violation.
+    pub head_sanctioned_later: Vec<SanctionLine>,
+}
+
+/// A sanction as answers show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SanctionLine {
+    pub event: EventId,
+    pub against: String,
+    pub sanction: SanctionKind,
+    pub vietnamese: String,
+    pub imposed_by: OfficeId,
+    pub occurred_at: Timestamp,
+    pub appealed: bool,
+    pub revised_to: Option<SanctionKind>,
+}
+
+/// `accountability`: one tenure's share.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenureAnswer {
+    pub holder: Holder,
+    pub tasks: Vec<TaskAnswer>,
+    pub violations: Vec<CaseLine>,
+    pub sanctions: Vec<SanctionLine>,
+}
+
+/// `accountability`: everything that fell on a person in a window.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountabilityAnswer {
+    pub person: PersonId,
+    pub full_name: String,
+    pub from: Option<Timestamp>,
+    pub to: Timestamp,
+    pub tenures: Vec<TenureAnswer>,
+    /// Violations recorded against the person themself, and sanctions on them.
+    pub personal_violations: Vec<CaseLine>,
+    pub personal_sanctions: Vec<SanctionLine>,
+    pub on_time: u32,
+    pub late: u32,
+    pub missing: u32,
+    pub events: Vec<EventId>,
+}
+
+/// `overdue` and `misses`: one period with who answered for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissLine {
+    pub task: StreamId,
+    pub document: String,
+    pub item: String,
+    pub office: OfficeId,
+    pub office_name: String,
+    pub period: Option<LocalDate>,
+    pub due_at: Timestamp,
+    pub standing: Standing,
+    pub reported_at: Option<Timestamp>,
+    /// Who headed (or held the named position of) the lead office at the due time.
+    pub answerable: Option<PersonId>,
+    pub answerable_name: Option<String>,
+    pub miss_event: Option<EventId>,
+}
+
+/// A list of periods.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissesAnswer {
+    pub from: Option<Timestamp>,
+    pub to: Timestamp,
+    pub lines: Vec<MissLine>,
+    pub events: Vec<EventId>,
+}
+
+/// `cases`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CasesAnswer {
+    pub cases: Vec<CaseLine>,
+    pub events: Vec<EventId>,
+}
+
+/// `directive`: a document, above and below.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectiveAnswer {
+    pub document: DocumentLine,
+    /// The documents it implements, then theirs, up to the top (nearest first).
+    pub above: Vec<DocumentLine>,
+    /// Its tasks, and the documents below it (recursively) with theirs.
+    pub below: Vec<DocumentBelow>,
+    pub events: Vec<EventId>,
+}
+
+/// A document in the tree below a directive, with its tasks.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentBelow {
+    pub document: DocumentLine,
+    pub depth: u32,
+    pub tasks: Vec<DirectiveTask>,
+}
+
+/// A task under a directive, with its reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectiveTask {
+    pub task: StreamId,
+    pub item: String,
+    pub content: String,
+    pub offices: Vec<String>,
+    pub obligation: String,
+    pub reports: Vec<ReportLine>,
+    pub misses: Vec<EventId>,
+}
+
+/// Why a query found nothing to answer about.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    #[error("no office {0} is registered")]
+    NoOffice(String),
+    #[error("no person {0} is registered")]
+    NoPerson(String),
+    #[error("no document with symbol or stream {0} is in the ledger")]
+    NoDocument(String),
+    #[error(transparent)]
+    Views(#[from] ViewsError),
+}
+
+impl From<redb::StorageError> for QueryError {
+    fn from(e: redb::StorageError) -> Self {
+        Self::Views(e.into())
+    }
+}
+impl From<redb::TableError> for QueryError {
+    fn from(e: redb::TableError) -> Self {
+        Self::Views(e.into())
+    }
+}
+
+/// One consistent snapshot of the read models.
+pub struct Reader {
+    txn: ReadTransaction,
+    offset: time::UtcOffset,
+}
+
+fn obligation_name(obligation: &Obligation) -> &'static str {
+    match obligation {
+        Obligation::Deadline { .. } => "deadline",
+        Obligation::Recurring { reported: true, .. } => "daily",
+        Obligation::Recurring { reported: false, .. } => "daily, no report",
+        Obligation::Standing => "standing",
+    }
+}
+
+impl Reader {
+    pub(crate) fn new(txn: ReadTransaction) -> Result<Self, ViewsError> {
+        let offset = {
+            let text = txn.open_table(TEXT)?;
+            text.get("utc_offset")?
+                .and_then(|v| parse_offset(v.value()))
+                .unwrap_or(time::UtcOffset::UTC)
+        };
+        Ok(Self { txn, offset })
+    }
+
+    /// The ledger's offset for human times.
+    pub fn offset(&self) -> time::UtcOffset {
+        self.offset
+    }
+
+    /// The position of the last event the read models hold.
+    pub fn position(&self) -> Result<u64, ViewsError> {
+        let meta = self.txn.open_table(META)?;
+        Ok(meta.get("position")?.map_or(0, |v| v.value()))
+    }
+
+    fn row<T: serde::de::DeserializeOwned>(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<T>, ViewsError> {
+        let name = table.name().to_owned();
+        let table = self.txn.open_table(table)?;
+        let name: &'static str = match name.as_str() {
+            "offices" => "offices",
+            "people" => "people",
+            "tasks" => "tasks",
+            "documents" => "documents",
+            "violations" => "violations",
+            "sanctions" => "sanctions",
+            _ => "row",
+        };
+        match table.get(key)? {
+            Some(v) => Ok(Some(decode(name, v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The office's row.
+    pub fn office(&self, office: &OfficeId) -> Result<Option<OfficeRow>, ViewsError> {
+        self.row(OFFICES, office.as_str())
+    }
+
+    /// Every office, in id order.
+    pub fn offices(&self) -> Result<Vec<OfficeRow>, ViewsError> {
+        let table = self.txn.open_table(OFFICES)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            out.push(decode("offices", entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The person's row.
+    pub fn person(&self, person: &PersonId) -> Result<Option<PersonRow>, ViewsError> {
+        self.row(PEOPLE, person.as_str())
+    }
+
+    fn office_name(&self, office: &OfficeId) -> Result<String, ViewsError> {
+        Ok(self.office(office)?.map_or_else(|| office.to_string(), |o| o.name))
+    }
+
+    fn person_name(&self, person: &PersonId) -> Result<String, ViewsError> {
+        Ok(self.person(person)?.map_or_else(|| person.to_string(), |p| p.full_name))
+    }
+
+    /// A task's row.
+    pub fn task(&self, task: &StreamId) -> Result<Option<TaskRow>, ViewsError> {
+        self.row(TASKS, task.as_str())
+    }
+
+    /// Every task, in stream order.
+    pub fn tasks(&self) -> Result<Vec<TaskRow>, ViewsError> {
+        let table = self.txn.open_table(TASKS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            out.push(decode("tasks", entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The tenures of an office, by start.
+    pub fn tenures_of_office(&self, office: &OfficeId) -> Result<Vec<TenureRow>, ViewsError> {
+        let table = self.txn.open_table(TENURES)?;
+        let o = office.as_str();
+        let mut out = Vec::new();
+        for entry in table.range((o, i64::MIN, "", "")..=(o, i64::MAX, MAX, MAX))? {
+            out.push(decode("tenures", entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The tenures of a person, by start.
+    pub fn tenures_of_person(&self, person: &PersonId) -> Result<Vec<TenureRow>, ViewsError> {
+        let by_person = self.txn.open_table(TENURES_BY_PERSON)?;
+        let tenures = self.txn.open_table(TENURES)?;
+        let p = person.as_str();
+        let mut out = Vec::new();
+        for entry in by_person.range((p, i64::MIN, "", "")..=(p, i64::MAX, MAX, MAX))? {
+            let (key, _) = entry?;
+            let (_, from, office, role) = key.value();
+            if let Some(v) = tenures.get((office, from, p, role))? {
+                out.push(decode("tenures", v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn holder(&self, tenure: &TenureRow) -> Result<Holder, ViewsError> {
+        Ok(Holder {
+            person: tenure.person.clone(),
+            full_name: self.person_name(&tenure.person)?,
+            office: tenure.office.clone(),
+            office_name: self.office_name(&tenure.office)?,
+            title: tenure.title.clone(),
+            role: tenure.role,
+            from: tenure.from,
+            until: tenure.until,
+            events: tenure.events.clone(),
+        })
+    }
+
+    /// The tenure answering for `assignee` at `at`: the head (or acting head) of its office, or
+    /// the holder of the position it names (in charge of the named area).
+    pub fn answering(
+        &self,
+        assignee: &Assignee,
+        at: Timestamp,
+    ) -> Result<Option<TenureRow>, ViewsError> {
+        Ok(self
+            .tenures_of_office(&assignee.office)?
+            .into_iter()
+            .filter(|t| t.covers(at) && answers_for(t, assignee))
+            // The head before an acting head, if both.
+            .min_by_key(|t| t.role))
+    }
+
+    /// Question 1: who headed `office` at `at`, since when, until when.
+    pub fn head(&self, office: &OfficeId, at: Timestamp) -> Result<HeadAnswer, QueryError> {
+        let row = self.office(office)?.ok_or_else(|| QueryError::NoOffice(office.to_string()))?;
+        let tenure = self
+            .tenures_of_office(office)?
+            .into_iter()
+            .filter(|t| t.is_head() && t.covers(at))
+            .min_by_key(|t| t.role);
+        let head = tenure.as_ref().map(|t| self.holder(t)).transpose()?;
+        let mut events = vec![row.event];
+        if let Some(h) = &head {
+            events.extend(h.events.iter().copied());
+        }
+        Ok(HeadAnswer { office: office.clone(), office_name: row.name, at, head, events })
+    }
+
+    fn reports_of(&self, task: &StreamId) -> Result<Vec<ReportRow>, ViewsError> {
+        let table = self.txn.open_table(REPORTS)?;
+        let t = task.as_str();
+        let mut out = Vec::new();
+        for entry in table.range((t, "", 0u64)..=(t, MAX, u64::MAX))? {
+            out.push(decode("reports", entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    fn misses_of(
+        &self,
+        task: &StreamId,
+    ) -> Result<BTreeMap<Option<LocalDate>, MissRow>, ViewsError> {
+        let table = self.txn.open_table(MISSES)?;
+        let t = task.as_str();
+        let mut out = BTreeMap::new();
+        for entry in table.range((t, "")..=(t, MAX))? {
+            let row: MissRow = decode("misses", entry?.1.value())?;
+            out.insert(row.period, row);
+        }
+        Ok(out)
+    }
+
+    /// Every period of `task` due at or before `now`, with how it stands at `now`.
+    pub fn periods(&self, task: &TaskRow, now: Timestamp) -> Result<Vec<Period>, ViewsError> {
+        let reports: Vec<ReportRow> =
+            self.reports_of(&task.stream)?.into_iter().filter(|r| r.recorded_at <= now).collect();
+        let misses = self.misses_of(&task.stream)?;
+        let miss_of =
+            |p: Option<LocalDate>| misses.get(&p).filter(|m| m.recorded_at <= now).map(|m| m.event);
+        let judge =
+            |period: Option<LocalDate>, due_at: Timestamp, first: Option<(EventId, Timestamp)>| {
+                let standing = match first {
+                    Some((_, at)) if at <= due_at => Standing::OnTime,
+                    Some(_) => Standing::Late,
+                    None => Standing::Missing,
+                };
+                Period {
+                    task: task.stream.clone(),
+                    period,
+                    due_at,
+                    standing,
+                    report: first.map(|f| f.0),
+                    reported_at: first.map(|f| f.1),
+                    miss: miss_of(period),
+                }
+            };
+        let mut out = Vec::new();
+        match &task.obligation {
+            Obligation::Deadline { due_at, .. } => {
+                if *due_at <= now {
+                    // Any report, or the completion, meets a single deadline.
+                    let mut first =
+                        reports.iter().map(|r| (r.event, r.recorded_at)).min_by_key(|r| r.1);
+                    if let Some(done) = task.completed_at.filter(|at| *at <= now) {
+                        let completion = task.events.last().copied().unwrap_or(task.events[0]);
+                        if first.is_none_or(|f| done < f.1) {
+                            first = Some((completion, done));
+                        }
+                    }
+                    out.push(judge(None, *due_at, first));
+                }
+            }
+            Obligation::Recurring {
+                due_time,
+                utc_offset,
+                starts_on,
+                ends_on,
+                reported: true,
+                ..
+            } => {
+                let offset = parse_offset(utc_offset).unwrap_or(self.offset);
+                let mut by_period: BTreeMap<LocalDate, (EventId, Timestamp)> = BTreeMap::new();
+                for r in &reports {
+                    if let Some(p) = r.period {
+                        let slot = by_period.entry(p).or_insert((r.event, r.recorded_at));
+                        if r.recorded_at < slot.1 {
+                            *slot = (r.event, r.recorded_at);
+                        }
+                    }
+                }
+                let mut day = *starts_on;
+                loop {
+                    if ends_on.is_some_and(|end| day > end) {
+                        break;
+                    }
+                    let due_at = Timestamp::from_parts(day, due_time.time(), offset);
+                    if due_at > now || task.completed_at.is_some_and(|c| c < due_at) {
+                        break;
+                    }
+                    out.push(judge(Some(day), due_at, by_period.get(&day).copied()));
+                    match day.next() {
+                        Some(next) => day = next,
+                        None => break,
+                    }
+                }
+            }
+            Obligation::Recurring { reported: false, .. } | Obligation::Standing => {}
+        }
+        Ok(out)
+    }
+
+    /// The document and every document it implements, up to the top.
+    pub fn chain_up(&self, document: &StreamId) -> Result<Vec<DocumentLine>, ViewsError> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut next = vec![DocumentRef::Ledger(document.clone())];
+        while let Some(reference) = next.pop() {
+            match reference {
+                DocumentRef::Ledger(stream) => {
+                    if !seen.insert(stream.to_string()) {
+                        continue;
+                    }
+                    match self.row::<DocumentRow>(DOCUMENTS, stream.as_str())? {
+                        Some(doc) => {
+                            out.push(self.document_line(&doc)?);
+                            next.extend(doc.implements.iter().rev().cloned());
+                        }
+                        None => out.push(DocumentLine {
+                            stream: stream.to_string(),
+                            title: stream.to_string(),
+                            subject: String::new(),
+                            issuer: String::new(),
+                            issued_on: None,
+                            in_ledger: false,
+                            event: None,
+                        }),
+                    }
+                }
+                DocumentRef::External(ext) => out.push(DocumentLine {
+                    stream: String::new(),
+                    title: ext.symbol.to_string(),
+                    subject: String::new(),
+                    issuer: ext.issuer.clone(),
+                    issued_on: Some(ext.date),
+                    in_ledger: false,
+                    event: None,
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    fn document_line(&self, doc: &DocumentRow) -> Result<DocumentLine, ViewsError> {
+        Ok(DocumentLine {
+            stream: doc.stream.to_string(),
+            title: doc.title.clone(),
+            subject: doc.subject.clone(),
+            issuer: self.office_name(&doc.issuer)?,
+            issued_on: Some(doc.issued_on),
+            in_ledger: true,
+            event: doc.events.first().copied(),
+        })
+    }
+
+    fn sanction_line(&self, s: &SanctionRow) -> Result<SanctionLine, ViewsError> {
+        Ok(SanctionLine {
+            event: s.event,
+            against: self.subject_name(&s.against)?,
+            sanction: s.sanction,
+            vietnamese: s.sanction.vietnamese_name().to_owned(),
+            imposed_by: s.imposed_by.clone(),
+            occurred_at: s.occurred_at,
+            appealed: !s.appeals.is_empty(),
+            revised_to: s.revised_to.map(|r| r.0),
+        })
+    }
+
+    fn subject_name(&self, subject: &Subject) -> Result<String, ViewsError> {
+        match subject {
+            Subject::Office(o) => self.office_name(o),
+            Subject::Person(p) => self.person_name(p),
+        }
+    }
+
+    fn all<T: serde::de::DeserializeOwned>(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
+        name: &'static str,
+    ) -> Result<Vec<T>, ViewsError> {
+        let table = self.txn.open_table(table)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            out.push(decode(name, entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Every violation and every sanction recorded by `now`.
+    fn oversight(
+        &self,
+        now: Timestamp,
+    ) -> Result<(Vec<ViolationRow>, Vec<SanctionRow>), ViewsError> {
+        let mut violations: Vec<ViolationRow> = self.all(VIOLATIONS, "violations")?;
+        violations.retain(|v| v.occurred_at <= now);
+        violations.sort_by_key(|v| (v.occurred_at, v.event));
+        let mut sanctions: Vec<SanctionRow> = self.all(SANCTIONS, "sanctions")?;
+        sanctions.retain(|s| s.occurred_at <= now);
+        sanctions.sort_by_key(|s| (s.occurred_at, s.event));
+        Ok((violations, sanctions))
+    }
+
+    fn head_at(&self, office: &OfficeId, at: Timestamp) -> Result<Option<PersonId>, ViewsError> {
+        Ok(self
+            .tenures_of_office(office)?
+            .into_iter()
+            .filter(|t| t.is_head() && t.covers(at))
+            .min_by_key(|t| t.role)
+            .map(|t| t.person))
+    }
+
+    fn case_line(
+        &self,
+        v: &ViolationRow,
+        sanctions: &[SanctionRow],
+    ) -> Result<CaseLine, ViewsError> {
+        let on_it: Vec<SanctionLine> = sanctions
+            .iter()
+            .filter(|s| s.violation == v.event)
+            .map(|s| self.sanction_line(s))
+            .collect::<Result<_, _>>()?;
+        let (against_office, head_then) = match &v.against {
+            Subject::Office(o) => (Some(o.clone()), self.head_at(o, v.occurred_at)?),
+            Subject::Person(p) => (None, Some(p.clone())),
+        };
+        let head_sanctioned_later = match &head_then {
+            Some(head) if against_office.is_some() => sanctions
+                .iter()
+                .filter(|s| {
+                    s.occurred_at > v.occurred_at
+                        && matches!(&s.against, Subject::Person(p) if p == head)
+                })
+                .map(|s| self.sanction_line(s))
+                .collect::<Result<_, _>>()?,
+            _ => Vec::new(),
+        };
+        Ok(CaseLine {
+            violation: v.event,
+            case: v.case.clone(),
+            against: self.subject_name(&v.against)?,
+            against_office,
+            finding: v.finding.clone(),
+            breach: match &v.breach {
+                Breach::Task(t) => t.to_string(),
+                Breach::Document(DocumentRef::Ledger(d)) => d.to_string(),
+                Breach::Document(DocumentRef::External(e)) => e.symbol.to_string(),
+            },
+            occurred_at: v.occurred_at,
+            withdrawn: v.withdrawn.is_some(),
+            sanctions: on_it,
+            head_then,
+            head_sanctioned_later,
+        })
+    }
+
+    /// Question 2: every task `person`'s offices (or positions) held during their tenures in
+    /// `[from, to]`, how each period stood at `to`, with violations and sanctions.
+    pub fn accountability(
+        &self,
+        person: &PersonId,
+        from: Option<Timestamp>,
+        to: Timestamp,
+    ) -> Result<AccountabilityAnswer, QueryError> {
+        let row = self.person(person)?.ok_or_else(|| QueryError::NoPerson(person.to_string()))?;
+        let start = from.unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut events: BTreeSet<EventId> = BTreeSet::from([row.event]);
+        let (violations, sanctions) = self.oversight(to)?;
+        let mut answer = AccountabilityAnswer {
+            person: person.clone(),
+            full_name: row.full_name.clone(),
+            from,
+            to,
+            tenures: Vec::new(),
+            personal_violations: Vec::new(),
+            personal_sanctions: Vec::new(),
+            on_time: 0,
+            late: 0,
+            missing: 0,
+            events: Vec::new(),
+        };
+        let tasks_by_office = self.txn.open_table(TASKS_BY_OFFICE)?;
+        for tenure in self.tenures_of_person(person)? {
+            if !tenure.overlaps(start, to) {
+                continue;
+            }
+            events.extend(tenure.events.iter().copied());
+            let window_from = start.max(tenure.from);
+            let window_to = tenure.until.map_or(to, |u| u.min(to));
+            let mut tasks = Vec::new();
+            let o = tenure.office.as_str();
+            for entry in tasks_by_office.range((o, "")..=(o, MAX))? {
+                let (key, role) = entry?;
+                let stream: StreamId = match key.value().1.parse() {
+                    Ok(s) => s,
+                    Err(_) => continue,
+                };
+                let role = role.value().to_owned();
+                let Some(task) = self.task(&stream)? else { continue };
+                if task.assigned_at > window_to {
+                    continue;
+                }
+                let Some(assignee) = task.assignees.iter().find(|a| a.office == tenure.office)
+                else {
+                    continue;
+                };
+                if !answers_for(&tenure, assignee) {
+                    continue;
+                }
+                let periods: Vec<Period> = self
+                    .periods(&task, to)?
+                    .into_iter()
+                    .filter(|p| {
+                        p.due_at >= window_from && p.due_at < window_to.max(window_from)
+                            || (p.due_at == window_to && tenure.until.is_none())
+                    })
+                    .collect();
+                let count = |s: Standing| periods.iter().filter(|p| p.standing == s).count() as u32;
+                let reports: Vec<ReportLine> = self
+                    .reports_of(&task.stream)?
+                    .into_iter()
+                    .filter(|r| {
+                        r.recorded_at <= to
+                            && r.occurred_at >= window_from
+                            && r.occurred_at <= window_to
+                    })
+                    .map(|r| ReportLine {
+                        event: r.event,
+                        period: r.period,
+                        recorded_at: r.recorded_at,
+                        signer: r.signer,
+                        capacity: r.capacity,
+                        accountable: r.accountable,
+                    })
+                    .collect();
+                let chain = self.chain_up(&task.document)?;
+                events.extend(task.events.iter().copied());
+                events.extend(chain.iter().filter_map(|d| d.event));
+                events.extend(periods.iter().filter_map(|p| p.report));
+                events.extend(periods.iter().filter_map(|p| p.miss));
+                events.extend(reports.iter().map(|r| r.event));
+                let line = TaskAnswer {
+                    task: task.stream.clone(),
+                    item: task.item.clone(),
+                    content: task.content.clone(),
+                    obligation: obligation_name(&task.obligation).to_owned(),
+                    role,
+                    directive_chain: chain,
+                    on_time: count(Standing::OnTime),
+                    late: count(Standing::Late),
+                    missing: count(Standing::Missing),
+                    periods,
+                    reports,
+                };
+                answer.on_time += line.on_time;
+                answer.late += line.late;
+                answer.missing += line.missing;
+                tasks.push(line);
+            }
+            let mut tenure_violations = Vec::new();
+            let mut tenure_sanctions = Vec::new();
+            if tenure.is_head() {
+                for v in &violations {
+                    if matches!(&v.against, Subject::Office(o) if *o == tenure.office)
+                        && tenure.covers(v.occurred_at)
+                        && v.occurred_at >= start
+                    {
+                        events.insert(v.event);
+                        tenure_violations.push(self.case_line(v, &sanctions)?);
+                    }
+                }
+                for s in &sanctions {
+                    if matches!(&s.against, Subject::Office(o) if *o == tenure.office)
+                        && tenure.covers(s.occurred_at)
+                        && s.occurred_at >= start
+                    {
+                        events.insert(s.event);
+                        tenure_sanctions.push(self.sanction_line(s)?);
+                    }
+                }
+            }
+            if tasks.is_empty()
+                && tenure_violations.is_empty()
+                && tenure_sanctions.is_empty()
+                && !tenure.is_head()
+            {
+                // A position with nothing on it still shows, so the answer lists every tenure.
+            }
+            answer.tenures.push(TenureAnswer {
+                holder: self.holder(&tenure)?,
+                tasks,
+                violations: tenure_violations,
+                sanctions: tenure_sanctions,
+            });
+        }
+        for v in &violations {
+            if matches!(&v.against, Subject::Person(p) if p == person) && v.occurred_at >= start {
+                events.insert(v.event);
+                answer.personal_violations.push(self.case_line(v, &sanctions)?);
+            }
+        }
+        for s in &sanctions {
+            if matches!(&s.against, Subject::Person(p) if p == person) && s.occurred_at >= start {
+                events.insert(s.event);
+                answer.personal_sanctions.push(self.sanction_line(s)?);
+            }
+        }
+        answer.events = events.into_iter().collect();
+        Ok(answer)
+    }
+
+    /// Whether `office` is `filter`, or (with `below`) in its area or under it.
+    fn office_matches(
+        &self,
+        office: &OfficeId,
+        filter: Option<&OfficeRow>,
+        below: bool,
+    ) -> Result<bool, ViewsError> {
+        let Some(filter) = filter else { return Ok(true) };
+        if *office == filter.office {
+            return Ok(true);
+        }
+        if !below {
+            return Ok(false);
+        }
+        let Some(row) = self.office(office)? else { return Ok(false) };
+        if filter.area.contains(&row.area) && row.area != filter.area {
+            return Ok(true);
+        }
+        // Or under it in the office tree.
+        let mut parent = row.parent;
+        let mut hops = 0;
+        while let Some(p) = parent {
+            if p == filter.office {
+                return Ok(true);
+            }
+            hops += 1;
+            if hops > 64 {
+                break;
+            }
+            parent = self.office(&p)?.and_then(|r| r.parent);
+        }
+        Ok(false)
+    }
+
+    fn filter_row(&self, office: Option<&OfficeId>) -> Result<Option<OfficeRow>, QueryError> {
+        office
+            .map(|o| self.office(o)?.ok_or_else(|| QueryError::NoOffice(o.to_string())))
+            .transpose()
+    }
+
+    fn miss_lines(
+        &self,
+        now: Timestamp,
+        office: Option<&OfficeId>,
+        below: bool,
+        keep: impl Fn(&Period) -> bool,
+    ) -> Result<Vec<MissLine>, QueryError> {
+        let filter = self.filter_row(office)?;
+        let mut lines = Vec::new();
+        for task in self.tasks()? {
+            if task.assigned_at > now {
+                continue;
+            }
+            let Some(lead) = task.lead() else { continue };
+            if !self.office_matches(&lead.office, filter.as_ref(), below)? {
+                continue;
+            }
+            let periods = self.periods(&task, now)?;
+            if periods.iter().all(|p| !keep(p)) {
+                continue;
+            }
+            let document = self
+                .row::<DocumentRow>(DOCUMENTS, task.document.as_str())?
+                .map_or_else(|| task.document.to_string(), |d| d.title);
+            let office_name = self.office_name(&lead.office)?;
+            for p in periods.into_iter().filter(|p| keep(p)) {
+                let answerable = self.answering(lead, p.due_at)?.map(|t| t.person);
+                let answerable_name =
+                    answerable.as_ref().map(|a| self.person_name(a)).transpose()?;
+                lines.push(MissLine {
+                    task: task.stream.clone(),
+                    document: document.clone(),
+                    item: task.item.clone(),
+                    office: lead.office.clone(),
+                    office_name: office_name.clone(),
+                    period: p.period,
+                    due_at: p.due_at,
+                    standing: p.standing,
+                    reported_at: p.reported_at,
+                    answerable,
+                    answerable_name,
+                    miss_event: p.miss,
+                });
+            }
+        }
+        lines.sort_by(|a, b| (a.due_at, &a.task).cmp(&(b.due_at, &b.task)));
+        Ok(lines)
+    }
+
+    fn line_events(&self, lines: &[MissLine]) -> Result<Vec<EventId>, ViewsError> {
+        let mut events = BTreeSet::new();
+        for line in lines {
+            if let Some(task) = self.task(&line.task)? {
+                events.extend(task.events.first().copied());
+            }
+            events.extend(line.miss_event);
+        }
+        Ok(events.into_iter().collect())
+    }
+
+    /// Obligations open and past due at `at`: due periods with no report yet.
+    pub fn overdue(
+        &self,
+        at: Timestamp,
+        office: Option<&OfficeId>,
+        below: bool,
+    ) -> Result<MissesAnswer, QueryError> {
+        let lines = self.miss_lines(at, office, below, |p| p.standing == Standing::Missing)?;
+        let events = self.line_events(&lines)?;
+        Ok(MissesAnswer { from: None, to: at, lines, events })
+    }
+
+    /// Question 3: every deadline and period due in `[from, to]` that passed without a report
+    /// by its due time (late or still missing at `to`), with who answered for the office then.
+    pub fn misses(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        office: Option<&OfficeId>,
+        below: bool,
+    ) -> Result<MissesAnswer, QueryError> {
+        let lines = self.miss_lines(to, office, below, |p| {
+            p.due_at >= from && p.standing != Standing::OnTime
+        })?;
+        let mut events = self.line_events(&lines)?;
+        for line in &lines {
+            if let Some(task) = self.task(&line.task)?
+                && let Some(lead) = task.lead()
+                && let Some(t) = self.answering(lead, line.due_at)?
+            {
+                events.extend(t.events);
+            }
+        }
+        events.sort();
+        events.dedup();
+        Ok(MissesAnswer { from: Some(from), to, lines, events })
+    }
+
+    /// Question 5: violations with their sanctions, and whether the office's head was later
+    /// sanctioned.
+    pub fn cases(
+        &self,
+        now: Timestamp,
+        office: Option<&OfficeId>,
+        below: bool,
+        only_head_sanctioned: bool,
+    ) -> Result<CasesAnswer, QueryError> {
+        let filter = self.filter_row(office)?;
+        let (violations, sanctions) = self.oversight(now)?;
+        let mut cases = Vec::new();
+        let mut events = BTreeSet::new();
+        for v in &violations {
+            let office_of = match &v.against {
+                Subject::Office(o) => Some(o.clone()),
+                Subject::Person(_) => None,
+            };
+            match (&office_of, &filter) {
+                (Some(o), Some(_)) if !self.office_matches(o, filter.as_ref(), below)? => continue,
+                (None, Some(_)) => continue,
+                _ => {}
+            }
+            let line = self.case_line(v, &sanctions)?;
+            if only_head_sanctioned && line.head_sanctioned_later.is_empty() {
+                continue;
+            }
+            events.insert(line.violation);
+            events.extend(line.sanctions.iter().map(|s| s.event));
+            events.extend(line.head_sanctioned_later.iter().map(|s| s.event));
+            cases.push(line);
+        }
+        Ok(CasesAnswer { cases, events: events.into_iter().collect() })
+    }
+
+    fn find_document(&self, symbol: &str) -> Result<Option<DocumentRow>, ViewsError> {
+        if let Some(doc) = self.row::<DocumentRow>(DOCUMENTS, symbol)? {
+            return Ok(Some(doc));
+        }
+        let titles = self.txn.open_table(DOCUMENT_TITLES)?;
+        let found = titles.range((symbol, "")..=(symbol, MAX))?.next().transpose()?;
+        match found {
+            Some((key, _)) => self.row(DOCUMENTS, key.value().1),
+            None => Ok(None),
+        }
+    }
+
+    /// Question 4: a document with every document above it and every task and report below.
+    pub fn directive(&self, symbol: &str, now: Timestamp) -> Result<DirectiveAnswer, QueryError> {
+        let doc =
+            self.find_document(symbol)?.ok_or_else(|| QueryError::NoDocument(symbol.to_owned()))?;
+        let mut events = BTreeSet::new();
+        let mut chain = self.chain_up(&doc.stream)?;
+        let document = chain.remove(0);
+        events.extend(doc.events.iter().copied());
+        events.extend(chain.iter().filter_map(|d| d.event));
+        let children = self.txn.open_table(DOCUMENT_CHILDREN)?;
+        let doc_tasks = self.txn.open_table(DOCUMENT_TASKS)?;
+        let mut below = Vec::new();
+        let mut stack = vec![(doc, 0u32)];
+        let mut seen = BTreeSet::new();
+        while let Some((doc, depth)) = stack.pop() {
+            if !seen.insert(doc.stream.to_string()) {
+                continue;
+            }
+            let s = doc.stream.as_str();
+            let mut tasks = Vec::new();
+            for entry in doc_tasks.range((s, "")..=(s, MAX))? {
+                let (key, _) = entry?;
+                let Ok(stream) = key.value().1.parse::<StreamId>() else { continue };
+                let Some(task) = self.task(&stream)? else { continue };
+                if task.assigned_at > now {
+                    continue;
+                }
+                let reports: Vec<ReportLine> = self
+                    .reports_of(&stream)?
+                    .into_iter()
+                    .filter(|r| r.recorded_at <= now)
+                    .map(|r| ReportLine {
+                        event: r.event,
+                        period: r.period,
+                        recorded_at: r.recorded_at,
+                        signer: r.signer,
+                        capacity: r.capacity,
+                        accountable: r.accountable,
+                    })
+                    .collect();
+                let misses: Vec<EventId> = self
+                    .misses_of(&stream)?
+                    .into_values()
+                    .filter(|m| m.recorded_at <= now)
+                    .map(|m| m.event)
+                    .collect();
+                events.extend(task.events.iter().copied());
+                events.extend(reports.iter().map(|r| r.event));
+                events.extend(misses.iter().copied());
+                let offices = task
+                    .assignees
+                    .iter()
+                    .map(|a| {
+                        let part = if a.role == AssigneeRole::Lead {
+                            "chủ trì"
+                        } else {
+                            "phối hợp"
+                        };
+                        Ok(format!("{} ({part})", self.office_name(&a.office)?))
+                    })
+                    .collect::<Result<_, ViewsError>>()?;
+                tasks.push(DirectiveTask {
+                    task: stream,
+                    item: task.item.clone(),
+                    content: task.content.clone(),
+                    offices,
+                    obligation: obligation_name(&task.obligation).to_owned(),
+                    reports,
+                    misses,
+                });
+            }
+            let mut kids = Vec::new();
+            for entry in children.range((s, "")..=(s, MAX))? {
+                let (key, _) = entry?;
+                if let Some(child) = self.row::<DocumentRow>(DOCUMENTS, key.value().1)? {
+                    if child.events.is_empty() {
+                        continue;
+                    }
+                    kids.push(child);
+                }
+            }
+            events.extend(doc.events.iter().copied());
+            below.push(DocumentBelow { document: self.document_line(&doc)?, depth, tasks });
+            for kid in kids.into_iter().rev() {
+                stack.push((kid, depth + 1));
+            }
+        }
+        Ok(DirectiveAnswer { document, above: chain, below, events: events.into_iter().collect() })
+    }
+}
+
+/// Whether `tenure` answers for `assignee`: its office's head, or the holder of the position
+/// the assignment names (in charge of the named area, if one is named).
+pub fn answers_for(tenure: &TenureRow, assignee: &Assignee) -> bool {
+    tenure.office == assignee.office
+        && match assignee.position {
+            Some(role) => {
+                tenure.role == role
+                    && (assignee.in_charge_of.is_none()
+                        || tenure.in_charge_of == assignee.in_charge_of)
+            }
+            None => tenure.is_head(),
+        }
+}
