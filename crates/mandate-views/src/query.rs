@@ -750,10 +750,7 @@ impl Reader {
                 let periods: Vec<Period> = self
                     .periods(&task, to)?
                     .into_iter()
-                    .filter(|p| {
-                        p.due_at >= window_from && p.due_at < window_to.max(window_from)
-                            || (p.due_at == window_to && tenure.until.is_none())
-                    })
+                    .filter(|p| tenure.covers(p.due_at) && p.due_at >= start && p.due_at <= to)
                     .collect();
                 let count = |s: Standing| periods.iter().filter(|p| p.standing == s).count() as u32;
                 let reports: Vec<ReportLine> = self
@@ -818,13 +815,6 @@ impl Reader {
                         tenure_sanctions.push(self.sanction_line(s)?);
                     }
                 }
-            }
-            if tasks.is_empty()
-                && tenure_violations.is_empty()
-                && tenure_sanctions.is_empty()
-                && !tenure.is_head()
-            {
-                // A position with nothing on it still shows, so the answer lists every tenure.
             }
             answer.tenures.push(TenureAnswer {
                 holder: self.holder(&tenure)?,
