@@ -10,3 +10,4 @@ mod gate_rules;
 mod jetstream;
 mod store;
 mod tls;
+mod views;

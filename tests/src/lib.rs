@@ -26,6 +26,8 @@ pub struct Fixture {
     pub gate: Gate<EmbeddedLog>,
     pub clock: SimulatedClock,
     pub ledger: String,
+    /// The read models the demo's watchdog kept (in memory), at the log's head.
+    pub views: mandate_views::Views,
 }
 
 /// The log as it stands: the redb file's SHA-256 and every logged event.
@@ -42,7 +44,7 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let log = EmbeddedLog::open(&dir.path().join("log.redb")).expect("a fresh log");
         let run = driver::run(&scenario, log, |_, _| {}).expect("the seed scenario runs");
-        Self { dir, gate: run.gate, clock: run.clock, ledger: scenario.ledger }
+        Self { dir, gate: run.gate, clock: run.clock, ledger: scenario.ledger, views: run.views }
     }
 
     /// The log file's path.

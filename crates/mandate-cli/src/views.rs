@@ -128,7 +128,7 @@ pub(crate) fn replay(target: &Target, args: ReplayArgs) -> anyhow::Result<ExitCo
         bail!("{} already holds read models; replay into a new or empty directory", path.display());
     }
     let started = Instant::now();
-    let views = Views::open(&path)?;
+    let views = Views::create_for_replay(&path, mandate_views::DEFAULT_CACHE_BYTES)?;
     let (at, rows) = replay_into(&log, &views, args.to, Commit::Deferred)?;
     let secs = started.elapsed().as_secs_f64();
     let digest = digest_hex(&views.digest()?);

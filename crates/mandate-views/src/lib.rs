@@ -139,13 +139,17 @@ pub enum Commit {
     /// On disk when the call returns (the live projector).
     Durable,
     /// Left to a later durable commit (a replay, which ends with one). After a crash the read
-    /// models are those of the last durable commit: still a prefix of the log.
+    /// models are those of the last durable commit: still a prefix of the log. Read models that
+    /// other processes may share commit durably anyway.
     Deferred,
 }
 
 /// The read models in one redb file (or in memory, for `--as-of` answers).
 pub struct Views {
     db: Handle,
+    /// Whether commits may be deferred: not when other processes share the file (they would
+    /// not see such commits).
+    may_defer: bool,
 }
 
 enum Handle {
@@ -182,7 +186,21 @@ impl Views {
             .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
             .create(path)
             .map_err(|e| open_error(shown, e))?;
-        let views = Self { db: Handle::Writer(db) };
+        let views = Self { db: Handle::Writer(db), may_defer: false };
+        views.create_tables()?;
+        Ok(views)
+    }
+
+    /// Creates read models at `path` for a rebuild: this process alone has the file until it is
+    /// dropped, so commits may be deferred ([`Commit::Deferred`]). Afterwards the file opens
+    /// like any other with [`Views::open`].
+    pub fn create_for_replay(path: &Path, cache_bytes: usize) -> Result<Self, ViewsError> {
+        let shown = path.display().to_string();
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)
+            .map_err(|e| open_error(shown, e))?;
+        let views = Self { db: Handle::Writer(db), may_defer: true };
         views.create_tables()?;
         Ok(views)
     }
@@ -195,7 +213,7 @@ impl Views {
             .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
             .open_read_only(path)
             .map_err(|e| open_error(shown, e))?;
-        Ok(Self { db: Handle::Reader(db) })
+        Ok(Self { db: Handle::Reader(db), may_defer: false })
     }
 
     /// Fresh read models in memory.
@@ -203,7 +221,7 @@ impl Views {
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(|source| ViewsError::Open { path: "(memory)".into(), source })?;
-        let views = Self { db: Handle::Writer(db) };
+        let views = Self { db: Handle::Writer(db), may_defer: true };
         views.create_tables()?;
         Ok(views)
     }
@@ -250,7 +268,7 @@ impl Views {
     /// of rows written. On error nothing of the batch is kept.
     pub fn apply(&self, events: &[LoggedEvent], commit: Commit) -> Result<u64, ViewsError> {
         let mut txn = self.db.begin_write()?;
-        if commit == Commit::Deferred {
+        if commit == Commit::Deferred && self.may_defer {
             txn.set_durability(Durability::None)?;
         }
         let written = {
@@ -311,7 +329,7 @@ impl Views {
                 break;
             }
         }
-        if commit == Commit::Deferred {
+        if commit == Commit::Deferred && self.may_defer {
             // One durable commit at the end makes the whole replay durable.
             let txn = self.db.begin_write()?;
             txn.commit()?;

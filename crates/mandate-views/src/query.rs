@@ -189,6 +189,8 @@ pub struct MissLine {
     /// Who headed (or held the named position of) the lead office at the due time.
     pub answerable: Option<PersonId>,
     pub answerable_name: Option<String>,
+    /// Who headed the lead office at the due time (người đứng đầu).
+    pub office_head: Option<PersonId>,
     pub miss_event: Option<EventId>,
 }
 
@@ -908,6 +910,7 @@ impl Reader {
                 let answerable = self.answering(lead, p.due_at)?.map(|t| t.person);
                 let answerable_name =
                     answerable.as_ref().map(|a| self.person_name(a)).transpose()?;
+                let office_head = self.head_at(&lead.office, p.due_at)?;
                 lines.push(MissLine {
                     task: task.stream.clone(),
                     document: document.clone(),
@@ -920,6 +923,7 @@ impl Reader {
                     reported_at: p.reported_at,
                     answerable,
                     answerable_name,
+                    office_head,
                     miss_event: p.miss,
                 });
             }
