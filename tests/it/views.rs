@@ -336,3 +336,198 @@ fn the_watchdog_recorded_each_miss_of_the_scenario_once() {
     let got: BTreeSet<(&str, &str)> = got.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_projector_killed_at_any_moment_resumes_to_the_same_read_models() {
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let fx = Fixture::seeded();
+    let live = fx.views.digest().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let views_path = dir.path().join("views.redb");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_project-loop"))
+            .arg(fx.log_path())
+            .arg(&views_path)
+            .arg("2")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut positions = Vec::new();
+    // 24 runs from zero, each killed at another moment (one commit every two events), then
+    // restarted to the end.
+    for round in 0..24u64 {
+        let _ = std::fs::remove_file(&views_path);
+        let mut child = run();
+        std::thread::sleep(Duration::from_millis(2 + round * 2));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let at = {
+            let views = Views::open(&views_path).expect("the read models open after a kill");
+            let at = views.position().unwrap();
+            // Whatever the moment, the tables are those of a prefix of the log: a fresh
+            // replay of that prefix has the same digest.
+            let fresh = Views::in_memory().unwrap();
+            fresh.catch_up(fx.gate.log(), Some(at), 1_000, Commit::Durable, |_| true).unwrap();
+            assert_eq!(views.digest().unwrap(), fresh.digest().unwrap(), "round {round}, at {at}");
+            at
+        };
+        positions.push(at);
+        let out = run().wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let views = Views::open(&views_path).unwrap();
+        assert_eq!(views.position().unwrap(), fx.gate.head());
+        assert_eq!(views.digest().unwrap(), live, "round {round}: resumed from {at}");
+    }
+    // The kills did land mid-run, at different places.
+    let distinct: BTreeSet<u64> = positions.iter().copied().collect();
+    assert!(distinct.len() > 3, "kills landed at positions {positions:?}");
+    eprintln!("kills landed at positions {positions:?}");
+}
+
+/// Every `deadline.missed` in the log, as (task, period or "deadline").
+fn misses_in_log(fx: &Fixture) -> Vec<(String, String)> {
+    fx.gate
+        .log()
+        .read_from(1, usize::MAX)
+        .unwrap()
+        .iter()
+        .filter_map(|e| match decode_body(&e.body).unwrap().data {
+            EventData::DeadlineMissed { task, period, .. } => Some((
+                task.to_string(),
+                period.map_or_else(|| "deadline".to_owned(), |p| p.to_string()),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_restarts() {
+    use mandate_demo::driver::{WATCHDOG_PERSON, demo_key};
+    use mandate_tests::actor;
+    use mandate_views::watchdog::Watchdog;
+    use serde_json::json;
+
+    let mut fx = Fixture::seeded();
+    let before: BTreeSet<(String, String)> = misses_in_log(&fx).into_iter().collect();
+    const DAILY: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de-thang-8";
+    const DEADLINE: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:1.1/bo-de-bao-cao";
+    let by = actor("duong-hoai-nam", "vn/ha-noi/long-bien/quan-uy", "on_behalf");
+    fx.set_clock("2021-08-12T10:00:00+07:00");
+    let daily = fx.body(DAILY, "task.assigned", by.clone(), "2021-08-12T10:00:00+07:00", json!({
+        "document": "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU", "item": "3",
+        "content": "Báo cáo hằng ngày trước 16h30, 13/8–26/8/2021 (mô phỏng).",
+        "assignees": [{"office": "vn/ha-noi/long-bien/quan-uy", "role": "lead",
+                       "position": "standing_board_member", "in_charge_of": "vn/ha-noi/long-bien/bo-de"}],
+        "obligation": {"type": "recurring", "cadence": "daily", "due_time": "16:30",
+                       "utc_offset": "+07:00", "starts_on": "2021-08-13", "ends_on": "2021-08-26",
+                       "reported": true},
+    }));
+    fx.submit(&daily, "duong-hoai-nam").unwrap();
+    let deadline = fx.body(DEADLINE, "task.assigned", by, "2021-08-12T10:00:00+07:00", json!({
+        "document": "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU", "item": "1.1",
+        "content": "Báo cáo kết quả khắc phục ở phường Bồ Đề trước 17h00 ngày 20/8/2021 (mô phỏng).",
+        "assignees": [{"office": "vn/ha-noi/long-bien/quan-uy", "role": "lead",
+                       "position": "standing_board_member", "in_charge_of": "vn/ha-noi/long-bien/bo-de"}],
+        "obligation": {"type": "deadline", "due_at": "2021-08-20T17:00:00+07:00", "wording": "at_time"},
+    }));
+    fx.submit(&deadline, "duong-hoai-nam").unwrap();
+
+    let ledger = fx.ledger.clone();
+    let new_watchdog = || {
+        Watchdog::new(
+            &ledger,
+            WATCHDOG_PERSON.parse().unwrap(),
+            "mandate/quan-tri".parse().unwrap(),
+            demo_key(WATCHDOG_PERSON),
+        )
+    };
+    let mut watchdog = new_watchdog();
+    let mut views = Views::in_memory().unwrap();
+    let mut ticks = 0u32;
+    let mut tick = |fx: &mut Fixture, at: &str, views: &mut Views, watchdog: &mut Watchdog| {
+        fx.set_clock(at);
+        ticks += 1;
+        if ticks.is_multiple_of(3) {
+            // A restart: new watchdog, read models rebuilt from the log.
+            *watchdog = new_watchdog();
+            *views = Views::in_memory().unwrap();
+        }
+        watchdog.tick(&mut fx.gate, views).unwrap();
+        if ticks.is_multiple_of(4) {
+            // A second watchdog looking at the same moment changes nothing.
+            let other = new_watchdog();
+            let receipts = other.tick(&mut fx.gate, views).unwrap();
+            assert!(receipts.is_empty(), "a second look at {at} found more misses");
+        }
+    };
+    // Day i of 13/8..26/8: i % 3 == 0 on time (15:00), 1 late (18:00), 2 no report.
+    let mut today = day("2021-08-12");
+    let mut expected_daily = BTreeSet::new();
+    for i in 0..15u32 {
+        let d = today.to_string();
+        let report = |fx: &mut Fixture, at: &str| {
+            let body = fx.body(
+                DAILY,
+                "report.filed",
+                actor("do-van-h", "vn/ha-noi/long-bien/quan-uy", "direct"),
+                at,
+                json!({"report_kind": "periodic", "period": d, "summary": format!("Báo cáo {d}"),
+                       "attachments": []}),
+            );
+            fx.set_clock(at);
+            fx.submit(&body, "do-van-h").unwrap();
+        };
+        tick(&mut fx, &format!("{d}T12:00:00+07:00"), &mut views, &mut watchdog);
+        if i >= 1 && (i - 1) % 3 == 0 {
+            report(&mut fx, &format!("{d}T15:00:00+07:00"));
+        }
+        tick(&mut fx, &format!("{d}T17:00:00+07:00"), &mut views, &mut watchdog);
+        if i >= 1 && (i - 1) % 3 == 1 {
+            report(&mut fx, &format!("{d}T18:00:00+07:00"));
+        }
+        if i >= 1 && (i - 1) % 3 != 0 {
+            expected_daily.insert((DAILY.to_owned(), d.clone()));
+        }
+        if d == "2021-08-21" {
+            // The deadline of 20/8 17:00, reported the morning after.
+            let body = fx.body(
+                DEADLINE,
+                "report.filed",
+                actor("do-van-h", "vn/ha-noi/long-bien/quan-uy", "direct"),
+                "2021-08-21T09:00:00+07:00",
+                json!({"report_kind": "thematic", "summary": "Đã khắc phục (mô phỏng).",
+                       "attachments": []}),
+            );
+            fx.set_clock("2021-08-21T09:00:00+07:00");
+            fx.submit(&body, "do-van-h").unwrap();
+        }
+        tick(&mut fx, &format!("{d}T20:00:00+07:00"), &mut views, &mut watchdog);
+        today = today.next().unwrap();
+    }
+    tick(&mut fx, "2021-08-27T17:00:00+07:00", &mut views, &mut watchdog);
+
+    // Expected, from the plan above: the new daily duty's late and missing days; the deadline;
+    // and every day from 12/8 to 27/8 of the scenario's three daily duties, which get no more
+    // reports after 11/8 and have no end date.
+    let mut expected = before.clone();
+    expected.extend(expected_daily);
+    expected.insert((DEADLINE.to_owned(), "deadline".to_owned()));
+    let mut d = day("2021-08-12");
+    while d <= day("2021-08-27") {
+        for task in [TASK_3_BO_DE, TASK_3_NGOC_THUY, TASK_3_THACH_BAN] {
+            expected.insert((task.to_owned(), d.to_string()));
+        }
+        d = d.next().unwrap();
+    }
+    let got = misses_in_log(&fx);
+    let distinct: BTreeSet<(String, String)> = got.iter().cloned().collect();
+    assert_eq!(got.len(), distinct.len(), "a miss was recorded twice");
+    assert_eq!(distinct, expected);
+    // The new duty: 9 misses (days 2, 3, 5, 6, 8, 9, 11, 12, 14 of 14).
+    assert_eq!(distinct.iter().filter(|(t, _)| t == DAILY).count(), 9);
+    assert!(ticks > 40);
+}
