@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use mandate_demo::driver;
 use mandate_demo::scenario::Scenario;
-use mandate_demo::summary::{PersonLine, summarize};
 use mandate_ledger::backend::LogBackend;
 use mandate_nats::{JetStreamConfig, JetStreamLog};
 use mandate_store::EmbeddedLog;
+use mandate_views::query::{AccountabilityAnswer, Standing};
 use serde_json::json;
 
 use crate::backend::AnyLog;
@@ -58,7 +58,12 @@ pub(crate) fn run(
     bar.finish_and_clear();
     let log = run.gate.log();
     let events = log.read_from(1, usize::MAX)?;
-    let summary = summarize(&events, scenario.end);
+    let summary = run.views.reader()?.summary(scenario.end)?;
+    if let Some(dir) = data {
+        // The read models beside the log, for `mandate query` on the demo's ledger.
+        let views = mandate_views::Views::open(&crate::views::views_path(dir))?;
+        views.catch_up(log, None, 1_000, mandate_views::Commit::Durable, |_| true)?;
+    }
     let report = mandate_ledger::verify::verify_log(log, |_| {});
     let rejected: Vec<_> = run.outcomes.iter().filter(|o| o.result.is_err()).collect();
     if as_json {
@@ -68,6 +73,8 @@ pub(crate) fn run(
             "data": data.map(|d| d.display().to_string()),
             "n_events": events.len(),
             "verified": report.is_ok(),
+            "as_of": scenario.end.to_string(),
+            "deadline_misses_recorded": run.misses,
             "summary": summary,
             "rejections": rejected.iter().map(|o| json!({
                 "at": o.at.to_string(),
@@ -91,10 +98,11 @@ pub(crate) fn run(
     }
     say(String::new());
     say(format!(
-        "Simulated clock {} → {} (UTC+7). {} events appended through the gate; {} bad submissions refused, each by the rule expected.",
+        "Simulated clock {} → {} (UTC+7). {} events appended through the gate, {} of them deadline.missed recorded by the watchdog; {} bad submissions refused, each by the rule expected.",
         scenario.start.to_human(),
         scenario.end.to_human(),
         events.len(),
+        run.misses,
         rejected.len()
     ));
     match data {
@@ -108,8 +116,11 @@ pub(crate) fn run(
         }
     }
     say(String::new());
-    say(format!("Who answered for what, as of {}:", summary.as_of.to_human()));
-    for person in &summary.people {
+    say(format!(
+        "Who answered for what, as of {} (from the read models; try `mandate query accountability --person ID`):",
+        scenario.end.to_human()
+    ));
+    for person in &summary {
         person_block(person, &mut say);
     }
     say(String::new());
@@ -138,29 +149,64 @@ pub(crate) fn run(
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn person_block(person: &PersonLine, say: &mut impl FnMut(String)) {
+fn person_block(person: &AccountabilityAnswer, say: &mut impl FnMut(String)) {
     say(String::new());
     say(format!("{}{}", person.full_name, if person.fictional { " (fictional)" } else { "" }));
-    for p in &person.positions {
-        say(format!("  {p}"));
-    }
-    for t in &person.tasks {
-        let mut line = format!("  task {} item {} [{}]", t.document, t.item, t.obligation);
-        if t.obligation == "daily" || t.obligation == "deadline" {
-            line.push_str(&format!(
-                ": {} on time, {} late, {} missing",
-                t.on_time, t.late, t.missing
-            ));
-            if !t.late_periods.is_empty() {
-                line.push_str(&format!("; late: {}", t.late_periods.join(", ")));
+    for tenure in &person.tenures {
+        let h = &tenure.holder;
+        let day = |ts: mandate_model::time::Timestamp| {
+            ts.to_offset(mandate_model::time::VIETNAM_OFFSET).to_human()[..10].to_owned()
+        };
+        say(format!(
+            "  {}, {} ({} – {})",
+            h.title,
+            h.office_name,
+            day(h.from),
+            h.until.map_or_else(|| "nay".to_owned(), day)
+        ));
+        for t in &tenure.tasks {
+            let document = t.directive_chain.first().map_or("?", |d| d.title.as_str());
+            let mut line = format!("    task {document} item {} [{}]", t.item, t.obligation);
+            if t.obligation == "daily" || t.obligation == "deadline" {
+                line.push_str(&format!(
+                    ": {} on time, {} late, {} missing",
+                    t.on_time, t.late, t.missing
+                ));
+                let list = |standing: Standing| {
+                    t.periods
+                        .iter()
+                        .filter(|p| p.standing == standing)
+                        .map(|p| p.period.map_or_else(|| p.due_at.to_human(), |d| d.to_human()))
+                        .collect::<Vec<_>>()
+                };
+                let late = list(Standing::Late);
+                if !late.is_empty() {
+                    line.push_str(&format!("; late: {}", late.join(", ")));
+                }
+                let missing = list(Standing::Missing);
+                if !missing.is_empty() {
+                    line.push_str(&format!("; missing: {}", missing.join(", ")));
+                }
+                let recorded = t.periods.iter().filter(|p| p.miss.is_some()).count();
+                if recorded > 0 {
+                    line.push_str(&format!(" ({recorded} deadline.missed recorded)"));
+                }
             }
-            if !t.missed_periods.is_empty() {
-                line.push_str(&format!("; missing: {}", t.missed_periods.join(", ")));
-            }
+            say(line);
         }
-        say(line);
+        for v in &tenure.violations {
+            say(format!(
+                "    violation {} against {}: {}",
+                v.occurred_at.to_human(),
+                v.against,
+                v.finding
+            ));
+        }
+        for s in &tenure.sanctions {
+            sanction_line(s, say);
+        }
     }
-    for v in &person.violations {
+    for v in &person.personal_violations {
         say(format!(
             "  violation {} against {}: {}",
             v.occurred_at.to_human(),
@@ -168,22 +214,26 @@ fn person_block(person: &PersonLine, say: &mut impl FnMut(String)) {
             v.finding
         ));
     }
-    for s in &person.sanctions {
-        let mut line = format!(
-            "  sanction {} {} ({:?}) by {}",
-            s.occurred_at.to_human(),
-            s.vietnamese,
-            s.sanction,
-            s.imposed_by
-        );
-        if s.appealed {
-            line.push_str("; appealed");
-        }
-        if let Some(to) = s.revised_to {
-            line.push_str(&format!("; revised to {} ({to:?})", to_vietnamese(to)));
-        }
-        say(line);
+    for s in &person.personal_sanctions {
+        sanction_line(s, say);
     }
+}
+
+fn sanction_line(s: &mandate_views::query::SanctionLine, say: &mut impl FnMut(String)) {
+    let mut line = format!(
+        "  sanction {} {} ({:?}) by {}",
+        s.occurred_at.to_human(),
+        s.vietnamese,
+        s.sanction,
+        s.imposed_by_name
+    );
+    if s.appealed {
+        line.push_str("; appealed");
+    }
+    if let Some(to) = s.revised_to {
+        line.push_str(&format!("; revised to {} ({to:?})", to_vietnamese(to)));
+    }
+    say(line);
 }
 
 fn to_vietnamese(kind: mandate_model::event::SanctionKind) -> &'static str {

@@ -107,3 +107,75 @@ fn the_demo_runs_and_verifies() {
     // The kept ledger verifies from the command line too.
     assert!(mandate(&data, &["verify"]).status.success());
 }
+
+/// The demo's ledger, then its read models: query, as-of, replay and digest from the binary.
+#[test]
+fn queries_replay_and_digest_on_the_demo_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = mandate(&data, &["demo", "--data", data.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let query = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--ledger-name", "covid-2021", "query"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let out = mandate(&data, &all);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let head = query(&[
+        "head",
+        "--office",
+        "vn/ha-noi/long-bien/bo-de/ubnd",
+        "--at",
+        "2021-07-30T12:00:00+07:00",
+    ]);
+    assert_eq!(head["head"]["person"], "nguyen-van-a");
+    // As of 28/7/2021 16:30, Ngọc Thụy's first report was missing and no miss was recorded yet.
+    let then = query(&[
+        "misses",
+        "--from",
+        "2021-07-28T00:00:00+07:00",
+        "--as-of",
+        "2021-07-28T16:30:00+07:00",
+    ]);
+    let lines = then["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["answerable"], "bui-thi-k");
+    assert!(lines[0]["miss_event"].is_null());
+    // A question about nothing known is a clear error.
+    let out = mandate(
+        &data,
+        &[
+            "--ledger-name",
+            "covid-2021",
+            "query",
+            "head",
+            "--office",
+            "vn/nowhere",
+            "--at",
+            "2021-07-30T12:00:00+07:00",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no office vn/nowhere"));
+
+    // A replay into a fresh directory has the live read models' digest.
+    let replay = dir.path().join("replay");
+    let out = mandate(
+        &data,
+        &["--ledger-name", "covid-2021", "replay", "--into", replay.to_str().unwrap(), "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let replayed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = mandate(&data, &["--ledger-name", "covid-2021", "digest", "--json"]);
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(replayed["digest"], live["digest"]);
+    assert_eq!(replayed["position"], live["position"]);
+    // Replaying into the same directory again is refused.
+    let out = mandate(
+        &data,
+        &["--ledger-name", "covid-2021", "replay", "--into", replay.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+}

@@ -1,5 +1,5 @@
 //! The demo: the seed texts of 2021 as a scenario, run through the real gate on a simulated
-//! clock, and a summary of who answered for what.
+//! clock, with the deadline watchdog looking as simulated time passes.
 //!
 //! # Brief overview
 //! - [`scenario::Scenario`] reads `scenario/covid-2021.json`: the offices, people, keys and
@@ -8,11 +8,11 @@
 //!   an inspection, violations, sanctions, and deliberately bad submissions) with fictional
 //!   people wherever someone is found at fault.
 //! - [`driver::run`] submits every step through [`mandate_ledger::gate::Gate`] and checks each
-//!   is accepted, or rejected by the rule the scenario expects.
-//! - [`summary::summarize`] folds the log into one line per accountable person.
+//!   is accepted, or rejected by the rule the scenario expects; before each step the deadline
+//!   watchdog ([`mandate_views::watchdog`]) records what fell due meanwhile. The run's read
+//!   models answer who answered for what ([`mandate_views::query::Reader::summary`]).
 
 #![forbid(unsafe_code)]
 
 pub mod driver;
 pub mod scenario;
-pub mod summary;

@@ -143,6 +143,7 @@ pub struct SanctionLine {
     pub sanction: SanctionKind,
     pub vietnamese: String,
     pub imposed_by: OfficeId,
+    pub imposed_by_name: String,
     pub occurred_at: Timestamp,
     pub appealed: bool,
     pub revised_to: Option<SanctionKind>,
@@ -162,6 +163,8 @@ pub struct TenureAnswer {
 pub struct AccountabilityAnswer {
     pub person: PersonId,
     pub full_name: String,
+    /// True for the demo's invented people.
+    pub fictional: bool,
     pub from: Option<Timestamp>,
     pub to: Timestamp,
     pub tenures: Vec<TenureAnswer>,
@@ -338,6 +341,11 @@ impl Reader {
             out.push(decode("offices", entry?.1.value())?);
         }
         Ok(out)
+    }
+
+    /// Every person, in id order.
+    pub fn people(&self) -> Result<Vec<PersonRow>, ViewsError> {
+        self.all(PEOPLE, "people")
     }
 
     /// The person's row.
@@ -603,6 +611,7 @@ impl Reader {
             sanction: s.sanction,
             vietnamese: s.sanction.vietnamese_name().to_owned(),
             imposed_by: s.imposed_by.clone(),
+            imposed_by_name: self.office_name(&s.imposed_by)?,
             occurred_at: s.occurred_at,
             appealed: !s.appeals.is_empty(),
             revised_to: s.revised_to.map(|r| r.0),
@@ -711,6 +720,7 @@ impl Reader {
         let mut answer = AccountabilityAnswer {
             person: person.clone(),
             full_name: row.full_name.clone(),
+            fictional: row.fictional,
             from,
             to,
             tenures: Vec::new(),
@@ -839,6 +849,23 @@ impl Reader {
         }
         answer.events = events.into_iter().collect();
         Ok(answer)
+    }
+
+    /// Who answered for what as of `now`: the accountability of every person who held a task
+    /// with a due period or standing duty, or met a violation or a sanction.
+    pub fn summary(&self, now: Timestamp) -> Result<Vec<AccountabilityAnswer>, QueryError> {
+        let mut out = Vec::new();
+        for person in self.people()? {
+            let answer = self.accountability(&person.person, None, now)?;
+            let has_any = answer.tenures.iter().any(|t| {
+                !t.tasks.is_empty() || !t.violations.is_empty() || !t.sanctions.is_empty()
+            }) || !answer.personal_violations.is_empty()
+                || !answer.personal_sanctions.is_empty();
+            if has_any {
+                out.push(answer);
+            }
+        }
+        Ok(out)
     }
 
     /// Whether `office` is `filter`, or (with `below`) in its area or under it.
