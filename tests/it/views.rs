@@ -531,3 +531,13 @@ fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_r
     assert_eq!(distinct.iter().filter(|(t, _)| t == DAILY).count(), 9);
     assert!(ticks > 40);
 }
+
+#[test]
+fn the_projectors_light_decoding_gives_what_the_gates_decoding_gives() {
+    let fx = Fixture::seeded();
+    for event in fx.gate.log().read_from(1, usize::MAX).unwrap() {
+        let strict = decode_body(&event.body).unwrap();
+        let light = mandate_model::body::decode_logged_body(&event.body).unwrap();
+        assert_eq!(light, strict, "position {}", event.position);
+    }
+}

@@ -33,6 +33,9 @@ pub(crate) struct BenchArgs {
     /// Streams (tasks) the reports spread over, one reporting office each
     #[arg(long, default_value_t = 64)]
     streams: usize,
+    /// Measure the read models instead: log read and redb insert limits, replay, queries
+    #[arg(long)]
+    read_models: bool,
     #[arg(long)]
     json: bool,
 }
@@ -41,13 +44,18 @@ fn canonical_bytes(value: Value) -> anyhow::Result<Vec<u8>> {
     Ok(canonical::to_canonical_bytes(&canonical::normalize_strings(value))?)
 }
 
-fn seeded(name: &str) -> SigningKey {
+pub(crate) fn seeded(name: &str) -> SigningKey {
     mandate_demo::driver::demo_key(&format!("bench:{name}"))
 }
 
 /// Builds a registry (genesis, offices, heads, keys, a directive and one task per office) and
-/// `n` report bodies spread over the tasks, each chained to its stream's previous event.
-fn build(n: usize, n_streams: usize) -> anyhow::Result<(Vec<Submission>, Vec<Submission>)> {
+/// `n` report bodies spread over the tasks, each chained to its stream's previous event. With
+/// `daily`, each task is a daily duty from 2/7/2021 and the reports answer one day each.
+pub(crate) fn build(
+    n: usize,
+    n_streams: usize,
+    daily: bool,
+) -> anyhow::Result<(Vec<Submission>, Vec<Submission>)> {
     let ledger = "bench";
     let admin = seeded("admin");
     let gate = seeded("gate");
@@ -178,7 +186,13 @@ fn build(n: usize, n_streams: usize) -> anyhow::Result<(Vec<Submission>, Vec<Sub
             &issuer_actor,
             json!({
                 "document": "document:bench/issuer:2021:01-CT/QU", "item": "1", "content": "Báo cáo",
-                "assignees": [{"office": office, "role": "lead"}], "obligation": {"type": "standing"},
+                "assignees": [{"office": office, "role": "lead"}],
+                "obligation": if daily {
+                    json!({"type": "recurring", "cadence": "daily", "due_time": "16:30",
+                           "utc_offset": "+07:00", "starts_on": "2021-07-02", "ends_on": "2021-10-09", "reported": true})
+                } else {
+                    json!({"type": "standing"})
+                },
             }),
             &issuer,
             &mut setup,
@@ -190,13 +204,22 @@ fn build(n: usize, n_streams: usize) -> anyhow::Result<(Vec<Submission>, Vec<Sub
         ));
     }
     // Report bodies are chained per stream, so they are built in order; signing is parallel.
+    let first_day = time::macros::date!(2021 - 07 - 02);
     let mut bodies = Vec::with_capacity(n);
     for i in 0..n {
         let (task, actor, _) = &reporters[i % n_streams];
         let (version, prev) = heads.get(task).map_or((1, None), |(v, id)| (v + 1, Some(*id)));
-        let body = json!({"ledger": ledger, "stream": task, "version": version, "prev": prev.map(|p| p.to_string()),
-            "occurred_at": at, "actor": actor, "kind": "report.filed",
-            "data": {"report_kind": "ad_hoc", "summary": format!("Báo cáo số {i} về công tác phòng, chống dịch trên địa bàn."), "attachments": []}});
+        let summary = format!("Báo cáo số {i} về công tác phòng, chống dịch trên địa bàn.");
+        let body = if daily {
+            let day = first_day + time::Duration::days((i / n_streams) as i64);
+            json!({"ledger": ledger, "stream": task, "version": version, "prev": prev.map(|p| p.to_string()),
+                "occurred_at": format!("{day}T16:00:00+07:00"), "actor": actor, "kind": "report.filed",
+                "data": {"report_kind": "periodic", "period": day.to_string(), "summary": summary, "attachments": []}})
+        } else {
+            json!({"ledger": ledger, "stream": task, "version": version, "prev": prev.map(|p| p.to_string()),
+                "occurred_at": at, "actor": actor, "kind": "report.filed",
+                "data": {"report_kind": "ad_hoc", "summary": summary, "attachments": []}})
+        };
         let bytes = canonical_bytes(body)?;
         heads.insert(task.clone(), (version, EventId::of_body(&bytes)));
         bodies.push((bytes, i % n_streams));
@@ -207,8 +230,11 @@ fn build(n: usize, n_streams: usize) -> anyhow::Result<(Vec<Submission>, Vec<Sub
 }
 
 pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCode> {
+    if args.read_models {
+        return crate::bench_views::run(args.events, args.batch, args.json);
+    }
     let n_threads = rayon::current_num_threads();
-    let (setup, reports) = build(args.events, args.streams.max(1))?;
+    let (setup, reports) = build(args.events, args.streams.max(1), false)?;
     let sample = reports.first().map(|s| s.body.clone()).unwrap_or_default();
 
     // Raw limits: sign and verify_strict the same PAE messages on all cores.
@@ -339,7 +365,7 @@ fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result
     // Producers keep each stream's events in order (each waits for its receipt before sending
     // the stream's next event), so the events in flight at once are on different streams.
     let n_streams = 2_000.min(n.max(1));
-    let (setup, reports) = build(n, n_streams)?;
+    let (setup, reports) = build(n, n_streams, false)?;
     let config = JetStreamConfig::new(url, "bench");
     mandate_nats::bench::delete_stream(url, &config.stream)
         .map_err(|e| anyhow::anyhow!("cannot clear the bench stream: {e}"))?;

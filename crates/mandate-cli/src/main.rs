@@ -9,6 +9,7 @@
 
 mod backend;
 mod bench;
+mod bench_views;
 mod demo;
 mod keys;
 mod output;
@@ -358,6 +359,8 @@ enum Access {
     Read,
     /// To write: the gate's single writer.
     Write,
+    /// To read once from start to end (a replay): a small cache, since nothing is read twice.
+    Scan,
 }
 
 /// Opens the log of a ledger that `mandate init` prepared.
@@ -377,6 +380,7 @@ fn open_log(target: &Target, access: Access) -> anyhow::Result<AnyLog> {
     Ok(AnyLog::Embedded(match access {
         Access::Read => EmbeddedLog::open_read_only(&path)?,
         Access::Write => EmbeddedLog::open(&path)?,
+        Access::Scan => EmbeddedLog::open_read_only_with_cache(&path, 16 << 20)?,
     }))
 }
 

@@ -120,7 +120,7 @@ pub(crate) struct ReplayArgs {
 
 /// `mandate replay`: rebuilds the read models from zero into a fresh directory.
 pub(crate) fn replay(target: &Target, args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
+    let log = open_log(target, Access::Scan)?;
     std::fs::create_dir_all(&args.into)
         .with_context(|| format!("cannot create {}", args.into.display()))?;
     let path = views_path(&args.into);
@@ -146,6 +146,7 @@ pub(crate) fn replay(target: &Target, args: ReplayArgs) -> anyhow::Result<ExitCo
         output::json_line(&json!({
             "position": at, "rows_written": rows, "seconds": secs,
             "events_per_s": at as f64 / secs.max(1e-9), "digest": digest, "swapped": args.swap,
+            "peak_rss_kib": peak_rss_kib(),
         }))?;
     } else {
         output::line(&format!(
@@ -157,6 +158,13 @@ pub(crate) fn replay(target: &Target, args: ReplayArgs) -> anyhow::Result<ExitCo
         ))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// This process's peak resident set size (Linux's VmHWM), if known.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[derive(clap::Args)]

@@ -116,6 +116,42 @@ pub fn decode_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     Ok(body)
 }
 
+/// Parses a body the gate already accepted, read back from the log: the same typed value as
+/// [`decode_body`] gives for it, without checking again its canonical form, its rules or the
+/// round trip (`mandate verify` does that). For projecting read models, where this is the cost.
+pub fn decode_logged_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
+    let schema = |path: &str, e: serde_json::Error| DecodeError::Schema {
+        path: path.into(),
+        message: e.to_string(),
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| schema("$", e))?;
+    let Value::Object(mut map) = value else {
+        return Err(DecodeError::Schema { path: "$".into(), message: "must be an object".into() });
+    };
+    let mut take = |key: &str| {
+        map.remove(key).ok_or_else(|| DecodeError::Schema {
+            path: key.into(),
+            message: "missing field".into(),
+        })
+    };
+    let mut tagged = Map::new();
+    tagged.insert("kind".into(), take("kind")?);
+    tagged.insert("data".into(), take("data")?);
+    let data: EventData =
+        serde_json::from_value(Value::Object(tagged)).map_err(|e| schema("data", e))?;
+    let ledger = serde_json::from_value(take("ledger")?).map_err(|e| schema("ledger", e))?;
+    let stream = serde_json::from_value(take("stream")?).map_err(|e| schema("stream", e))?;
+    let version = serde_json::from_value(take("version")?).map_err(|e| schema("version", e))?;
+    let occurred_at =
+        serde_json::from_value(take("occurred_at")?).map_err(|e| schema("occurred_at", e))?;
+    let actor = serde_json::from_value(take("actor")?).map_err(|e| schema("actor", e))?;
+    let prev = match map.remove("prev") {
+        Some(v) => Some(serde_json::from_value(v).map_err(|e| schema("prev", e))?),
+        None => None,
+    };
+    Ok(EventBody { ledger, stream, version, prev, occurred_at, actor, data })
+}
+
 fn from_value<T: serde::de::DeserializeOwned>(value: Value, at: &str) -> Result<T, DecodeError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let inner = err.path().to_string();

@@ -159,9 +159,14 @@ impl EmbeddedLog {
 
     /// Opens an existing log to read it, alongside the process that writes it (if any).
     pub fn open_read_only(path: &Path) -> Result<Self, OpenError> {
+        Self::open_read_only_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`EmbeddedLog::open_read_only`] with redb's cache set to `cache_bytes`.
+    pub fn open_read_only_with_cache(path: &Path, cache_bytes: usize) -> Result<Self, OpenError> {
         let shown = path.display().to_string();
         let db = Database::builder()
-            .set_cache_size(DEFAULT_CACHE_BYTES)
+            .set_cache_size(cache_bytes)
             .set_concurrency_mode(ConcurrencyMode::SingleWriter)
             .open_read_only(path)
             .map_err(|err| open_error(&shown, err))?;

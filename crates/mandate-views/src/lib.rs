@@ -304,6 +304,7 @@ impl Views {
     ) -> Result<(u64, u64), ViewsError> {
         let mut at = self.position()?;
         let mut rows = 0;
+        let mut batches = 0u64;
         let chunk = chunk.max(1);
         loop {
             let limit = match until {
@@ -323,7 +324,11 @@ impl Views {
             if events.is_empty() {
                 break;
             }
-            rows += self.apply(&events, commit)?;
+            // Deferred commits keep pages redb cannot free until a durable one: make every
+            // sixteenth durable, so a long replay stays within bounded memory.
+            batches += 1;
+            let this = if batches.is_multiple_of(16) { Commit::Durable } else { commit };
+            rows += self.apply(&events, this)?;
             at = events.last().map_or(at, |e| e.position);
             if stopped || !full {
                 break;

@@ -128,8 +128,8 @@ impl<'txn> Tables<'txn> {
 
     /// Applies one event; returns the rows written.
     pub(crate) fn apply(&mut self, event: &LoggedEvent) -> Result<u64, ViewsError> {
-        let body: EventBody =
-            mandate_model::body::decode_body(&event.body).map_err(|e| event_error(event, e))?;
+        let body: EventBody = mandate_model::body::decode_logged_body(&event.body)
+            .map_err(|e| event_error(event, e))?;
         let recorded_at = event.receipt.parse().map_err(|e| event_error(event, e))?.recorded_at;
         let id = event.id();
         let stream = body.stream.as_str();
