@@ -541,3 +541,80 @@ fn the_projectors_light_decoding_gives_what_the_gates_decoding_gives() {
         assert_eq!(light, strict, "position {}", event.position);
     }
 }
+
+#[test]
+fn a_report_signed_kt_answers_to_the_head_of_the_office() {
+    use mandate_demo::driver::demo_key;
+    use mandate_model::sign::encode_public_key;
+    use mandate_tests::actor;
+    use serde_json::json;
+
+    let mut fx = Fixture::seeded();
+    let admin = actor("quan-tri-vien", "mandate/quan-tri", "administrator");
+    let at = "2021-08-12T08:30:00+07:00";
+    let deputy = "pho-chu-tich-bo-de";
+    let key = demo_key(deputy);
+    let key_id = mandate_model::sign::key_id(&key.verifying_key());
+    for (stream, kind, data) in [
+        (
+            format!("person:{deputy}"),
+            "person.registered",
+            json!({"full_name": "Phó Chủ tịch UBND phường Bồ Đề (mô phỏng)", "fictional": true}),
+        ),
+        (
+            "office:vn/ha-noi/long-bien/bo-de/ubnd".to_owned(),
+            "position.assigned",
+            json!({"person": deputy, "role": "deputy", "title": "Phó Chủ tịch UBND phường",
+                   "from": "2021-08-01T00:00:00+07:00"}),
+        ),
+        (
+            format!("key:{key_id}"),
+            "key.registered",
+            json!({"person": deputy, "public_key": encode_public_key(&key.verifying_key()),
+                   "valid_from": "2021-08-01T00:00:00+07:00"}),
+        ),
+    ] {
+        let body = fx.body(&stream, kind, admin.clone(), at, data);
+        fx.submit(&body, "quan-tri-vien").unwrap();
+    }
+    const TASK: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:1.1/bo-de";
+    let mut kt = actor(deputy, "vn/ha-noi/long-bien/bo-de/ubnd", "in_place");
+    kt["title"] = json!("KT. Chủ tịch, Phó Chủ tịch");
+    let body = fx.body(
+        TASK,
+        "report.filed",
+        kt,
+        at,
+        json!({
+        "report_kind": "thematic", "summary": "Đã khắc phục các tồn tại (mô phỏng).",
+        "attachments": []}),
+    );
+    fx.submit(&body, deputy).unwrap();
+
+    let views = Views::in_memory().unwrap();
+    views.catch_up(fx.gate.log(), None, 1_000, Commit::Durable, |_| true).unwrap();
+    let later = t("2021-08-12T10:00:00+07:00");
+    let a = views.reader().unwrap().accountability(&person("nguyen-van-a"), None, later).unwrap();
+    let task = a.tenures[0].tasks.iter().find(|t| t.task.as_str() == TASK).unwrap();
+    assert_eq!(task.reports.len(), 1);
+    assert_eq!(task.reports[0].signer, person(deputy));
+    assert_eq!(task.reports[0].accountable, Some(person("nguyen-van-a")));
+}
+
+#[test]
+fn read_models_from_jetstream_equal_those_from_the_embedded_log() {
+    use mandate_demo::driver;
+    use mandate_demo::scenario::Scenario;
+    use mandate_nats::{JetStreamConfig, JetStreamLog};
+    let fx = Fixture::seeded();
+    let server = mandate_tests::nats::NatsServer::start();
+    let log = JetStreamLog::connect(JetStreamConfig::new(&server.url(), "covid-2021")).unwrap();
+    let run = driver::run(&Scenario::seed().unwrap(), log, |_, _| {}).unwrap();
+    assert_eq!(run.views.digest().unwrap(), fx.views.digest().unwrap());
+    // A projector in another process's place: fresh read models from the stream.
+    let reader = JetStreamLog::connect(JetStreamConfig::new(&server.url(), "covid-2021")).unwrap();
+    let views = Views::in_memory().unwrap();
+    let (at, _) = views.catch_up(&reader, None, 50, Commit::Durable, |_| true).unwrap();
+    assert_eq!(at, fx.gate.head());
+    assert_eq!(views.digest().unwrap(), fx.views.digest().unwrap());
+}
