@@ -32,12 +32,15 @@ pub mod chain;
 pub mod event;
 pub mod ids;
 pub mod merkle;
+pub mod note;
 pub mod receipt;
 pub mod schema;
 pub mod sign;
+pub mod smt;
 pub mod subject;
 pub mod symbol;
 pub mod time;
+pub mod tlog;
 
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,11 @@ pub fn leaf_hash(leaf: &[u8]) -> Hash {
     hasher.finalize().into()
 }
 
+/// The hash of the empty tree, `SHA-256("")`.
+pub fn empty_root() -> Hash {
+    Sha256::digest([]).into()
+}
+
 /// The hash of an inner node.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     let mut hasher = Sha256::new();
