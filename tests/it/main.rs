@@ -8,6 +8,7 @@ mod demo;
 mod deploy;
 mod gate_rules;
 mod jetstream;
+mod notary;
 mod store;
 mod tls;
 mod views;

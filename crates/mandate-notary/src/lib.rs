@@ -1,0 +1,436 @@
+//! The Merkle notary.
+//!
+//! The notary follows the log and keeps, in one redb file (`notary.redb`): the hash of every
+//! complete subtree of the log's Merkle tree (RFC 9162, one leaf per event, schemas/SPEC.md §9),
+//! so that any inclusion or consistency proof for any size is answered in O(log n) look-ups
+//! without reading the log; and every stream's head after each of its events, so that the
+//! stream map (stream → version and last event) can be rebuilt at any size.
+//!
+//! It signs checkpoints (C2SP tlog-checkpoint in a signed note) with a map note beside each
+//! (the map's root at the same size), storing both in the same transaction as the position they
+//! cover before anyone sees them. It signs only at its current size, only if that is larger
+//! than the last checkpoint, and only after checking that the tree still has the last
+//! checkpoint's root at its size: a restart, or a store rebuilt from another log, cannot fork.
+
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::record::LoggedEvent;
+use mandate_model::merkle::{self, Hash, NodeSource};
+use mandate_model::note::{Checkpoint, MapCommitment, Note, NoteError, NoteSigner};
+use mandate_model::smt::{self, Head, MapProof};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
+/// (level, index) → the hash of that complete subtree; level 0 holds the leaf hashes.
+const NODES: TableDefinition<'_, (u32, u64), &[u8]> = TableDefinition::new("nodes");
+/// (stream, position) → version (u64 big-endian) ‖ event id: every head a stream had.
+const HEADS: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("heads");
+/// size → the signed checkpoint note (with any cosignatures).
+const CHECKPOINTS: TableDefinition<'_, u64, &str> = TableDefinition::new("checkpoints");
+/// size → the signed map note (with any cosignatures).
+const MAP_NOTES: TableDefinition<'_, u64, &str> = TableDefinition::new("map_notes");
+
+/// A failure of the notary.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotaryError {
+    #[error("the notary's store {path} is open in another process (is a notary running?)")]
+    InUse { path: String },
+    #[error("the notary's store {path} could not be opened")]
+    Open {
+        path: String,
+        #[source]
+        source: redb::DatabaseError,
+    },
+    #[error("redb failed")]
+    Redb(#[from] redb::Error),
+    #[error("the log could not be read")]
+    Log(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the event at position {position} cannot be read: {reason}")]
+    Event { position: u64, reason: String },
+    #[error("the notary is at size {at}; the next event given is at position {given}")]
+    Gap { at: u64, given: u64 },
+    #[error("no node ({level}, {index}) in the notary's store: it holds {size} leaves")]
+    MissingNode { level: u32, index: u64, size: u64 },
+    #[error("size {size} is beyond the notary's tree ({have} leaves)")]
+    Range { size: u64, have: u64 },
+    #[error(
+        "refusing to sign: the tree's root at {size} is not the one checkpoint {size} signed \
+         (the store does not hold the log that was notarised; a checkpoint now would fork it)"
+    )]
+    Fork { size: u64 },
+    #[error("a stored note is damaged")]
+    Note(#[from] NoteError),
+    #[error("no checkpoint at size {0}")]
+    NoCheckpoint(u64),
+}
+
+macro_rules! redb_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for NotaryError {
+            fn from(err: $ty) -> Self {
+                Self::Redb(err.into())
+            }
+        }
+    )*};
+}
+redb_from!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+/// A signed checkpoint and its map note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    pub checkpoint: Checkpoint,
+    pub note: Note,
+    pub map: MapCommitment,
+    pub map_note: Note,
+}
+
+enum Handle {
+    Writer(Database),
+    Reader(redb::ReadOnlyDatabase),
+}
+
+/// The notary's store.
+pub struct Notary {
+    db: Handle,
+    origin: String,
+}
+
+fn open_error(path: String, err: redb::DatabaseError) -> NotaryError {
+    match err {
+        redb::DatabaseError::DatabaseAlreadyOpen => NotaryError::InUse { path },
+        source => NotaryError::Open { path, source },
+    }
+}
+
+fn to_hash(bytes: &[u8]) -> Hash {
+    let mut h = [0; 32];
+    h.copy_from_slice(&bytes[..32]);
+    h
+}
+
+/// Reads nodes from one read transaction.
+struct Nodes<'a> {
+    table: &'a redb::ReadOnlyTable<(u32, u64), &'static [u8]>,
+    size: u64,
+}
+
+impl NodeSource for Nodes<'_> {
+    type Error = NotaryError;
+    fn complete(&self, level: u32, index: u64) -> Result<Hash, NotaryError> {
+        match self.table.get((level, index))? {
+            Some(v) => Ok(to_hash(v.value())),
+            None => Err(NotaryError::MissingNode { level, index, size: self.size }),
+        }
+    }
+}
+
+impl Notary {
+    /// Opens (or creates) the notary's store at `path` for the log whose origin is `origin`.
+    pub fn open(path: &Path, origin: &str) -> Result<Self, NotaryError> {
+        let shown = path.display().to_string();
+        let db = Database::builder()
+            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+            .create(path)
+            .map_err(|e| open_error(shown, e))?;
+        let txn = db.begin_write()?;
+        txn.open_table(META)?;
+        txn.open_table(NODES)?;
+        txn.open_table(HEADS)?;
+        txn.open_table(CHECKPOINTS)?;
+        txn.open_table(MAP_NOTES)?;
+        txn.commit()?;
+        Ok(Self { db: Handle::Writer(db), origin: origin.to_owned() })
+    }
+
+    /// Opens the store to read it beside the notary that writes it.
+    pub fn open_read_only(path: &Path, origin: &str) -> Result<Self, NotaryError> {
+        let shown = path.display().to_string();
+        let db = Database::builder()
+            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+            .open_read_only(path)
+            .map_err(|e| open_error(shown, e))?;
+        Ok(Self { db: Handle::Reader(db), origin: origin.to_owned() })
+    }
+
+    /// The origin line of this log's checkpoints.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, NotaryError> {
+        Ok(match &self.db {
+            Handle::Writer(db) => db.begin_read()?,
+            Handle::Reader(db) => db.begin_read()?,
+        })
+    }
+
+    fn writer(&self) -> Result<&Database, NotaryError> {
+        match &self.db {
+            Handle::Writer(db) => Ok(db),
+            Handle::Reader(_) => {
+                Err(NotaryError::Log("the notary's store was opened read-only".into()))
+            }
+        }
+    }
+
+    /// The number of leaves (events) in the tree.
+    pub fn size(&self) -> Result<u64, NotaryError> {
+        let txn = self.begin_read()?;
+        let meta = txn.open_table(META)?;
+        Ok(meta.get("size")?.map_or(0, |v| v.value()))
+    }
+
+    /// Adds `events` (in log order, continuing from [`Notary::size`]; earlier ones are skipped)
+    /// in one transaction.
+    pub fn append(&self, events: &[LoggedEvent]) -> Result<u64, NotaryError> {
+        let txn = self.writer()?.begin_write()?;
+        let size = {
+            let mut meta = txn.open_table(META)?;
+            let mut nodes = txn.open_table(NODES)?;
+            let mut heads = txn.open_table(HEADS)?;
+            let mut size = meta.get("size")?.map_or(0, |v| v.value());
+            for event in events {
+                if event.position <= size {
+                    continue;
+                }
+                if event.position != size + 1 {
+                    return Err(NotaryError::Gap { at: size, given: event.position });
+                }
+                let body = mandate_model::body::decode_logged_body(&event.body).map_err(|e| {
+                    NotaryError::Event { position: event.position, reason: e.to_string() }
+                })?;
+                let id = event.id();
+                let leaf = mandate_model::tlog::leaf_hash(event.position, &id, &event.signatures);
+                // Leaf index = position - 1; store it and every subtree it completes.
+                let mut index = size;
+                let mut level = 0u32;
+                let mut hash = leaf;
+                nodes.insert((0, index), hash.as_slice())?;
+                while index % 2 == 1 {
+                    let left = nodes
+                        .get((level, index - 1))?
+                        .map(|v| to_hash(v.value()))
+                        .ok_or(NotaryError::MissingNode { level, index: index - 1, size })?;
+                    hash = merkle::node_hash(&left, &hash);
+                    level += 1;
+                    index /= 2;
+                    nodes.insert((level, index), hash.as_slice())?;
+                }
+                let mut head = body.version.to_be_bytes().to_vec();
+                head.extend_from_slice(id.as_bytes());
+                heads.insert((body.stream.as_str(), event.position), head.as_slice())?;
+                size = event.position;
+            }
+            meta.insert("size", size)?;
+            size
+        };
+        txn.commit()?;
+        Ok(size)
+    }
+
+    /// Follows `log` from the notary's size to its head, `chunk` events per transaction.
+    pub fn catch_up<L: LogBackend>(&self, log: &L, chunk: usize) -> Result<u64, NotaryError> {
+        let mut size = self.size()?;
+        loop {
+            let events =
+                log.read_from(size + 1, chunk.max(1)).map_err(|e| NotaryError::Log(Box::new(e)))?;
+            if events.is_empty() {
+                return Ok(size);
+            }
+            size = self.append(&events)?;
+        }
+    }
+
+    fn with_nodes<T>(
+        &self,
+        size: u64,
+        f: impl FnOnce(&Nodes<'_>) -> Result<T, NotaryError>,
+    ) -> Result<T, NotaryError> {
+        let txn = self.begin_read()?;
+        let have = txn.open_table(META)?.get("size")?.map_or(0, |v| v.value());
+        if size > have {
+            return Err(NotaryError::Range { size, have });
+        }
+        let table = txn.open_table(NODES)?;
+        f(&Nodes { table: &table, size: have })
+    }
+
+    /// The tree's root at `size`.
+    pub fn root_at(&self, size: u64) -> Result<Hash, NotaryError> {
+        self.with_nodes(size, |n| merkle::root_at(n, size))
+    }
+
+    /// The leaf hash of the event at `position`.
+    pub fn leaf_hash(&self, position: u64) -> Result<Hash, NotaryError> {
+        self.with_nodes(position, |n| n.complete(0, position - 1))
+    }
+
+    /// The inclusion proof of the event at `position` in the tree of size `size`.
+    pub fn inclusion_proof(&self, position: u64, size: u64) -> Result<Vec<Hash>, NotaryError> {
+        if position == 0 || position > size {
+            return Err(NotaryError::Range { size: position, have: size });
+        }
+        self.with_nodes(size, |n| merkle::inclusion_proof(n, position - 1, size))
+    }
+
+    /// The consistency proof from size `old` to size `new`.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, NotaryError> {
+        if old == 0 || old > new {
+            return Err(NotaryError::Range { size: old, have: new });
+        }
+        self.with_nodes(new, |n| merkle::consistency_proof(n, old, new))
+    }
+
+    /// Every stream's head at tree size `size`, sorted by map key.
+    pub fn map_entries(&self, size: u64) -> Result<Vec<(Hash, Head)>, NotaryError> {
+        let txn = self.begin_read()?;
+        let heads = txn.open_table(HEADS)?;
+        let mut out = Vec::new();
+        let mut current: Option<(String, Head)> = None;
+        for entry in heads.iter()? {
+            let (key, value) = entry?;
+            let (stream, position) = key.value();
+            if current.as_ref().is_some_and(|(s, _)| s != stream)
+                && let Some((s, head)) = current.take()
+            {
+                out.push((smt::key_of(&s), head));
+            }
+            if position <= size {
+                let v = value.value();
+                let mut version = [0u8; 8];
+                version.copy_from_slice(&v[..8]);
+                current = Some((
+                    stream.to_owned(),
+                    Head { version: u64::from_be_bytes(version), last: to_hash(&v[8..]) },
+                ));
+            }
+        }
+        if let Some((s, head)) = current {
+            out.push((smt::key_of(&s), head));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The map proof for `stream` at size `size`.
+    pub fn map_proof(&self, stream: &str, size: u64) -> Result<MapProof, NotaryError> {
+        let entries = self.map_entries(size)?;
+        Ok(smt::prove(&entries, &smt::key_of(stream)))
+    }
+
+    /// The latest checkpoint, if any.
+    pub fn latest(&self) -> Result<Option<SignedCheckpoint>, NotaryError> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(CHECKPOINTS)?;
+        let last = table.last()?.map(|(k, _)| k.value());
+        drop(table);
+        drop(txn);
+        last.map(|size| self.checkpoint_at(size)).transpose()
+    }
+
+    /// The checkpoint signed at `size`.
+    pub fn checkpoint_at(&self, size: u64) -> Result<SignedCheckpoint, NotaryError> {
+        let txn = self.begin_read()?;
+        let note = txn
+            .open_table(CHECKPOINTS)?
+            .get(size)?
+            .map(|v| v.value().to_owned())
+            .ok_or(NotaryError::NoCheckpoint(size))?;
+        let map_note = txn
+            .open_table(MAP_NOTES)?
+            .get(size)?
+            .map(|v| v.value().to_owned())
+            .ok_or(NotaryError::NoCheckpoint(size))?;
+        let note = Note::parse(&note)?;
+        let map_note = Note::parse(&map_note)?;
+        Ok(SignedCheckpoint {
+            checkpoint: Checkpoint::parse(&note.text)?,
+            map: MapCommitment::parse(&map_note.text)?,
+            note,
+            map_note,
+        })
+    }
+
+    /// The sizes of every checkpoint, in order.
+    pub fn checkpoint_sizes(&self) -> Result<Vec<u64>, NotaryError> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(CHECKPOINTS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            out.push(entry?.0.value());
+        }
+        Ok(out)
+    }
+
+    /// Signs a checkpoint and map note at the current size, if it is larger than the last
+    /// checkpoint's; stores both before returning them. Returns `None` when there is nothing
+    /// new to sign.
+    pub fn checkpoint(&self, signer: &NoteSigner) -> Result<Option<SignedCheckpoint>, NotaryError> {
+        let size = self.size()?;
+        let last = self.latest()?;
+        if let Some(last) = &last {
+            if size <= last.checkpoint.size {
+                return Ok(None);
+            }
+            // The tree must still have the last checkpoint's root at its size.
+            if self.root_at(last.checkpoint.size)? != last.checkpoint.root {
+                return Err(NotaryError::Fork { size: last.checkpoint.size });
+            }
+        } else if size == 0 {
+            return Ok(None);
+        }
+        let checkpoint =
+            Checkpoint { origin: self.origin.clone(), size, root: self.root_at(size)? };
+        let entries = self.map_entries(size)?;
+        let map = MapCommitment {
+            origin: self.origin.clone(),
+            size,
+            log_root: checkpoint.root,
+            map_root: smt::root(&entries),
+            streams: entries.len() as u64,
+        };
+        let text = checkpoint.text();
+        let note = Note { signatures: vec![signer.sign(&text, 0)], text };
+        let map_text = map.text();
+        let map_note = Note { signatures: vec![signer.sign(&map_text, 0)], text: map_text };
+        let txn = self.writer()?.begin_write()?;
+        {
+            // Another notary process may not share this store (single writer), so the last
+            // checkpoint read above is still the last.
+            txn.open_table(CHECKPOINTS)?.insert(size, note.render().as_str())?;
+            txn.open_table(MAP_NOTES)?.insert(size, map_note.render().as_str())?;
+        }
+        txn.commit()?;
+        Ok(Some(SignedCheckpoint { checkpoint, note, map, map_note }))
+    }
+
+    /// Adds a witness's cosignature lines to the stored notes at `size` (the caller has
+    /// verified them).
+    pub fn add_cosignatures(
+        &self,
+        size: u64,
+        checkpoint: Option<&mandate_model::note::NoteSignature>,
+        map: Option<&mandate_model::note::NoteSignature>,
+    ) -> Result<(), NotaryError> {
+        let current = self.checkpoint_at(size)?;
+        let txn = self.writer()?.begin_write()?;
+        {
+            let add = |mut note: Note, sig: Option<&mandate_model::note::NoteSignature>| {
+                if let Some(sig) = sig
+                    && !note.signatures.iter().any(|s| s.name == sig.name && s.id == sig.id)
+                {
+                    note.signatures.push(sig.clone());
+                }
+                note.render()
+            };
+            txn.open_table(CHECKPOINTS)?.insert(size, add(current.note, checkpoint).as_str())?;
+            txn.open_table(MAP_NOTES)?.insert(size, add(current.map_note, map).as_str())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! The Merkle notary over the seed scenario's log: the stored tree gives the same roots as an
+//! independent pass over the log, every proof verifies, checkpoints and map notes are signed and
+//! stored, and the stream map proves heads and absences.
+
+use std::collections::BTreeMap;
+
+use mandate_ledger::backend::LogBackend;
+use mandate_model::merkle;
+use mandate_model::note::{NoteSigner, TYPE_ED25519};
+use mandate_model::smt::{self, Head, Shown};
+use mandate_model::tlog::{self, Frontier};
+use mandate_notary::Notary;
+use mandate_tests::Fixture;
+
+fn notary_signer() -> NoteSigner {
+    NoteSigner::new(
+        &tlog::origin("covid-2021"),
+        TYPE_ED25519,
+        mandate_demo::driver::demo_key("$notary"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_stored_tree_matches_the_log_and_every_proof_verifies() {
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let notary = Notary::open(&dir.path().join("notary.redb"), "mandate/covid-2021").unwrap();
+    let size = notary.catch_up(fx.gate.log(), 17).unwrap();
+    let events = fx.gate.log().read_from(1, usize::MAX).unwrap();
+    assert_eq!(size, events.len() as u64);
+    // An independent pass: leaf hashes from the events, roots from a frontier.
+    let mut frontier = Frontier::new();
+    let mut roots = vec![merkle::empty_root()];
+    let mut leaves = Vec::new();
+    for e in &events {
+        let leaf = tlog::leaf_hash(e.position, &e.id(), &e.signatures);
+        leaves.push(leaf);
+        frontier.push(leaf);
+        roots.push(frontier.root());
+    }
+    for n in 1..=size {
+        assert_eq!(notary.root_at(n).unwrap(), roots[n as usize], "root at {n}");
+    }
+    for p in 1..=size {
+        for n in [p, (p + 7).min(size), size] {
+            let proof = notary.inclusion_proof(p, n).unwrap();
+            assert!(
+                merkle::verify_inclusion(
+                    &leaves[p as usize - 1],
+                    p - 1,
+                    n,
+                    &proof,
+                    &roots[n as usize]
+                ),
+                "inclusion of {p} in {n}"
+            );
+        }
+    }
+    for old in [1, 2, 3, 50, 100, size] {
+        for new in [old, old + 1, size] {
+            if new > size {
+                continue;
+            }
+            let proof = notary.consistency_proof(old, new).unwrap();
+            assert!(merkle::verify_consistency(
+                old,
+                new,
+                &proof,
+                &roots[old as usize],
+                &roots[new as usize]
+            ));
+        }
+    }
+    // A proof beyond the tree is a clear error.
+    assert!(notary.inclusion_proof(size + 1, size + 1).is_err());
+}
+
+#[test]
+fn checkpoints_are_signed_stored_consistent_and_carry_the_stream_map() {
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notary.redb");
+    let signer = notary_signer();
+    let events = fx.gate.log().read_from(1, usize::MAX).unwrap();
+    let first = {
+        let notary = Notary::open(&path, "mandate/covid-2021").unwrap();
+        assert!(notary.checkpoint(&signer).unwrap().is_none(), "nothing to sign yet");
+        notary.append(&events[..100]).unwrap();
+        let first = notary.checkpoint(&signer).unwrap().unwrap();
+        assert_eq!(first.checkpoint.size, 100);
+        assert!(notary.checkpoint(&signer).unwrap().is_none(), "no second checkpoint at 100");
+        first
+    };
+    // Restarted: it resumes at 100 and its next checkpoint extends the first.
+    let notary = Notary::open(&path, "mandate/covid-2021").unwrap();
+    assert_eq!(notary.size().unwrap(), 100);
+    notary.catch_up(fx.gate.log(), 1_000).unwrap();
+    let second = notary.checkpoint(&signer).unwrap().unwrap();
+    assert_eq!(second.checkpoint.size, events.len() as u64);
+    for cp in [&first, &second] {
+        assert_eq!(cp.note.verify(&signer.verifier()), Ok(None));
+        assert_eq!(cp.map_note.verify(&signer.verifier()), Ok(None));
+        assert_eq!(cp.map.log_root, cp.checkpoint.root);
+    }
+    let proof = notary.consistency_proof(100, second.checkpoint.size).unwrap();
+    assert!(merkle::verify_consistency(
+        100,
+        second.checkpoint.size,
+        &proof,
+        &first.checkpoint.root,
+        &second.checkpoint.root
+    ));
+    assert_eq!(notary.checkpoint_sizes().unwrap(), [100, second.checkpoint.size]);
+    assert_eq!(notary.latest().unwrap().unwrap(), second);
+
+    // The map: every stream's head from an independent fold of the log.
+    let mut heads: BTreeMap<String, Head> = BTreeMap::new();
+    for e in &events {
+        let body = mandate_model::body::decode_body(&e.body).unwrap();
+        heads.insert(
+            body.stream.to_string(),
+            Head { version: body.version, last: *e.id().as_bytes() },
+        );
+    }
+    let mut entries: Vec<_> = heads.iter().map(|(s, h)| (smt::key_of(s), *h)).collect();
+    entries.sort();
+    assert_eq!(second.map.map_root, smt::root(&entries));
+    assert_eq!(second.map.streams, heads.len() as u64);
+    // A task's head: its history is complete as of the checkpoint.
+    let task = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de";
+    let proof = notary.map_proof(task, second.checkpoint.size).unwrap();
+    assert_eq!(
+        smt::verify(&second.map.map_root, &smt::key_of(task), &proof),
+        Some(Shown::Present(heads[task]))
+    );
+    // No report stream for a task that does not exist.
+    let absent = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:7";
+    let proof = notary.map_proof(absent, second.checkpoint.size).unwrap();
+    assert_eq!(
+        smt::verify(&second.map.map_root, &smt::key_of(absent), &proof),
+        Some(Shown::Absent)
+    );
+    // At the first checkpoint, the same task had fewer events.
+    let early = notary.map_proof(task, 100).unwrap();
+    let shown = smt::verify(&first.map.map_root, &smt::key_of(task), &early);
+    assert!(
+        matches!(shown, Some(Shown::Present(h)) if h.version < heads[task].version)
+            || shown == Some(Shown::Absent)
+    );
+}
