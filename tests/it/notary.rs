@@ -149,3 +149,82 @@ fn checkpoints_are_signed_stored_consistent_and_carry_the_stream_map() {
             || shown == Some(Shown::Absent)
     );
 }
+
+fn witness_signer() -> NoteSigner {
+    NoteSigner::new(
+        "witness.mandate.test/w1",
+        mandate_model::note::TYPE_COSIGNATURE,
+        mandate_demo::driver::demo_key("$witness-1"),
+    )
+    .unwrap()
+}
+
+/// A checkpoint and map note over `root` at `size`, signed with the notary's key: what a
+/// notary that forked (or whose key was stolen) would show.
+fn forged(size: u64, root: [u8; 32], map_root: [u8; 32]) -> mandate_notary::SignedCheckpoint {
+    use mandate_model::note::{Checkpoint, MapCommitment, Note};
+    let signer = notary_signer();
+    let checkpoint = Checkpoint { origin: signer.name.clone(), size, root };
+    let map =
+        MapCommitment { origin: signer.name.clone(), size, log_root: root, map_root, streams: 1 };
+    let (text, map_text) = (checkpoint.text(), map.text());
+    mandate_notary::SignedCheckpoint {
+        checkpoint,
+        note: Note { signatures: vec![signer.sign(&text, 0)], text },
+        map,
+        map_note: Note { signatures: vec![signer.sign(&map_text, 0)], text: map_text },
+    }
+}
+
+#[test]
+fn a_witness_cosigns_consistent_checkpoints_and_refuses_a_split_view() {
+    use mandate_notary::witness::{Witness, WitnessError};
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let notary = Notary::open(&dir.path().join("notary.redb"), "mandate/covid-2021").unwrap();
+    let events = fx.gate.log().read_from(1, usize::MAX).unwrap();
+    let signer = notary_signer();
+    notary.append(&events[..60]).unwrap();
+    let first = notary.checkpoint(&signer).unwrap().unwrap();
+    notary.catch_up(fx.gate.log(), 1_000).unwrap();
+    let second = notary.checkpoint(&signer).unwrap().unwrap();
+
+    let mut witness = Witness::new(witness_signer(), signer.verifier(), None);
+    let (cp_sig, map_sig) = witness.cosign(&first, &[], fx.gate.log(), 1_700_000_000).unwrap();
+    notary.add_cosignatures(60, Some(&cp_sig), Some(&map_sig)).unwrap();
+    let proof = notary.consistency_proof(60, second.checkpoint.size).unwrap();
+    let (cp_sig, map_sig) = witness.cosign(&second, &proof, fx.gate.log(), 1_700_000_100).unwrap();
+    notary.add_cosignatures(second.checkpoint.size, Some(&cp_sig), Some(&map_sig)).unwrap();
+    let stored = notary.latest().unwrap().unwrap();
+    assert_eq!(stored.note.signatures.len(), 2);
+    assert_eq!(stored.note.verify(&witness_signer().verifier()), Ok(Some(1_700_000_100)));
+    assert_eq!(stored.map_note.verify(&witness_signer().verifier()), Ok(Some(1_700_000_100)));
+    assert_eq!(notary.checkpoint_at(60).unwrap().note.signatures.len(), 2);
+
+    let size = second.checkpoint.size;
+    // The same size with another root: a split view.
+    let other = forged(size, [9; 32], second.map.map_root);
+    let err = witness.cosign(&other, &[], fx.gate.log(), 1_700_000_200).unwrap_err();
+    assert!(matches!(err, WitnessError::Inconsistent { .. }), "{err}");
+    assert!(err.to_string().contains("SPLIT VIEW"));
+    // A larger size whose proof does not lead from what the witness cosigned.
+    let ahead = forged(size + 5, [9; 32], second.map.map_root);
+    let err = witness.cosign(&ahead, &proof, fx.gate.log(), 1_700_000_200).unwrap_err();
+    assert!(matches!(err, WitnessError::Inconsistent { .. }), "{err}");
+    // Going back.
+    let err = witness.cosign(&first, &[], fx.gate.log(), 1_700_000_200).unwrap_err();
+    assert!(matches!(err, WitnessError::Rollback { .. }), "{err}");
+    // A fresh witness shown a checkpoint over another tree than the log's.
+    let mut fresh = Witness::new(witness_signer(), signer.verifier(), None);
+    let err = fresh.cosign(&forged(60, [9; 32], [0; 32]), &[], fx.gate.log(), 1).unwrap_err();
+    assert!(matches!(err, WitnessError::LogDiffers(_)), "{err}");
+    // Not signed by the notary.
+    let stranger =
+        NoteSigner::new(&signer.name, TYPE_ED25519, mandate_demo::driver::demo_key("$x")).unwrap();
+    let mut unsigned = first.clone();
+    unsigned.note.signatures = vec![stranger.sign(&unsigned.note.text, 0)];
+    let err = fresh.cosign(&unsigned, &[], fx.gate.log(), 1).unwrap_err();
+    assert!(matches!(err, WitnessError::NotarySignature { .. }), "{err}");
+    // The witness still cosigned nothing after the second checkpoint.
+    assert_eq!(witness.last(), Some((size, second.checkpoint.root)));
+}

@@ -14,6 +14,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod witness;
+
 use std::path::Path;
 
 use mandate_ledger::backend::LogBackend;
