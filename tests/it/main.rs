@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail by panicking.
 
+mod bundle;
 mod cluster;
 mod contract;
 mod demo;

@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod witness;
 
 use std::path::Path;

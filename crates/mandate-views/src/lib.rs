@@ -267,6 +267,22 @@ impl Views {
     /// applied are skipped) in one write transaction with the new position. Returns the number
     /// of rows written. On error nothing of the batch is kept.
     pub fn apply(&self, events: &[LoggedEvent], commit: Commit) -> Result<u64, ViewsError> {
+        self.apply_inner(events, commit, false)
+    }
+
+    /// Applies a selection of the log's events (in log order, positions increasing, gaps
+    /// allowed): the read models of what an audit bundle holds. Answers over them are complete
+    /// only where the selection holds every event that bears on them.
+    pub fn apply_selected(&self, events: &[LoggedEvent]) -> Result<u64, ViewsError> {
+        self.apply_inner(events, Commit::Durable, true)
+    }
+
+    fn apply_inner(
+        &self,
+        events: &[LoggedEvent],
+        commit: Commit,
+        gaps: bool,
+    ) -> Result<u64, ViewsError> {
         let mut txn = self.db.begin_write()?;
         if commit == Commit::Deferred && self.may_defer {
             txn.set_durability(Durability::None)?;
@@ -279,7 +295,7 @@ impl Views {
                 if event.position <= at {
                     continue;
                 }
-                if event.position != at + 1 {
+                if event.position != at + 1 && !gaps {
                     return Err(ViewsError::Gap { at, given: event.position });
                 }
                 written += tables.apply(event)?;

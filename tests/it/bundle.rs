@@ -1,0 +1,136 @@
+//! Audit bundles: one fictional ward official's accountability from the seed scenario, checked
+//! offline against trusted keys; the same bundle with any byte changed fails, naming the cause.
+
+use mandate_demo::driver::demo_key;
+use mandate_model::note::{NoteSigner, NoteVerifier, TYPE_COSIGNATURE, TYPE_ED25519};
+use mandate_notary::Notary;
+use mandate_notary::bundle::{self, Bundle, Trust};
+use mandate_notary::witness::Witness;
+use mandate_tests::Fixture;
+
+const ORIGIN: &str = "mandate/covid-2021";
+const END: &str = "2021-08-12T09:00:00+07:00";
+
+struct Setup {
+    _fx: Fixture,
+    json: Vec<u8>,
+    trust: Trust,
+}
+
+fn setup(person: &str) -> Setup {
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let notary = Notary::open(&dir.path().join("notary.redb"), ORIGIN).unwrap();
+    notary.catch_up(fx.gate.log(), 1_000).unwrap();
+    let signer = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$notary")).unwrap();
+    let cp = notary.checkpoint(&signer).unwrap().unwrap();
+    let w = NoteSigner::new("witness.mandate.test/w1", TYPE_COSIGNATURE, demo_key("$witness-1"))
+        .unwrap();
+    let mut witness = Witness::new(w.clone(), signer.verifier(), None);
+    let (a, b) = witness.cosign(&cp, &[], fx.gate.log(), 1_628_740_000).unwrap();
+    notary.add_cosignatures(cp.checkpoint.size, Some(&a), Some(&b)).unwrap();
+    let (bundle, answer) = bundle::export(
+        fx.gate.log(),
+        &notary,
+        &signer,
+        &person.parse().unwrap(),
+        None,
+        END.parse().unwrap(),
+    )
+    .unwrap();
+    assert!(!answer.tenures.is_empty());
+    let admin = NoteVerifier::new(
+        &format!("{ORIGIN}/admin"),
+        TYPE_ED25519,
+        demo_key("quan-tri-vien").verifying_key(),
+    );
+    let trust_text = format!(
+        "# the ledger's notary, administrator and one witness\n{}\n{}\n{}\n",
+        signer.verifier().vkey(),
+        admin.vkey(),
+        w.verifier().vkey()
+    );
+    let trust = Trust::parse(&trust_text, ORIGIN).unwrap();
+    Setup { _fx: fx, json: serde_json::to_vec(&bundle).unwrap(), trust }
+}
+
+fn verify(json: &[u8], trust: &Trust) -> Result<bundle::Verdict, String> {
+    let bundle: Bundle = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    Ok(bundle::verify(&bundle, trust, 1))
+}
+
+#[test]
+fn a_ward_officials_bundle_verifies_offline_and_shows_the_answer() {
+    let s = setup("do-van-h");
+    let verdict = verify(&s.json, &s.trust).unwrap();
+    let failures: Vec<_> = verdict.failures().collect();
+    assert!(verdict.ok(), "{failures:#?}");
+    assert_eq!(verdict.cosignatures, 1);
+    let answer = verdict.answer.unwrap();
+    let task = answer
+        .tenures
+        .iter()
+        .flat_map(|t| &t.tasks)
+        .find(|t| t.task.as_str() == "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de")
+        .unwrap();
+    // As the read models say (tests/it/views.rs), now from the bundle alone.
+    assert_eq!((task.on_time, task.late, task.missing), (13, 2, 0));
+    assert!(task.periods.iter().filter(|p| p.miss.is_some()).count() == 2);
+
+    // Without the witness's cosignature, a policy that needs one fails.
+    let no_witness = Trust { witnesses: Vec::new(), ..s.trust.clone() };
+    let bundle: Bundle = serde_json::from_slice(&s.json).unwrap();
+    assert!(!bundle::verify(&bundle, &no_witness, 1).ok());
+    // Another notary key: nothing verifies.
+    let stranger = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$someone")).unwrap();
+    let wrong = Trust { notary: Some(stranger.verifier()), ..s.trust.clone() };
+    assert!(!bundle::verify(&bundle, &wrong, 1).ok());
+}
+
+#[test]
+fn a_ward_chairmans_bundle_shows_the_violation_and_the_sanction() {
+    let s = setup("le-van-c");
+    let verdict = verify(&s.json, &s.trust).unwrap();
+    assert!(verdict.ok(), "{:#?}", verdict.failures().collect::<Vec<_>>());
+    let answer = verdict.answer.unwrap();
+    assert_eq!(answer.tenures[0].violations.len(), 1);
+    assert_eq!(answer.personal_sanctions.len(), 1);
+    assert!(answer.personal_sanctions[0].appealed);
+}
+
+#[test]
+fn one_byte_changed_anywhere_and_the_bundle_fails() {
+    let s = setup("do-van-h");
+    let n = s.json.len();
+    // Every 61st byte, and every byte of the first kilobyte (format, origin, notes).
+    let positions: Vec<usize> = (0..n.min(1_024)).chain((1_024..n).step_by(61)).collect();
+    let mut checked = 0;
+    for i in positions {
+        let mut json = s.json.clone();
+        let b = json[i];
+        json[i] = match b {
+            b'0'..=b'8' => b + 1,
+            b'9' => b'0',
+            b'a'..=b'y' | b'A'..=b'Y' => b + 1,
+            b'z' => b'a',
+            b'Z' => b'A',
+            b'"' => b'\'',
+            b'{' | b'}' | b'[' | b']' | b':' | b',' => b' ',
+            _ => b ^ 0x01,
+        };
+        if json[i] == b {
+            continue;
+        }
+        checked += 1;
+        if let Ok(verdict) = verify(&json, &s.trust) {
+            assert!(
+                !verdict.ok(),
+                "byte {i} ({:?} → {:?}) changed and the bundle still verifies",
+                b as char,
+                json[i] as char
+            );
+            assert!(verdict.failures().next().is_some());
+        }
+    }
+    assert!(checked > 1_000, "checked {checked} changes");
+}
