@@ -11,5 +11,6 @@ mod gate_rules;
 mod jetstream;
 mod notary;
 mod store;
+mod tamper;
 mod tls;
 mod views;

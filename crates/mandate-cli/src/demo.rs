@@ -12,8 +12,15 @@ use mandate_store::EmbeddedLog;
 use mandate_views::query::{AccountabilityAnswer, Standing};
 use serde_json::json;
 
+use mandate_model::note::{NoteSigner, TYPE_COSIGNATURE, TYPE_ED25519};
+use mandate_notary::Notary;
+use mandate_notary::witness::Witness;
+
 use crate::backend::AnyLog;
 use crate::output;
+
+/// The demo's witness.
+const DEMO_WITNESS: &str = "witness.mandate.demo/w1";
 
 pub(crate) fn run(
     data: Option<&Path>,
@@ -64,6 +71,45 @@ pub(crate) fn run(
         let views = mandate_views::Views::open(&crate::views::views_path(dir))?;
         views.catch_up(log, None, 1_000, mandate_views::Commit::Durable, |_| true)?;
     }
+    // The notary signs a checkpoint over the whole log and a witness cosigns it.
+    let origin = mandate_model::tlog::origin(&scenario.ledger);
+    let notary_signer = NoteSigner::new(&origin, TYPE_ED25519, driver::demo_key("$notary"))?;
+    let witness_signer =
+        NoteSigner::new(DEMO_WITNESS, TYPE_COSIGNATURE, driver::demo_key("$witness-1"))?;
+    let notary = Notary::open(&crate::notary::notary_path(&dir), &origin)?;
+    notary.catch_up(log, 4_096)?;
+    let checkpoint = notary.checkpoint(&notary_signer)?.context("the demo's log is empty")?;
+    let mut witness = Witness::new(witness_signer.clone(), notary_signer.verifier(), None);
+    let now = scenario.end.unix_seconds().max(0) as u64;
+    let (cp_sig, map_sig) = witness.cosign(&checkpoint, &[], log, now)?;
+    notary.add_cosignatures(checkpoint.checkpoint.size, Some(&cp_sig), Some(&map_sig))?;
+    let checkpoint = notary.checkpoint_at(checkpoint.checkpoint.size)?;
+    drop(notary);
+    if data.is_some() {
+        // Keys and the ledger's name beside the log, so every command works on the demo's
+        // ledger. Demo keys are derived from names: they are not secret.
+        let keys_dir = dir.join("keys");
+        crate::keys::write(
+            &keys_dir.join("notary.key"),
+            &driver::demo_key("$notary"),
+            Some("notary"),
+        )?;
+        crate::keys::write(&keys_dir.join("gate.key"), &driver::demo_gate_key(), Some("gate"))?;
+        crate::keys::write(
+            &keys_dir.join("admin.key"),
+            &driver::demo_key(scenario.administrator.person.as_str()),
+            Some(scenario.administrator.person.as_str()),
+        )?;
+        std::fs::create_dir_all(keys_dir.join("witnesses"))?;
+        std::fs::write(
+            keys_dir.join("witnesses").join("w1.vkey"),
+            witness_signer.verifier().vkey(),
+        )?;
+        std::fs::write(
+            dir.join("ledger.json"),
+            serde_json::to_vec_pretty(&json!({"ledger": scenario.ledger, "nats": nats}))?,
+        )?;
+    }
     let report = mandate_ledger::verify::verify_log(log, |_| {});
     let rejected: Vec<_> = run.outcomes.iter().filter(|o| o.result.is_err()).collect();
     if as_json {
@@ -75,6 +121,7 @@ pub(crate) fn run(
             "verified": report.is_ok(),
             "as_of": scenario.end.to_string(),
             "deadline_misses_recorded": run.misses,
+            "checkpoint": checkpoint.note.render(),
             "summary": summary,
             "rejections": rejected.iter().map(|o| json!({
                 "at": o.at.to_string(),
@@ -133,6 +180,16 @@ pub(crate) fn run(
             }
             say(format!("      → {}: {}", r.rule, r.message));
         }
+    }
+    say(String::new());
+    say(format!(
+        "Checkpoint (signed by the notary {origin}, cosigned by the witness {DEMO_WITNESS} after recomputing the tree and the stream map):"
+    ));
+    for line in checkpoint.note.render().lines() {
+        say(format!("  {line}"));
+    }
+    if data.is_some() {
+        say("Try: mandate --data DIR export --person do-van-h --out bundle.json; mandate --data DIR key export --public > trust.txt; mandate verify-bundle bundle.json --trust trust.txt".into());
     }
     say(String::new());
     if report.is_ok() {

@@ -12,6 +12,7 @@ mod bench;
 mod bench_views;
 mod demo;
 mod keys;
+mod notary;
 mod output;
 mod views;
 
@@ -92,6 +93,19 @@ enum Command {
     Query(views::QueryArgs),
     /// Record deadline.missed for deadlines and daily periods that passed without a report
     Watchdog(views::WatchdogArgs),
+    /// Follow the log into the Merkle notary and sign checkpoints (C2SP signed notes)
+    Notarize(notary::NotarizeArgs),
+    /// Print the latest (or a given) signed checkpoint, with its cosignatures
+    Checkpoint(notary::CheckpointArgs),
+    /// Print an inclusion, consistency or stream-map proof
+    #[command(subcommand)]
+    Proof(notary::ProofCommand),
+    /// Cosign checkpoints after checking them against the log; refuse a split view
+    Witness(notary::WitnessArgs),
+    /// Write an audit bundle of one person's accountability, with every proof
+    Export(notary::ExportArgs),
+    /// Check an audit bundle offline against trusted keys
+    VerifyBundle(notary::VerifyBundleArgs),
     /// Follow the log on NATS (requires --nats): print each event the filter selects, verified
     Subscribe(SubscribeArgs),
     /// Copy an embedded ledger onto JetStream (requires --nats), ids and positions unchanged
@@ -150,6 +164,12 @@ enum KeyCommand {
         person: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Print verifier keys (C2SP vkeys): the notary's, the administrator's, the witnesses'
+    Export {
+        /// Public keys only (the only kind this command exports)
+        #[arg(long, required = true)]
+        public: bool,
     },
 }
 
@@ -290,6 +310,13 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Digest(args) => views::digest(&target, args),
         Command::Query(args) => views::query(&target, args),
         Command::Watchdog(args) => views::watchdog(&target, args),
+        Command::Notarize(args) => notary::notarize(&target, args),
+        Command::Checkpoint(args) => notary::checkpoint(&target, args),
+        Command::Proof(command) => notary::proof(&target, command),
+        Command::Witness(args) => notary::witness(&target, args),
+        Command::Export(args) => notary::export(&target, args),
+        Command::VerifyBundle(args) => notary::verify_bundle(args),
+        Command::Key(KeyCommand::Export { public: _ }) => notary::export_public_keys(&target),
         Command::Subscribe(args) => subscribe(&target, args),
         Command::Migrate(args) => migrate(&target, args),
         Command::Demo(args) => demo::run(args.data.as_deref(), target.nats.as_deref(), args.json),
@@ -514,6 +541,7 @@ fn init(target: &Target, args: InitArgs) -> anyhow::Result<ExitCode> {
     let gate_key = keys::generate()?;
     let admin_key = keys::generate()?;
     keys::write(&gate_key_path(data), &gate_key, Some("gate"))?;
+    keys::write(&notary::notary_key_path(data), &keys::generate()?, Some("notary"))?;
     keys::write(&admin_key_path, &admin_key, Some(&args.admin_person))?;
     let clock = SystemClock { offset };
     let mut gate = Gate::open(log, gate_key.clone(), Arc::new(clock))?;
@@ -706,18 +734,42 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
     let log = open_log(target, Access::Read)?;
     let head = log.head()?;
     let bar = output::progress(head, json, "verifying");
-    let report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));
+    let mut report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));
     bar.finish_and_clear();
+    // Every signed checkpoint, against the tree and map recomputed from the log.
+    let mut checkpoints = 0;
+    if notary::notary_path(&target.data).exists() && notary::notary_key_path(&target.data).exists()
+    {
+        let signer = notary::notary_signer(target)?;
+        let path = notary::notary_path(&target.data);
+        let store = match mandate_notary::Notary::open_read_only(&path, &signer.name) {
+            Ok(store) => store,
+            Err(_) => mandate_notary::Notary::open(&path, &signer.name)?,
+        };
+        checkpoints = store.checkpoint_sizes()?.len();
+        report.findings.extend(mandate_notary::check_checkpoints(
+            &log,
+            &store,
+            &signer.verifier(),
+        )?);
+        report.findings.sort_by_key(|f| f.position);
+    }
     if json {
         output::json_line(&json!({
             "ok": report.is_ok(),
             "n_events": report.n_events,
+            "checkpoints": checkpoints,
             "findings": report.findings.iter().map(|f| json!({"position": f.position, "rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
         }))?;
     } else if report.is_ok() {
         output::line(&format!(
-            "verified {} events: every signature, chain link, receipt and gate rule holds",
-            report.n_events
+            "verified {} events: every signature, chain link, receipt and gate rule holds{}",
+            report.n_events,
+            if checkpoints > 0 {
+                format!("; {checkpoints} signed checkpoint(s) match the log's tree and stream map")
+            } else {
+                String::new()
+            }
         ))?;
     } else {
         for f in &report.findings {

@@ -705,3 +705,16 @@ impl LogBackend for JetStreamLog {
             .unwrap_or_default())
     }
 }
+
+/// Publishes one message on a core NATS subject (checkpoints, alerts) and waits until the
+/// server has it.
+pub fn publish(url: &str, subject: &str, payload: Vec<u8>) -> Result<(), async_nats::Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let (options, servers) = client_options(url);
+        let client = options.connect(servers).await?;
+        client.publish(subject.to_owned(), payload.into()).await?;
+        client.flush().await?;
+        Ok(())
+    })
+}

@@ -437,3 +437,92 @@ impl Notary {
         Ok(())
     }
 }
+
+/// Checks every stored checkpoint against the log: the notary's signature on both notes, the
+/// tree root and the stream map at each checkpoint's size recomputed from the log in one pass.
+/// Each mismatch is a finding at the checkpoint's size (rule `checkpoint`).
+pub fn check_checkpoints<L: LogBackend>(
+    log: &L,
+    notary: &Notary,
+    verifier: &mandate_model::note::NoteVerifier,
+) -> Result<Vec<mandate_ledger::verify::Finding>, NotaryError> {
+    use mandate_model::tlog::Frontier;
+    let finding = |position: u64, message: String| mandate_ledger::verify::Finding {
+        position,
+        rule: "checkpoint".into(),
+        message,
+    };
+    let mut findings = Vec::new();
+    let mut checkpoints = Vec::new();
+    for size in notary.checkpoint_sizes()? {
+        match notary.checkpoint_at(size) {
+            Ok(cp) => {
+                if let Err(e) = cp.note.verify(verifier) {
+                    findings.push(finding(size, format!("the checkpoint's signature: {e}")));
+                } else if let Err(e) = cp.map_note.verify(verifier) {
+                    findings.push(finding(size, format!("the map note's signature: {e}")));
+                } else {
+                    checkpoints.push(cp);
+                }
+            }
+            Err(e) => findings.push(finding(size, format!("unreadable: {e}"))),
+        }
+    }
+    let mut frontier = Frontier::new();
+    let mut heads: std::collections::BTreeMap<String, Head> = std::collections::BTreeMap::new();
+    let mut next = checkpoints.iter().peekable();
+    let mut position = 1;
+    let hex = |h: &Hash| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    while next.peek().is_some() {
+        let events = log.read_from(position, 4_096).map_err(|e| NotaryError::Log(Box::new(e)))?;
+        if events.is_empty() {
+            break;
+        }
+        for e in &events {
+            let id = e.id();
+            frontier.push(mandate_model::tlog::leaf_hash(e.position, &id, &e.signatures));
+            if let Ok(body) = mandate_model::body::decode_logged_body(&e.body) {
+                heads.insert(
+                    body.stream.to_string(),
+                    Head { version: body.version, last: *id.as_bytes() },
+                );
+            }
+            position = e.position + 1;
+            while let Some(cp) = next.next_if(|cp| cp.checkpoint.size == e.position) {
+                if frontier.root() != cp.checkpoint.root {
+                    findings.push(finding(
+                        cp.checkpoint.size,
+                        format!(
+                            "the log's tree root at size {} is {}, the signed checkpoint says {}: \
+                             the history it signed was rewritten, or the checkpoint is of a fork",
+                            cp.checkpoint.size,
+                            hex(&frontier.root()),
+                            hex(&cp.checkpoint.root)
+                        ),
+                    ));
+                }
+                let mut entries: Vec<(Hash, Head)> =
+                    heads.iter().map(|(s, h)| (smt::key_of(s), *h)).collect();
+                entries.sort();
+                if smt::root(&entries) != cp.map.map_root {
+                    findings.push(finding(
+                        cp.checkpoint.size,
+                        "the stream map recomputed from the log differs from the signed map note"
+                            .into(),
+                    ));
+                }
+            }
+        }
+    }
+    for cp in next {
+        findings.push(finding(
+            cp.checkpoint.size,
+            format!(
+                "the checkpoint covers {} events but the log ends at {}: events were dropped",
+                cp.checkpoint.size,
+                position - 1
+            ),
+        ));
+    }
+    Ok(findings)
+}

@@ -1,0 +1,573 @@
+//! `mandate notarize|checkpoint|proof|witness|export|verify-bundle` and `key export --public`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::clock::{Clock, SystemClock};
+use mandate_model::ids::{EventId, PersonId};
+use mandate_model::merkle;
+use mandate_model::note::{NoteSigner, NoteVerifier, TYPE_COSIGNATURE, TYPE_ED25519};
+use mandate_model::smt::{self, Shown};
+use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
+use mandate_model::tlog;
+use mandate_notary::bundle::{self, Bundle, Trust};
+use mandate_notary::witness::Witness;
+use mandate_notary::{Notary, NotaryError, SignedCheckpoint};
+use serde_json::json;
+
+use crate::{Access, Target, keys, open_log, output};
+
+pub(crate) fn notary_path(data: &Path) -> PathBuf {
+    data.join("notary.redb")
+}
+
+pub(crate) fn notary_key_path(data: &Path) -> PathBuf {
+    data.join("keys").join("notary.key")
+}
+
+fn origin(target: &Target) -> anyhow::Result<String> {
+    Ok(tlog::origin(&target.ledger()?))
+}
+
+/// The notary's signer, from DATA/keys/notary.key.
+pub(crate) fn notary_signer(target: &Target) -> anyhow::Result<NoteSigner> {
+    let path = notary_key_path(&target.data);
+    let key = keys::read(&path).with_context(|| {
+        format!(
+            "the notary's key is missing: create it with `mandate key generate --out {} --person notary`",
+            path.display()
+        )
+    })?;
+    Ok(NoteSigner::new(&origin(target)?, TYPE_ED25519, key)?)
+}
+
+/// The notary's store, opened to read (beside a running notary).
+fn open_store(target: &Target) -> anyhow::Result<Notary> {
+    let path = notary_path(&target.data);
+    if !path.exists() {
+        bail!("there is no notary store at {} yet: run `mandate notarize`", path.display());
+    }
+    let origin = origin(target)?;
+    Ok(match Notary::open(&path, &origin) {
+        Err(NotaryError::InUse { .. }) => Notary::open_read_only(&path, &origin)?,
+        other => other?,
+    })
+}
+
+fn checkpoint_message(cp: &SignedCheckpoint) -> serde_json::Value {
+    json!({"checkpoint": cp.note.render(), "map": cp.map_note.render()})
+}
+
+#[derive(clap::Args)]
+pub(crate) struct NotarizeArgs {
+    /// Keep following the log, signing checkpoints as it grows
+    #[arg(long)]
+    follow: bool,
+    /// With --follow: sign when this many events are new
+    #[arg(long, default_value_t = 1_000)]
+    every: u64,
+    /// With --follow: sign at least this often (milliseconds) while there are new events
+    #[arg(long, default_value_t = 5_000)]
+    interval_ms: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Imports cosignature lines that witnesses left in DATA/cosignatures/ while the store was
+/// busy.
+fn import_cosignatures(target: &Target, notary: &Notary) -> anyhow::Result<usize> {
+    let dir = target.data.join("cosignatures");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(0) };
+    let mut n = 0;
+    for entry in entries {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path)?;
+        let mut lines = text.lines();
+        let (Some(size), Some(cp), Some(map)) = (lines.next(), lines.next(), lines.next()) else {
+            continue;
+        };
+        let size: u64 = size.parse().unwrap_or(0);
+        let parse = |line: &str| {
+            mandate_model::note::Note::parse(&format!("x\n\n{line}\n"))
+                .ok()
+                .and_then(|n| n.signatures.into_iter().next())
+        };
+        if notary.add_cosignatures(size, parse(cp).as_ref(), parse(map).as_ref()).is_ok() {
+            std::fs::remove_file(&path)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// `mandate notarize`: follows the log into the notary's store and signs checkpoints.
+pub(crate) fn notarize(target: &Target, args: NotarizeArgs) -> anyhow::Result<ExitCode> {
+    let signer = notary_signer(target)?;
+    let log = open_log(target, Access::Read)?;
+    let notary = Notary::open(&notary_path(&target.data), &signer.name)?;
+    let subject = format!("mandate.checkpoint.{}", target.ledger()?);
+    let mut last_signed = Instant::now();
+    loop {
+        notary.catch_up(&log, 4_096)?;
+        import_cosignatures(target, &notary)?;
+        let size = notary.size()?;
+        let last = notary.latest()?.map_or(0, |c| c.checkpoint.size);
+        let due = !args.follow
+            || size >= last + args.every.max(1)
+            || (size > last && last_signed.elapsed() >= Duration::from_millis(args.interval_ms));
+        if due && let Some(cp) = notary.checkpoint(&signer)? {
+            last_signed = Instant::now();
+            if let Some(url) = &target.nats {
+                let payload = serde_json::to_vec(&checkpoint_message(&cp))?;
+                mandate_nats::publish(url, &subject, payload).map_err(|e| {
+                    anyhow::anyhow!("cannot publish the checkpoint on {subject}: {e}")
+                })?;
+            }
+            if args.json {
+                output::json_line(&json!({
+                    "size": cp.checkpoint.size,
+                    "root": hex::encode(cp.checkpoint.root),
+                    "map_root": hex::encode(cp.map.map_root),
+                    "streams": cp.map.streams,
+                    "checkpoint": cp.note.render(),
+                }))?;
+            } else {
+                output::line(&cp.note.render())?;
+            }
+        } else if !args.follow {
+            output::line(&format!("no new events since checkpoint {last}"))?;
+        }
+        if !args.follow {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct CheckpointArgs {
+    /// The checkpoint at this size [default: the latest]
+    #[arg(long)]
+    size: Option<u64>,
+    /// Print the map note instead
+    #[arg(long)]
+    map: bool,
+}
+
+/// `mandate checkpoint`: prints a signed checkpoint (with cosignatures) as text.
+pub(crate) fn checkpoint(target: &Target, args: CheckpointArgs) -> anyhow::Result<ExitCode> {
+    let notary = open_store(target)?;
+    let cp = match args.size {
+        Some(size) => notary.checkpoint_at(size)?,
+        None => notary.latest()?.context("no checkpoint yet: run `mandate notarize`")?,
+    };
+    let text = if args.map { cp.map_note.render() } else { cp.note.render() };
+    output::line(text.trim_end())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Subcommand)]
+pub(crate) enum ProofCommand {
+    /// The inclusion proof of an event in a checkpoint's tree
+    Inclusion {
+        event_id: EventId,
+        /// The checkpoint's size [default: the latest]
+        #[arg(long)]
+        checkpoint: Option<u64>,
+    },
+    /// The consistency proof between two checkpoints' sizes
+    Consistency { old: u64, new: u64 },
+    /// The map proof of a stream's head (or absence) at a checkpoint
+    Stream {
+        stream: String,
+        #[arg(long)]
+        checkpoint: Option<u64>,
+    },
+}
+
+/// `mandate proof …`: prints a proof as JSON, checked before it is printed.
+pub(crate) fn proof(target: &Target, command: ProofCommand) -> anyhow::Result<ExitCode> {
+    let notary = open_store(target)?;
+    let at = |size: Option<u64>| -> anyhow::Result<SignedCheckpoint> {
+        Ok(match size {
+            Some(s) => notary.checkpoint_at(s)?,
+            None => notary.latest()?.context("no checkpoint yet: run `mandate notarize`")?,
+        })
+    };
+    let hexes = |v: &[[u8; 32]]| v.iter().map(hex::encode).collect::<Vec<_>>();
+    let answer = match command {
+        ProofCommand::Inclusion { event_id, checkpoint } => {
+            let cp = at(checkpoint)?;
+            let log = open_log(target, Access::Read)?;
+            let event =
+                log.find(&event_id)?.with_context(|| format!("no event {event_id} in the log"))?;
+            if event.position > cp.checkpoint.size {
+                bail!(
+                    "event {event_id} is at position {}, after checkpoint {}; wait for the next checkpoint",
+                    event.position,
+                    cp.checkpoint.size
+                );
+            }
+            let leaf = tlog::leaf_hash(event.position, &event_id, &event.signatures);
+            let proof = notary.inclusion_proof(event.position, cp.checkpoint.size)?;
+            let ok = merkle::verify_inclusion(
+                &leaf,
+                event.position - 1,
+                cp.checkpoint.size,
+                &proof,
+                &cp.checkpoint.root,
+            );
+            anyhow::ensure!(
+                ok,
+                "the proof does not verify against the checkpoint: the store is damaged"
+            );
+            json!({
+                "event_id": event_id.to_string(), "position": event.position,
+                "leaf_hash": hex::encode(leaf), "tree_size": cp.checkpoint.size,
+                "root": hex::encode(cp.checkpoint.root), "proof": hexes(&proof),
+                "checkpoint": cp.note.render(),
+            })
+        }
+        ProofCommand::Consistency { old, new } => {
+            let (a, b) = (notary.root_at(old)?, notary.root_at(new)?);
+            let proof = notary.consistency_proof(old, new)?;
+            anyhow::ensure!(
+                merkle::verify_consistency(old, new, &proof, &a, &b),
+                "the proof does not verify"
+            );
+            json!({"old_size": old, "old_root": hex::encode(a), "new_size": new, "new_root": hex::encode(b), "proof": hexes(&proof)})
+        }
+        ProofCommand::Stream { stream, checkpoint } => {
+            let cp = at(checkpoint)?;
+            let proof = notary.map_proof(&stream, cp.checkpoint.size)?;
+            let shown = smt::verify(&cp.map.map_root, &smt::key_of(&stream), &proof)
+                .context("the map proof does not verify: the store is damaged")?;
+            json!({
+                "stream": stream, "tree_size": cp.checkpoint.size,
+                "map_root": hex::encode(cp.map.map_root),
+                "head": match shown {
+                    Shown::Present(h) => json!({"version": h.version, "last": hex::encode(h.last)}),
+                    Shown::Absent => serde_json::Value::Null,
+                },
+                "siblings": hexes(&proof.siblings),
+                "terminal": match proof.terminal {
+                    smt::Terminal::Empty => serde_json::Value::Null,
+                    smt::Terminal::Leaf { key, head } => json!({"key": hex::encode(key), "version": head.version, "last": hex::encode(head.last)}),
+                },
+                "map_note": cp.map_note.render(),
+            })
+        }
+    };
+    output::json_line(&answer)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mandate key export --public`: the verifier keys inspectors pass to `--trust`.
+pub(crate) fn export_public_keys(target: &Target) -> anyhow::Result<ExitCode> {
+    let origin = origin(target)?;
+    let mut lines =
+        vec![format!("# verifier keys of ledger {origin} (c2sp.org/signed-note vkeys)")];
+    lines.push(format!(
+        "# the notary (checkpoints, map notes, bundle seals)\n{}",
+        notary_signer(target)?.verifier().vkey()
+    ));
+    let admin = target.data.join("keys").join("admin.key");
+    if let Ok(key) = keys::read(&admin) {
+        let v = NoteVerifier::new(&format!("{origin}/admin"), TYPE_ED25519, key.verifying_key());
+        lines.push(format!("# the administrator (signed the genesis event)\n{}", v.vkey()));
+    }
+    let witnesses = target.data.join("keys").join("witnesses");
+    if let Ok(entries) = std::fs::read_dir(&witnesses) {
+        for entry in entries.flatten() {
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                lines.push(format!("# witness\n{}", text.trim()));
+            }
+        }
+    }
+    output::line(&lines.join("\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub(crate) struct WitnessArgs {
+    /// The witness's key file
+    #[arg(long)]
+    key: PathBuf,
+    /// The witness's key name, e.g. witness.example.org/w1
+    #[arg(long)]
+    name: String,
+    /// The notary's verifier key (vkey text), or @FILE holding it [default: the data
+    /// directory's notary key]
+    #[arg(long)]
+    notary: Option<String>,
+    /// Look once, then exit
+    #[arg(long)]
+    once: bool,
+    /// Seconds between looks
+    #[arg(long, default_value_t = 10)]
+    interval: u64,
+}
+
+fn witness_state_path(target: &Target, name: &str) -> PathBuf {
+    let safe: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    target.data.join("witness").join(format!("{safe}.json"))
+}
+
+/// `mandate witness`: cosigns each new checkpoint after checking it against the log and the
+/// last one it cosigned; refuses loudly (exit 3) on a split view.
+pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<ExitCode> {
+    let key = keys::read(&args.key)?;
+    let signer = NoteSigner::new(&args.name, TYPE_COSIGNATURE, key)?;
+    let notary_vkey = match &args.notary {
+        Some(text) if text.starts_with('@') => std::fs::read_to_string(&text[1..])?,
+        Some(text) => text.clone(),
+        None => notary_signer(target)?.verifier().vkey(),
+    };
+    let notary_key = NoteVerifier::from_vkey(&notary_vkey)?;
+    let state_path = witness_state_path(target, &args.name);
+    let last = std::fs::read(&state_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| {
+            let size = v["size"].as_u64()?;
+            let root: [u8; 32] = hex::decode(v["root"].as_str()?).ok()?.try_into().ok()?;
+            Some((size, root))
+        });
+    let mut witness = Witness::new(signer, notary_key, last);
+    // Publish the witness's own vkey where `key export --public` finds it.
+    let vkeys = target.data.join("keys").join("witnesses");
+    std::fs::create_dir_all(&vkeys)?;
+    let safe = state_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    std::fs::write(
+        vkeys.join(format!("{safe}.vkey")),
+        NoteSigner::new(&args.name, TYPE_COSIGNATURE, keys::read(&args.key)?)?.verifier().vkey(),
+    )?;
+    loop {
+        let log = open_log(target, Access::Read)?;
+        let store = open_store(target)?;
+        if let Some(cp) = store.latest()?
+            && witness.last().is_none_or(|(size, _)| size < cp.checkpoint.size)
+        {
+            let proof = match witness.last() {
+                Some((size, _)) if size > 0 => store.consistency_proof(size, cp.checkpoint.size)?,
+                _ => Vec::new(),
+            };
+            let now = SystemClock { offset: VIETNAM_OFFSET }.now().unix_seconds().max(0) as u64;
+            match witness.cosign(&cp, &proof, &log, now) {
+                Ok((cp_sig, map_sig)) => {
+                    let size = cp.checkpoint.size;
+                    drop(store);
+                    match Notary::open(&notary_path(&target.data), &cp.checkpoint.origin) {
+                        Ok(writer) => {
+                            writer.add_cosignatures(size, Some(&cp_sig), Some(&map_sig))?
+                        }
+                        Err(NotaryError::InUse { .. }) => {
+                            // A notary is running: leave the lines for it to import.
+                            let dir = target.data.join("cosignatures");
+                            std::fs::create_dir_all(&dir)?;
+                            std::fs::write(
+                                dir.join(format!("{size}-{safe}.txt")),
+                                format!("{size}\n{}\n{}\n", cp_sig.line(), map_sig.line()),
+                            )?;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    if let Some(parent) = state_path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::write(
+                        &state_path,
+                        serde_json::to_vec(
+                            &json!({"size": size, "root": hex::encode(cp.checkpoint.root)}),
+                        )?,
+                    )?;
+                    eprintln!("mandate witness: cosigned checkpoint {size}");
+                }
+                Err(err) => {
+                    eprintln!(
+                        "ALERT mandate witness {}: refusing checkpoint {}: {}",
+                        args.name,
+                        cp.checkpoint.size,
+                        output::chain(&err)
+                    );
+                    if let Some(url) = &target.nats {
+                        let alert = json!({"witness": args.name, "size": cp.checkpoint.size, "refused": output::chain(&err)});
+                        let _ = mandate_nats::publish(
+                            url,
+                            &format!("mandate.alert.{}", target.ledger()?),
+                            serde_json::to_vec(&alert)?,
+                        );
+                    }
+                    return Ok(ExitCode::from(3));
+                }
+            }
+        } else if args.once {
+            eprintln!("mandate witness: nothing new to cosign");
+        }
+        if args.once {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(Duration::from_secs(args.interval.max(1)));
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ExportArgs {
+    #[arg(long)]
+    person: PersonId,
+    #[arg(long)]
+    from: Option<Timestamp>,
+    /// [default: when the gate recorded the checkpoint's last event]
+    #[arg(long)]
+    to: Option<Timestamp>,
+    /// The bundle file to write
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `mandate export`: an audit bundle of one person's accountability.
+pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let signer = notary_signer(target)?;
+    let log = open_log(target, Access::Read)?;
+    let notary = open_store(target)?;
+    // By default, as of the checkpoint: the time the gate recorded its last event.
+    let to = match args.to {
+        Some(to) => to,
+        None => {
+            let cp = notary.latest()?.context("no checkpoint yet: run `mandate notarize`")?;
+            log.read_from(cp.checkpoint.size, 1)?
+                .first()
+                .and_then(|e| e.receipt.parse().ok())
+                .map(|r| r.recorded_at)
+                .unwrap_or_else(|| SystemClock { offset: VIETNAM_OFFSET }.now())
+        }
+    };
+    let (bundle, answer) = bundle::export(&log, &notary, &signer, &args.person, args.from, to)?;
+    std::fs::write(&args.out, serde_json::to_vec_pretty(&bundle)?)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    output::line(&format!(
+        "wrote {}: {} events, {} streams proven complete, checkpoint {}, {} tenure(s) of {}",
+        args.out.display(),
+        bundle.events.len(),
+        bundle.streams.len(),
+        mandate_model::note::Checkpoint::parse(
+            &mandate_model::note::Note::parse(&bundle.checkpoint)?.text
+        )?
+        .size,
+        answer.tenures.len(),
+        answer.full_name
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub(crate) struct VerifyBundleArgs {
+    file: PathBuf,
+    /// A file of trusted verifier keys (`mandate key export --public`)
+    #[arg(long)]
+    trust: PathBuf,
+    /// Witness cosignatures required [default: every witness key in the trust file]
+    #[arg(long)]
+    witnesses: Option<usize>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `mandate verify-bundle`: checks a bundle offline and prints what it proves.
+pub(crate) fn verify_bundle(args: VerifyBundleArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let bundle: Bundle = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not an audit bundle", args.file.display()))?;
+    let trust_text = std::fs::read_to_string(&args.trust)
+        .with_context(|| format!("cannot read {}", args.trust.display()))?;
+    let trust = Trust::parse(&trust_text, &bundle.origin)?;
+    let required = args.witnesses.unwrap_or(trust.witnesses.len());
+    let verdict = bundle::verify(&bundle, &trust, required);
+    if args.json {
+        output::json_line(&serde_json::to_value(&verdict)?)?;
+        return Ok(if verdict.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+    }
+    let mark = |ok: bool| if ok { "verified" } else { "FAILED" };
+    let mut text = format!(
+        "Audit bundle {} — {} as of checkpoint {} of {}\n",
+        args.file.display(),
+        bundle.person,
+        verdict.checkpoint_size,
+        bundle.origin
+    );
+    for c in &verdict.checks {
+        text.push_str(&format!("  [{}] {}: {}\n", mark(c.ok), c.what, c.detail));
+    }
+    if let Some(a) = &verdict.answer {
+        let ok = verdict.ok();
+        text.push_str(&format!("\n{} ({})\n", a.full_name, a.person));
+        for t in &a.tenures {
+            let h = &t.holder;
+            text.push_str(&format!(
+                "  [{}] {}, {} from {} until {}\n",
+                mark(ok),
+                h.title,
+                h.office_name,
+                h.from.to_human(),
+                h.until.map_or_else(|| "now".to_owned(), |u| u.to_human())
+            ));
+            for task in &t.tasks {
+                let doc = task.directive_chain.first().map_or("?", |d| d.title.as_str());
+                text.push_str(&format!(
+                    "  [{}]   task {doc} item {} [{}]: {} on time, {} late, {} missing; {} reports, {} deadline.missed\n",
+                    mark(ok),
+                    task.item,
+                    task.obligation,
+                    task.on_time,
+                    task.late,
+                    task.missing,
+                    task.reports.len(),
+                    task.periods.iter().filter(|p| p.miss.is_some()).count()
+                ));
+            }
+            for v in &t.violations {
+                text.push_str(&format!(
+                    "  [{}]   violation {}: {}\n",
+                    mark(ok),
+                    v.occurred_at.to_human(),
+                    v.finding
+                ));
+            }
+            for s in &t.sanctions {
+                text.push_str(&format!(
+                    "  [{}]   sanction {} {}\n",
+                    mark(ok),
+                    s.occurred_at.to_human(),
+                    s.vietnamese
+                ));
+            }
+        }
+        for s in &a.personal_sanctions {
+            text.push_str(&format!(
+                "  [{}] sanction {} {} by {}{}{}\n",
+                mark(ok),
+                s.occurred_at.to_human(),
+                s.vietnamese,
+                s.imposed_by_name,
+                if s.appealed { "; appealed" } else { "" },
+                s.revised_to
+                    .map(|r| format!("; revised to {}", r.vietnamese_name()))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if verdict.ok() {
+        text.push_str("\nEvery check passed.");
+    } else {
+        let failures: Vec<String> =
+            verdict.failures().map(|c| format!("{}: {}", c.what, c.detail)).collect();
+        text.push_str(&format!("\nFAILED: {}", failures.join("; ")));
+    }
+    output::line(&text)?;
+    Ok(if verdict.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
