@@ -179,3 +179,80 @@ fn queries_replay_and_digest_on_the_demo_ledger() {
     );
     assert!(!out.status.success());
 }
+
+/// The notary's commands on the demo's ledger: verify with checkpoints, proofs, an audit bundle
+/// verified offline, and the same bundle refused once tampered.
+#[test]
+fn checkpoints_proofs_and_bundles_from_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = mandate(&data, &["demo", "--data", data.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mandate(&data, &["verify", "--json"]);
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["checkpoints"], 1);
+
+    let out = mandate(&data, &["checkpoint"]);
+    let text = stdout(&out);
+    assert!(text.starts_with("mandate/covid-2021\n161\n"), "{text}");
+    assert!(text.contains("\u{2014} witness.mandate.demo/w1 "));
+
+    // An inclusion proof for the first event, verified by the command before printing.
+    let log = mandate(&data, &["log", "--limit", "1", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&log).lines().next().unwrap()).unwrap();
+    let id = first["id"].as_str().or(first["event_id"].as_str()).unwrap().to_owned();
+    let out = mandate(&data, &["proof", "inclusion", &id]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let proof: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(proof["position"], 1);
+    assert_eq!(proof["tree_size"], 161);
+    let out = mandate(&data, &["proof", "consistency", "10", "161"]);
+    assert!(out.status.success());
+
+    let bundle = dir.path().join("bundle.json");
+    let trust = dir.path().join("trust.txt");
+    let out =
+        mandate(&data, &["export", "--person", "do-van-h", "--out", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let keys = mandate(&data, &["key", "export", "--public"]);
+    std::fs::write(&trust, &keys.stdout).unwrap();
+    // Offline: no data directory, no network.
+    let elsewhere = dir.path().join("nothing-here");
+    let out = mandate(
+        &elsewhere,
+        &["verify-bundle", bundle.to_str().unwrap(), "--trust", trust.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("Every check passed."));
+    assert!(
+        stdout(&out).contains("13 on time, 2 late, 0 missing")
+            || stdout(&out).contains("12 on time, 2 late, 0 missing")
+    );
+    // One report's summary changed by one character: refused, naming the event.
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let body = value["events"][3]["body"].as_str().unwrap().to_owned();
+    let mut bytes = base64_decode(&body);
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x01;
+    value["events"][3]["body"] = serde_json::Value::String(base64_encode(&bytes));
+    std::fs::write(&bundle, serde_json::to_vec(&value).unwrap()).unwrap();
+    let out = mandate(
+        &elsewhere,
+        &["verify-bundle", bundle.to_str().unwrap(), "--trust", trust.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("FAILED"), "{}", stdout(&out));
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
