@@ -134,3 +134,41 @@ fn one_byte_changed_anywhere_and_the_bundle_fails() {
     }
     assert!(checked > 1_000, "checked {checked} changes");
 }
+
+const VECTOR: &str = include_str!("../../schemas/vectors/bundle-do-van-h.json");
+const VECTOR_TRUST: &str = include_str!("../../schemas/vectors/bundle-trust.txt");
+
+#[test]
+fn the_published_bundle_vector_verifies_and_is_what_the_code_makes() {
+    let trust = Trust::parse(VECTOR_TRUST, ORIGIN).unwrap();
+    assert!(trust.notary.is_some() && trust.admin.is_some() && trust.witnesses.len() == 1);
+    let verdict = verify(VECTOR.as_bytes(), &trust).unwrap();
+    assert!(verdict.ok(), "{:#?}", verdict.failures().collect::<Vec<_>>());
+
+    // The demo is deterministic (derived keys, simulated clock): the same steps as
+    // `mandate demo --data D; mandate --data D export --person do-van-h` give the same bytes.
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let notary = Notary::open(&dir.path().join("notary.redb"), ORIGIN).unwrap();
+    notary.catch_up(fx.gate.log(), 4_096).unwrap();
+    let signer = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$notary")).unwrap();
+    let cp = notary.checkpoint(&signer).unwrap().unwrap();
+    let w = NoteSigner::new("witness.mandate.demo/w1", TYPE_COSIGNATURE, demo_key("$witness-1"))
+        .unwrap();
+    let end: mandate_model::time::Timestamp = END.parse().unwrap();
+    let mut witness = Witness::new(w, signer.verifier(), None);
+    let (a, b) = witness.cosign(&cp, &[], fx.gate.log(), end.unix_seconds() as u64).unwrap();
+    notary.add_cosignatures(cp.checkpoint.size, Some(&a), Some(&b)).unwrap();
+    use mandate_ledger::backend::LogBackend;
+    let last = fx.gate.log().read_from(cp.checkpoint.size, 1).unwrap();
+    let to = last[0].receipt.parse().unwrap().recorded_at;
+    let (bundle, _) =
+        bundle::export(fx.gate.log(), &notary, &signer, &"do-van-h".parse().unwrap(), None, to)
+            .unwrap();
+    let ours = serde_json::to_string_pretty(&bundle).unwrap();
+    assert!(
+        ours == VECTOR,
+        "schemas/vectors/bundle-do-van-h.json is stale: regenerate it with `mandate demo --data D` and \
+         `mandate --data D export --person do-van-h --out schemas/vectors/bundle-do-van-h.json`"
+    );
+}
