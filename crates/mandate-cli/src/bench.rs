@@ -36,6 +36,9 @@ pub(crate) struct BenchArgs {
     /// Measure the read models instead: log read and redb insert limits, replay, queries
     #[arg(long)]
     read_models: bool,
+    /// Measure provable history instead: whole-log verification, the notary, proofs, bundles
+    #[arg(long)]
+    notary: bool,
     #[arg(long)]
     json: bool,
 }
@@ -142,6 +145,7 @@ pub(crate) fn build(
         &issuer,
         &mut setup,
     )?;
+    let first_day = time::macros::date!(2021 - 07 - 02);
     let mut reporters = Vec::new();
     for i in 0..n_streams {
         let office = format!("bench/ward-{i}");
@@ -189,7 +193,9 @@ pub(crate) fn build(
                 "assignees": [{"office": office, "role": "lead"}],
                 "obligation": if daily {
                     json!({"type": "recurring", "cadence": "daily", "due_time": "16:30",
-                           "utc_offset": "+07:00", "starts_on": "2021-07-02", "ends_on": "2021-10-09", "reported": true})
+                           "utc_offset": "+07:00", "starts_on": "2021-07-02",
+                           "ends_on": (first_day + time::Duration::days((n.div_ceil(n_streams)).max(1) as i64 - 1)).to_string(),
+                           "reported": true})
                 } else {
                     json!({"type": "standing"})
                 },
@@ -204,7 +210,6 @@ pub(crate) fn build(
         ));
     }
     // Report bodies are chained per stream, so they are built in order; signing is parallel.
-    let first_day = time::macros::date!(2021 - 07 - 02);
     let mut bodies = Vec::with_capacity(n);
     for i in 0..n {
         let (task, actor, _) = &reporters[i % n_streams];
@@ -232,6 +237,9 @@ pub(crate) fn build(
 pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCode> {
     if args.read_models {
         return crate::bench_views::run(args.events, args.batch, args.json);
+    }
+    if args.notary {
+        return crate::bench_notary::run(args.events, args.batch, args.json);
     }
     let n_threads = rayon::current_num_threads();
     let (setup, reports) = build(args.events, args.streams.max(1), false)?;

@@ -9,6 +9,7 @@
 
 mod backend;
 mod bench;
+mod bench_notary;
 mod bench_views;
 mod demo;
 mod keys;

@@ -85,8 +85,18 @@ impl SignedReceipt {
     /// Checks that the receipt is included in its batch at its position. Does not check the
     /// batch signature: see [`SignedReceipt::verify_batch_signature`].
     pub fn verify_inclusion(&self) -> Result<(ReceiptBody, ReceiptBatchBody), ReceiptCheckError> {
-        let receipt = self.parse().map_err(ReceiptCheckError::Body)?;
         let batch = self.parse_batch().map_err(ReceiptCheckError::Batch)?;
+        let receipt = self.verify_inclusion_in(&batch)?;
+        Ok((receipt, batch))
+    }
+
+    /// [`SignedReceipt::verify_inclusion`] with the batch body already parsed from
+    /// `self.batch` (receipts of one commit share it).
+    pub fn verify_inclusion_in(
+        &self,
+        batch: &ReceiptBatchBody,
+    ) -> Result<ReceiptBody, ReceiptCheckError> {
+        let receipt = self.parse().map_err(ReceiptCheckError::Body)?;
         let included = merkle::verify_inclusion(
             &merkle::leaf_hash(&self.body),
             self.index,
@@ -97,7 +107,7 @@ impl SignedReceipt {
         if !included || batch.first_position.checked_add(self.index) != Some(receipt.position) {
             return Err(ReceiptCheckError::NotIncluded);
         }
-        Ok((receipt, batch))
+        Ok(receipt)
     }
 
     /// Checks the gate's signature over the batch.

@@ -8,16 +8,17 @@
 
 use mandate_model::body::decode_body;
 use mandate_model::event::EventBody;
-use mandate_model::ids::KeyId;
+use mandate_model::ids::{EventId, KeyId};
+use mandate_model::receipt::ReceiptBody;
 use mandate_model::time::Timestamp;
 use mandate_rules::Rules;
-use mandate_rules::check::{check_rules, check_signature};
+use mandate_rules::check::{check_rules, check_signature, check_signature_with};
 use rayon::prelude::*;
 
 use crate::error_chain as chain;
 
 use crate::backend::LogBackend;
-use crate::record::LoggedEvent;
+use crate::record::{LoggedEvent, ReceiptCheckError};
 
 /// One thing wrong at one position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,16 +74,25 @@ impl Verifier {
     /// Checks the next events (in log order) and returns, for each, its findings (empty when
     /// it holds). Signatures are verified in parallel.
     pub fn check(&mut self, chunk: &[LoggedEvent]) -> Vec<Vec<Finding>> {
-        let state = &self.rules.state;
-        let verified: Vec<Result<(EventBody, KeyId), mandate_rules::Rejection>> = chunk
-            .par_iter()
-            .map(|e| {
-                let body = decode_body(&e.body)?;
-                check_signature(state, &e.body, &body, &e.signatures).map(|k| (body, k))
-            })
-            .collect();
+        let prepared = prepare(&self.key_snapshot(), chunk);
+        self.check_prepared(chunk, prepared)
+    }
+
+    /// The registered keys now, for verifying the next chunk's signatures on another thread.
+    fn key_snapshot(&self) -> KeySnapshot {
+        KeySnapshot {
+            keys: std::sync::Arc::clone(&self.rules.state.keys),
+            established: self.rules.state.ledger.is_some(),
+        }
+    }
+
+    fn check_prepared(
+        &mut self,
+        chunk: &[LoggedEvent],
+        prepared: Vec<Prepared>,
+    ) -> Vec<Vec<Finding>> {
         let mut out = Vec::with_capacity(chunk.len());
-        for (event, verified) in chunk.iter().zip(verified) {
+        for (event, (verified, id, included)) in chunk.iter().zip(prepared) {
             let mut findings = Vec::new();
             let position = event.position;
             if position != self.next_position {
@@ -108,6 +118,7 @@ impl Verifier {
             let recorded_at = check_receipt(
                 &self.rules,
                 event,
+                Checked { id, body: verified.as_ref().ok().map(|(b, _)| b), included },
                 &mut findings,
                 &mut self.last_recorded,
                 &mut self.verified_batch,
@@ -116,7 +127,7 @@ impl Verifier {
                 Err(rejection) => {
                     findings.push(report_finding(position, rejection.rule(), chain(&rejection)));
                     if let Ok(body) = decode_body(&event.body) {
-                        self.rules.state.apply(&body, event.id());
+                        self.rules.state.apply(&body, id);
                     }
                 }
                 Ok((body, signer)) => {
@@ -130,7 +141,7 @@ impl Verifier {
                             chain(&rejection),
                         ));
                     }
-                    self.rules.state.apply(&body, event.id());
+                    self.rules.state.apply(&body, id);
                 }
             }
             out.push(findings);
@@ -139,17 +150,75 @@ impl Verifier {
     }
 }
 
+/// The registered keys as of some moment.
+struct KeySnapshot {
+    keys: std::sync::Arc<std::collections::BTreeMap<KeyId, mandate_rules::state::Key>>,
+    established: bool,
+}
+
+/// What the parallel stage works out for one event: decoding and its signature (against a key
+/// snapshot; a key registered since is looked for again in order), its id, and its receipt's
+/// inclusion in its batch.
+type Prepared = (
+    Result<(EventBody, KeyId), mandate_rules::Rejection>,
+    EventId,
+    Result<ReceiptBody, ReceiptCheckError>,
+);
+
+fn prepare(snapshot: &KeySnapshot, chunk: &[LoggedEvent]) -> Vec<Prepared> {
+    // Receipts of one commit share their batch body: parse each distinct one once.
+    let mut batches: Vec<(
+        &[u8],
+        Result<mandate_model::receipt::ReceiptBatchBody, ReceiptCheckError>,
+    )> = Vec::new();
+    let mut batch_of = Vec::with_capacity(chunk.len());
+    for e in chunk {
+        let bytes = e.receipt.batch.as_slice();
+        if batches.last().is_none_or(|(b, _)| *b != bytes) {
+            batches.push((bytes, e.receipt.parse_batch().map_err(ReceiptCheckError::Batch)));
+        }
+        batch_of.push(batches.len() - 1);
+    }
+    chunk
+        .par_iter()
+        .zip(batch_of)
+        .map(|(e, b)| {
+            let verified = decode_body(&e.body).map_err(Into::into).and_then(|body| {
+                check_signature_with(
+                    &snapshot.keys,
+                    snapshot.established,
+                    &e.body,
+                    &body,
+                    &e.signatures,
+                )
+                .map(|k| (body, k))
+            });
+            let included = match &batches[b].1 {
+                Ok(batch) => e.receipt.verify_inclusion_in(batch),
+                Err(err) => Err(err.clone()),
+            };
+            (verified, e.id(), included)
+        })
+        .collect()
+}
+
 /// Verifies the whole log; `progress` is called with the number of events checked so far.
-pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> VerifyReport {
+/// The next chunk is read and its signatures verified while the current one is checked in
+/// order.
+pub fn verify_log<L: LogBackend + Sync>(log: &L, mut progress: impl FnMut(u64)) -> VerifyReport {
     let mut report = VerifyReport::default();
     let mut verifier = Verifier::new();
-    let mut position = 1u64;
+    let read = |position: u64| log.read_from(position, CHUNK);
+    let mut next = read(1).map(|chunk| {
+        let prepared = prepare(&verifier.key_snapshot(), &chunk);
+        (chunk, prepared)
+    });
     loop {
-        let chunk = match log.read_from(position, CHUNK) {
-            Ok(chunk) => chunk,
+        let (chunk, prepared) = match next {
+            Ok(ready) => ready,
             Err(err) => {
                 report.findings.push(report_finding(
-                    position,
+                    verifier.next_position(),
                     "read",
                     format!("the log cannot be read here: {}", chain(&err)),
                 ));
@@ -157,12 +226,27 @@ pub fn verify_log<L: LogBackend>(log: &L, mut progress: impl FnMut(u64)) -> Veri
             }
         };
         let Some(last) = chunk.last() else { break };
-        position = last.position + 1;
+        let position = last.position + 1;
+        let snapshot = verifier.key_snapshot();
+        let (findings, ahead) = std::thread::scope(|scope| {
+            let ahead = scope.spawn(move || {
+                read(position).map(|c| {
+                    let p = prepare(&snapshot, &c);
+                    (c, p)
+                })
+            });
+            let findings = verifier.check_prepared(&chunk, prepared);
+            (findings, ahead.join())
+        });
         report.n_events += chunk.len() as u64;
-        for findings in verifier.check(&chunk) {
-            report.findings.extend(findings);
+        for f in findings {
+            report.findings.extend(f);
         }
         progress(report.n_events);
+        next = match ahead {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
     }
     report
 }
@@ -173,17 +257,25 @@ fn report_finding(position: u64, rule: &str, message: String) -> Finding {
 
 /// Checks the receipt at `event`; returns its `recorded_at` when it can be read. A batch's
 /// signature is checked once, for its first receipt met.
+/// What the parallel stage worked out for one event.
+struct Checked<'a> {
+    id: EventId,
+    body: Option<&'a EventBody>,
+    included: Result<ReceiptBody, ReceiptCheckError>,
+}
+
 fn check_receipt(
     rules: &Rules,
     event: &LoggedEvent,
+    checked: Checked<'_>,
     findings: &mut Vec<Finding>,
     last_recorded: &mut Option<Timestamp>,
     verified_batch: &mut Option<(Vec<u8>, [u8; 64])>,
 ) -> Option<Timestamp> {
     let position = event.position;
     let mut bad = |message: String| findings.push(report_finding(position, "receipt", message));
-    let receipt = match event.receipt.verify_inclusion() {
-        Ok((receipt, _)) => receipt,
+    let receipt = match checked.included {
+        Ok(receipt) => receipt,
         Err(err) => {
             bad(chain(&err));
             return event.receipt.parse().ok().map(|r| r.recorded_at);
@@ -211,17 +303,24 @@ fn check_receipt(
             None => bad("no gate key is known to check the receipt with".into()),
         }
     }
-    if receipt.event_id != event.id() {
+    if receipt.event_id != checked.id {
         bad(format!(
             "the receipt names event {}, but the body's id is {}",
-            receipt.event_id,
-            event.id()
+            receipt.event_id, checked.id
         ));
     }
     if receipt.position != position {
         bad(format!("the receipt names position {}", receipt.position));
     }
-    if let Ok(body) = decode_body(&event.body)
+    let decoded;
+    let body = match checked.body {
+        Some(body) => Some(body),
+        None => {
+            decoded = decode_body(&event.body).ok();
+            decoded.as_ref()
+        }
+    };
+    if let Some(body) = body
         && (receipt.stream != body.stream || receipt.version != body.version)
     {
         bad(format!(
