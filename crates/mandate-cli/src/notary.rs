@@ -9,7 +9,9 @@ use mandate_ledger::backend::LogBackend;
 use mandate_ledger::clock::{Clock, SystemClock};
 use mandate_model::ids::{EventId, PersonId};
 use mandate_model::merkle;
-use mandate_model::note::{NoteSigner, NoteVerifier, TYPE_COSIGNATURE, TYPE_ED25519};
+use mandate_model::note::{
+    Note, NoteSignature, NoteSigner, NoteVerifier, TYPE_COSIGNATURE, TYPE_ED25519,
+};
 use mandate_model::smt::{self, Shown};
 use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
 use mandate_model::tlog;
@@ -90,17 +92,58 @@ fn import_cosignatures(target: &Target, notary: &Notary) -> anyhow::Result<usize
             continue;
         };
         let size: u64 = size.parse().unwrap_or(0);
-        let parse = |line: &str| {
-            mandate_model::note::Note::parse(&format!("x\n\n{line}\n"))
-                .ok()
-                .and_then(|n| n.signatures.into_iter().next())
-        };
-        if notary.add_cosignatures(size, parse(cp).as_ref(), parse(map).as_ref()).is_ok() {
+        let added = notary.add_cosignatures(
+            size,
+            parse_signature_line(cp).as_ref(),
+            parse_signature_line(map).as_ref(),
+        );
+        if added.is_ok() {
             std::fs::remove_file(&path)?;
             n += 1;
         }
     }
     Ok(n)
+}
+
+/// A witness's cosignatures as sent over NATS: `{"size", "checkpoint", "map"}` (signature
+/// lines).
+fn cosignature_message(size: u64, cp: &NoteSignature, map: &NoteSignature) -> serde_json::Value {
+    json!({"size": size, "checkpoint": cp.line(), "map": map.line()})
+}
+
+fn parse_signature_line(line: &str) -> Option<NoteSignature> {
+    mandate_model::note::Note::parse(&format!("x\n\n{line}\n"))
+        .ok()
+        .and_then(|n| n.signatures.into_iter().next())
+}
+
+fn import_cosignature_message(notary: &Notary, payload: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(payload) else { return };
+    let (Some(size), Some(cp), Some(map)) =
+        (value["size"].as_u64(), value["checkpoint"].as_str(), value["map"].as_str())
+    else {
+        return;
+    };
+    // Lines are stored as they came: clients verify them against the witnesses they trust
+    // and ignore the rest (c2sp.org/signed-note).
+    let _ = notary.add_cosignatures(
+        size,
+        parse_signature_line(cp).as_ref(),
+        parse_signature_line(map).as_ref(),
+    );
+}
+
+/// Reads a checkpoint message from mandate.checkpoint.LEDGER.
+fn checkpoint_from_message(payload: &[u8]) -> anyhow::Result<SignedCheckpoint> {
+    let value: serde_json::Value = serde_json::from_slice(payload)?;
+    let note = Note::parse(value["checkpoint"].as_str().context("no checkpoint note")?)?;
+    let map_note = Note::parse(value["map"].as_str().context("no map note")?)?;
+    Ok(SignedCheckpoint {
+        checkpoint: mandate_model::note::Checkpoint::parse(&note.text)?,
+        map: mandate_model::note::MapCommitment::parse(&map_note.text)?,
+        note,
+        map_note,
+    })
 }
 
 /// `mandate notarize`: follows the log into the notary's store and signs checkpoints.
@@ -109,10 +152,30 @@ pub(crate) fn notarize(target: &Target, args: NotarizeArgs) -> anyhow::Result<Ex
     let log = open_log(target, Access::Read)?;
     let notary = Notary::open(&notary_path(&target.data), &signer.name)?;
     let subject = format!("mandate.checkpoint.{}", target.ledger()?);
+    // Witnesses on other machines send their cosignatures back on mandate.cosignature.LEDGER.
+    let (cosig_tx, cosig_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    if let (Some(url), true) = (&target.nats, args.follow) {
+        let (url, cosig_subject) =
+            (url.clone(), format!("mandate.cosignature.{}", target.ledger()?));
+        std::thread::spawn(move || {
+            let result = mandate_nats::follow_subject(
+                &url,
+                &cosig_subject,
+                || {},
+                |payload| cosig_tx.send(payload).is_ok(),
+            );
+            if let Err(e) = result {
+                eprintln!("mandate notarize: cannot follow {cosig_subject}: {e}");
+            }
+        });
+    }
     let mut last_signed = Instant::now();
     loop {
         notary.catch_up(&log, 4_096)?;
         import_cosignatures(target, &notary)?;
+        while let Ok(payload) = cosig_rx.try_recv() {
+            import_cosignature_message(&notary, &payload);
+        }
         let size = notary.size()?;
         let last = notary.latest()?.map_or(0, |c| c.checkpoint.size);
         let due = !args.follow
@@ -346,6 +409,9 @@ pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<Exit
         vkeys.join(format!("{safe}.vkey")),
         NoteSigner::new(&args.name, TYPE_COSIGNATURE, keys::read(&args.key)?)?.verifier().vkey(),
     )?;
+    if let Some(url) = target.nats.clone() {
+        return witness_over_nats(target, &url, &args, witness, &state_path);
+    }
     loop {
         let log = open_log(target, Access::Read)?;
         let store = open_store(target)?;
@@ -413,6 +479,105 @@ pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<Exit
         }
         std::thread::sleep(Duration::from_secs(args.interval.max(1)));
     }
+}
+
+fn save_witness_state(path: &Path, size: u64, root: &[u8; 32]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, serde_json::to_vec(&json!({"size": size, "root": hex::encode(root)}))?)?;
+    Ok(())
+}
+
+/// The witness on another machine: checkpoints from mandate.checkpoint.LEDGER, the log from
+/// JetStream, consistency proven from the log it reads, cosignatures sent back on
+/// mandate.cosignature.LEDGER.
+fn witness_over_nats(
+    target: &Target,
+    url: &str,
+    args: &WitnessArgs,
+    mut witness: Witness,
+    state_path: &Path,
+) -> anyhow::Result<ExitCode> {
+    let ledger = target.ledger()?;
+    let log = open_log(target, Access::Read)?;
+    let (checkpoints, cosignatures, alerts) = (
+        format!("mandate.checkpoint.{ledger}"),
+        format!("mandate.cosignature.{ledger}"),
+        format!("mandate.alert.{ledger}"),
+    );
+    let mut outcome: anyhow::Result<ExitCode> = Ok(ExitCode::SUCCESS);
+    let mut handle = |payload: Vec<u8>| -> anyhow::Result<bool> {
+        let cp = checkpoint_from_message(&payload)?;
+        let size = cp.checkpoint.size;
+        if witness.last().is_some_and(|(last, _)| last >= size)
+            && witness.last().map(|l| l.1) == Some(cp.checkpoint.root)
+        {
+            return Ok(true);
+        }
+        // The consistency proof, from the leaves of the log this witness reads.
+        let proof = match witness.last() {
+            Some((old, _)) if old > 0 && old < size => {
+                let mut leaves = Vec::with_capacity(size as usize);
+                let mut position = 1;
+                while position <= size {
+                    let chunk =
+                        log.read_from(position, ((size - position + 1) as usize).min(4_096))?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    for e in &chunk {
+                        leaves.push(tlog::leaf_hash(e.position, &e.id(), &e.signatures));
+                        position = e.position + 1;
+                    }
+                }
+                let tree = merkle::Tree::from_leaf_hashes(leaves);
+                merkle::consistency_proof(&tree, old, size).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        let now = SystemClock { offset: VIETNAM_OFFSET }.now().unix_seconds().max(0) as u64;
+        match witness.cosign(&cp, &proof, &log, now) {
+            Ok((cp_sig, map_sig)) => {
+                save_witness_state(state_path, size, &cp.checkpoint.root)?;
+                let message = cosignature_message(size, &cp_sig, &map_sig);
+                mandate_nats::publish(url, &cosignatures, serde_json::to_vec(&message)?)
+                    .map_err(|e| anyhow::anyhow!("cannot publish the cosignature: {e}"))?;
+                eprintln!("mandate witness: cosigned checkpoint {size}");
+                Ok(!args.once)
+            }
+            Err(err) => {
+                eprintln!(
+                    "ALERT mandate witness {}: refusing checkpoint {size}: {}",
+                    args.name,
+                    output::chain(&err)
+                );
+                let alert =
+                    json!({"witness": args.name, "size": size, "refused": output::chain(&err)});
+                let _ = mandate_nats::publish(url, &alerts, serde_json::to_vec(&alert)?);
+                outcome = Ok(ExitCode::from(3));
+                Ok(false)
+            }
+        }
+    };
+    let mut failure = None;
+    mandate_nats::follow_subject(
+        url,
+        &checkpoints,
+        || eprintln!("mandate witness: following {checkpoints}"),
+        |payload| match handle(payload) {
+            Ok(go_on) => go_on,
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("cannot follow {checkpoints}: {e}"))?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    outcome
 }
 
 #[derive(clap::Args)]

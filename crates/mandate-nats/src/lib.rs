@@ -718,3 +718,61 @@ pub fn publish(url: &str, subject: &str, payload: Vec<u8>) -> Result<(), async_n
         Ok(())
     })
 }
+
+/// Follows a core NATS subject: calls `on_message` with each payload, on the calling thread
+/// (so it may block, read JetStream, publish), until it returns false or the connection ends.
+/// `ready` is called once the subscription is live.
+pub fn follow_subject(
+    url: &str,
+    subject: &str,
+    ready: impl FnOnce(),
+    mut on_message: impl FnMut(Vec<u8>) -> bool,
+) -> Result<(), async_nats::Error> {
+    enum Delivery {
+        Ready,
+        Message(Vec<u8>),
+        Failed(async_nats::Error),
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<Delivery>();
+    let (url, subject) = (url.to_owned(), subject.to_owned());
+    std::thread::spawn(move || {
+        let result: Result<(), async_nats::Error> = (|| {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let (options, servers) = client_options(&url);
+                let client = options.connect(servers).await?;
+                let mut subscription = client.subscribe(subject).await?;
+                client.flush().await?;
+                if tx.send(Delivery::Ready).is_err() {
+                    return Ok(());
+                }
+                while let Some(message) = subscription.next().await {
+                    if tx.send(Delivery::Message(message.payload.to_vec())).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            })
+        })();
+        if let Err(e) = result {
+            let _ = tx.send(Delivery::Failed(e));
+        }
+    });
+    let mut ready = Some(ready);
+    for delivery in rx {
+        match delivery {
+            Delivery::Ready => {
+                if let Some(ready) = ready.take() {
+                    ready();
+                }
+            }
+            Delivery::Message(payload) => {
+                if !on_message(payload) {
+                    break;
+                }
+            }
+            Delivery::Failed(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

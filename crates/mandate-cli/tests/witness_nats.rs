@@ -1,0 +1,140 @@
+//! A witness on another machine, over a real nats-server: it takes checkpoints from
+//! mandate.checkpoint.LEDGER, reads the log from JetStream, cosigns, and sends the cosignature
+//! back; the notary stores it. Shown a forked checkpoint, it refuses loudly (exit 3).
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mandate_tests::nats::NatsServer;
+
+fn mandate(data: &Path, url: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mandate"));
+    c.arg("--data").arg(data).args(["--nats", url, "--ledger-name", "covid-2021"]).args(args);
+    c
+}
+
+fn run(mut c: Command) -> Output {
+    c.output().unwrap()
+}
+
+/// Starts `c` and waits until its stderr says it follows the checkpoints; the rest of stderr is
+/// collected.
+#[allow(clippy::zombie_processes)] // The caller waits for the child it is handed.
+fn start_following(c: &mut Command) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = c.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let started = Instant::now();
+    loop {
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("the witness starts");
+        if line.contains("following") {
+            return (child, rx);
+        }
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+}
+
+#[test]
+fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out = run(mandate(&data, &url, &["demo", "--data", data.to_str().unwrap(), "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A fresh notary store, so that the notary signs (and publishes) a checkpoint below.
+    std::fs::remove_file(data.join("notary.redb")).unwrap();
+    let vkeys = run(mandate(&data, &url, &["key", "export", "--public"]));
+    let notary_vkey = String::from_utf8(vkeys.stdout)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("mandate/covid-2021+"))
+        .unwrap()
+        .to_owned();
+
+    // The witness: its own data directory (no log, no notary store), its own key.
+    let wdata = dir.path().join("witness");
+    let wkey = dir.path().join("w2.key");
+    assert!(
+        run(mandate(&wdata, &url, &["key", "generate", "--out", wkey.to_str().unwrap()]))
+            .status
+            .success()
+    );
+    let witness_args = [
+        "witness",
+        "--key",
+        wkey.to_str().unwrap(),
+        "--name",
+        "witness.test/w2",
+        "--notary",
+        &notary_vkey,
+        "--once",
+    ];
+    let (mut witness, lines) = start_following(&mut mandate(&wdata, &url, &witness_args));
+    let mut notary = mandate(&data, &url, &["notarize", "--follow", "--every", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = witness.wait().unwrap();
+    let said: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("cosigned checkpoint 161")), "{said:?}");
+    // The notary stores the cosignature it received.
+    let started = Instant::now();
+    loop {
+        let cp = run(mandate(&data, &url, &["checkpoint"]));
+        let text = String::from_utf8_lossy(&cp.stdout).into_owned();
+        if text.contains("\u{2014} witness.test/w2 ") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no cosignature stored: {text}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = notary.kill();
+    let _ = notary.wait();
+
+    // A checkpoint of the same size over another tree, signed with the notary's key: a fork.
+    let (mut witness, lines) = start_following(&mut mandate(&wdata, &url, &witness_args));
+    let signer = mandate_model::note::NoteSigner::new(
+        "mandate/covid-2021",
+        mandate_model::note::TYPE_ED25519,
+        mandate_demo::driver::demo_key("$notary"),
+    )
+    .unwrap();
+    let forged_cp =
+        mandate_model::note::Checkpoint { origin: signer.name.clone(), size: 161, root: [7; 32] };
+    let forged_map = mandate_model::note::MapCommitment {
+        origin: signer.name.clone(),
+        size: 161,
+        log_root: [7; 32],
+        map_root: [8; 32],
+        streams: 1,
+    };
+    let note = |text: String| {
+        mandate_model::note::Note { signatures: vec![signer.sign(&text, 0)], text }.render()
+    };
+    let message = serde_json::json!({
+        "checkpoint": note(forged_cp.text()),
+        "map": note(forged_map.text()),
+    });
+    mandate_nats::publish(
+        &url,
+        "mandate.checkpoint.covid-2021",
+        serde_json::to_vec(&message).unwrap(),
+    )
+    .unwrap();
+    let status = witness.wait().unwrap();
+    let said: Vec<String> = lines.try_iter().collect();
+    assert_eq!(status.code(), Some(3), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("ALERT") && l.contains("SPLIT VIEW")), "{said:?}");
+}
