@@ -25,6 +25,7 @@ authorization {
     { user: gate, password: gatepw, permissions: $GATE_PERMISSIONS }
     { user: producer, password: producerpw, permissions: $PRODUCER_PERMISSIONS }
     { user: subscriber, password: subscriberpw, permissions: $SUBSCRIBER_PERMISSIONS }
+    { user: witness, password: witnesspw, permissions: $WITNESS_PERMISSIONS }
   ]
 }"#,
         &[("permissions.conf", PERMISSIONS)],
@@ -73,6 +74,22 @@ fn only_the_gate_writes_the_log() {
         }
     });
     assert!(refused, "the subscriber's publish to a log subject must not be acknowledged");
+    // A witness reads the log and cannot write it either.
+    let witness_url = server.url_as("witness", "witnesspw");
+    let witness_reader =
+        JetStreamLog::connect(JetStreamConfig::new(&witness_url, "covid-2021")).unwrap();
+    assert_eq!(witness_reader.read_from(1, usize::MAX).unwrap().len() as u64, head);
+    let refused = runtime.block_on(async {
+        let (options, url) = mandate_nats::client_options(&witness_url);
+        let client = options.connect(url).await.unwrap();
+        let mut js = async_nats::jetstream::new(client);
+        js.set_timeout(Duration::from_millis(500));
+        match js.publish("mandate.log.covid-2021.key.admin._._.x", "forged".into()).await {
+            Ok(ack) => ack.await.is_err(),
+            Err(_) => true,
+        }
+    });
+    assert!(refused, "the witness's publish to a log subject must not be acknowledged");
     assert_eq!(reader.head().unwrap(), head, "nothing but the gate's events is in the log");
 
     // Producers submit through the gate.
