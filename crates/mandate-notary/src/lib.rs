@@ -478,14 +478,23 @@ pub fn check_checkpoints<L: LogBackend>(
         if events.is_empty() {
             break;
         }
-        for e in &events {
-            let id = e.id();
-            frontier.push(mandate_model::tlog::leaf_hash(e.position, &id, &e.signatures));
-            if let Ok(body) = mandate_model::body::decode_logged_body(&e.body) {
-                heads.insert(
-                    body.stream.to_string(),
-                    Head { version: body.version, last: *id.as_bytes() },
-                );
+        // Leaf hashes and stream heads in parallel; the tree and the map in order.
+        use rayon::prelude::*;
+        let prepared: Vec<(Hash, Option<(String, Head)>)> = events
+            .par_iter()
+            .map(|e| {
+                let id = e.id();
+                let leaf = mandate_model::tlog::leaf_hash(e.position, &id, &e.signatures);
+                let head = mandate_model::body::decode_logged_body(&e.body).ok().map(|body| {
+                    (body.stream.to_string(), Head { version: body.version, last: *id.as_bytes() })
+                });
+                (leaf, head)
+            })
+            .collect();
+        for (e, (leaf, head)) in events.iter().zip(prepared) {
+            frontier.push(leaf);
+            if let Some((stream, head)) = head {
+                heads.insert(stream, head);
             }
             position = e.position + 1;
             while let Some(cp) = next.next_if(|cp| cp.checkpoint.size == e.position) {
