@@ -32,6 +32,20 @@ authorization {
     )
 }
 
+/// Whether JetStream refuses (does not acknowledge) a publish to a log subject by `url`'s user.
+fn log_publish_refused(runtime: &tokio::runtime::Runtime, url: &str) -> bool {
+    runtime.block_on(async {
+        let (options, url) = mandate_nats::client_options(url);
+        let client = options.connect(url).await.unwrap();
+        let mut js = async_nats::jetstream::new(client);
+        js.set_timeout(Duration::from_millis(500));
+        match js.publish("mandate.log.covid-2021.key.admin._._.x", "forged".into()).await {
+            Ok(ack) => ack.await.is_err(),
+            Err(_) => true,
+        }
+    })
+}
+
 #[test]
 fn only_the_gate_writes_the_log() {
     let server = server();
@@ -63,32 +77,14 @@ fn only_the_gate_writes_the_log() {
     let reader =
         JetStreamLog::connect(JetStreamConfig::new(&subscriber_url, "covid-2021")).unwrap();
     assert_eq!(reader.read_from(1, usize::MAX).unwrap().len() as u64, head);
-    let refused = runtime.block_on(async {
-        let (options, url) = mandate_nats::client_options(&subscriber_url);
-        let client = options.connect(url).await.unwrap();
-        let mut js = async_nats::jetstream::new(client);
-        js.set_timeout(Duration::from_millis(500));
-        match js.publish("mandate.log.covid-2021.key.admin._._.x", "forged".into()).await {
-            Ok(ack) => ack.await.is_err(),
-            Err(_) => true,
-        }
-    });
+    let refused = log_publish_refused(&runtime, &subscriber_url);
     assert!(refused, "the subscriber's publish to a log subject must not be acknowledged");
     // A witness reads the log and cannot write it either.
     let witness_url = server.url_as("witness", "witnesspw");
     let witness_reader =
         JetStreamLog::connect(JetStreamConfig::new(&witness_url, "covid-2021")).unwrap();
     assert_eq!(witness_reader.read_from(1, usize::MAX).unwrap().len() as u64, head);
-    let refused = runtime.block_on(async {
-        let (options, url) = mandate_nats::client_options(&witness_url);
-        let client = options.connect(url).await.unwrap();
-        let mut js = async_nats::jetstream::new(client);
-        js.set_timeout(Duration::from_millis(500));
-        match js.publish("mandate.log.covid-2021.key.admin._._.x", "forged".into()).await {
-            Ok(ack) => ack.await.is_err(),
-            Err(_) => true,
-        }
-    });
+    let refused = log_publish_refused(&runtime, &witness_url);
     assert!(refused, "the witness's publish to a log subject must not be acknowledged");
     assert_eq!(reader.head().unwrap(), head, "nothing but the gate's events is in the log");
 

@@ -27,7 +27,12 @@ use crate::output;
 
 /// Appends a generated ledger (`n` reports over `streams` daily duties) into a fresh embedded
 /// log at `path`.
-fn generate(path: &std::path::Path, n: usize, streams: usize, batch: usize) -> anyhow::Result<()> {
+pub(crate) fn generate(
+    path: &std::path::Path,
+    n: usize,
+    streams: usize,
+    batch: usize,
+) -> anyhow::Result<()> {
     let (setup, reports) = build(n, streams, true)?;
     let log = EmbeddedLog::open(path)?;
     let mut gate =

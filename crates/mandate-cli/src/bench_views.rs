@@ -11,19 +11,15 @@
 //! and accountability query latency, p50 and p99 over 2,000 questions about random heads.
 
 use std::process::{Command, ExitCode};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use mandate_ledger::backend::LogBackend;
-use mandate_ledger::clock::SystemClock;
-use mandate_ledger::gate::{Gate, Submission};
-use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
+use mandate_model::time::Timestamp;
 use mandate_store::EmbeddedLog;
 use redb::{Database, Durability, TableDefinition};
 use serde_json::json;
 
-use crate::bench::{build, seeded};
 use crate::output;
 
 const RAW: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("raw");
@@ -39,28 +35,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub(crate) fn run(n: usize, batch: usize, as_json: bool) -> anyhow::Result<ExitCode> {
     let n_streams = (n / 100).max(1);
     eprintln!("generating {n} reports over {n_streams} daily duties …");
-    let (setup, reports) = build(n, n_streams, true)?;
     let dir = tempfile::tempdir()?;
     let log_path = dir.path().join("log.redb");
-    {
-        let log = EmbeddedLog::open(&log_path)?;
-        let mut gate =
-            Gate::open(log, seeded("gate"), Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
-        for result in gate.submit_batch(setup) {
-            result.map_err(anyhow::Error::new)?;
-        }
-        let mut batches: Vec<Vec<Submission>> = Vec::new();
-        let mut it = reports.into_iter().peekable();
-        while it.peek().is_some() {
-            batches.push(it.by_ref().take(batch.max(1)).collect());
-        }
-        eprintln!("appending through the gate …");
-        for results in gate.submit_batches(batches) {
-            for result in results {
-                result.map_err(anyhow::Error::new)?;
-            }
-        }
-    }
+    crate::bench_notary::generate(&log_path, n, n_streams, batch)?;
     let log = EmbeddedLog::open_read_only(&log_path)?;
     let head = log.head()?;
 

@@ -117,6 +117,19 @@ pub struct ReportLine {
     pub accountable: Option<PersonId>,
 }
 
+impl From<ReportRow> for ReportLine {
+    fn from(r: ReportRow) -> Self {
+        Self {
+            event: r.event,
+            period: r.period,
+            recorded_at: r.recorded_at,
+            signer: r.signer,
+            capacity: r.capacity,
+            accountable: r.accountable,
+        }
+    }
+}
+
 /// A violation with what followed it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseLine {
@@ -773,14 +786,7 @@ impl Reader {
                             && r.occurred_at >= window_from
                             && r.occurred_at <= window_to
                     })
-                    .map(|r| ReportLine {
-                        event: r.event,
-                        period: r.period,
-                        recorded_at: r.recorded_at,
-                        signer: r.signer,
-                        capacity: r.capacity,
-                        accountable: r.accountable,
-                    })
+                    .map(ReportLine::from)
                     .collect();
                 let chain = self.chain_up(&task.document)?;
                 events.extend(task.events.iter().copied());
@@ -1086,14 +1092,7 @@ impl Reader {
                     .reports_of(&stream)?
                     .into_iter()
                     .filter(|r| r.recorded_at <= now)
-                    .map(|r| ReportLine {
-                        event: r.event,
-                        period: r.period,
-                        recorded_at: r.recorded_at,
-                        signer: r.signer,
-                        capacity: r.capacity,
-                        accountable: r.accountable,
-                    })
+                    .map(ReportLine::from)
                     .collect();
                 let misses: Vec<EventId> = self
                     .misses_of(&stream)?
