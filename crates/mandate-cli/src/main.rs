@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod answers;
 mod backend;
 mod bench;
 mod bench_notary;

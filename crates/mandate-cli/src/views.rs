@@ -15,6 +15,7 @@ use mandate_views::watchdog::Watchdog;
 use mandate_views::{Commit, Views, ViewsError, digest_hex};
 use serde_json::json;
 
+use crate::answers::Answer;
 use crate::{Access, Target, keys, open_gate, open_log, output};
 
 /// Events per projector transaction.
@@ -307,41 +308,33 @@ pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode
         other => anyhow::Error::new(other),
     })?;
     if args.json {
-        output::json_line(&answer)?;
+        output::json_line(&answer.json()?)?;
     } else {
-        output::line(&serde_json::to_string_pretty(&answer)?)?;
+        output::line(&answer.text())?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn answer(
-    reader: &Reader,
-    question: Question,
-    now: Timestamp,
-) -> Result<serde_json::Value, QueryError> {
-    let value = |v: Result<serde_json::Value, serde_json::Error>| {
-        v.map_err(|e| QueryError::Views(ViewsError::Row { table: "answer", source: e }))
-    };
-    match question {
-        Question::Head { office, at } => value(serde_json::to_value(reader.head(&office, at)?)),
-        Question::Accountability { person, from, to } => value(serde_json::to_value(
+fn answer(reader: &Reader, question: Question, now: Timestamp) -> Result<Answer, QueryError> {
+    Ok(match question {
+        Question::Head { office, at } => Answer::Head(reader.head(&office, at)?),
+        Question::Accountability { person, from, to } => Answer::Accountability(
             reader.accountability(&person, from, to.unwrap_or(now).min(now))?,
-        )),
-        Question::Overdue { at, office, below } => value(serde_json::to_value(reader.overdue(
-            at.unwrap_or(now).min(now),
+        ),
+        Question::Overdue { at, office, below } => {
+            Answer::Overdue(reader.overdue(at.unwrap_or(now).min(now), office.as_ref(), below)?)
+        }
+        Question::Misses { from, to, office, below } => Answer::Misses(reader.misses(
+            from,
+            to.unwrap_or(now).min(now),
             office.as_ref(),
             below,
-        )?)),
-        Question::Misses { from, to, office, below } => value(serde_json::to_value(
-            reader.misses(from, to.unwrap_or(now).min(now), office.as_ref(), below)?,
-        )),
+        )?),
         Question::Cases { office, below, sanctioned } => {
-            value(serde_json::to_value(reader.cases(now, office.as_ref(), below, sanctioned)?))
+            Answer::Cases(reader.cases(now, office.as_ref(), below, sanctioned)?)
         }
-        Question::Directive { symbol } => {
-            value(serde_json::to_value(reader.directive(&symbol, now)?))
-        }
-    }
+        Question::Directive { symbol } => Answer::Directive(reader.directive(&symbol, now)?),
+    })
 }
 
 #[derive(clap::Args)]

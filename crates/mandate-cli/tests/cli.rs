@@ -131,6 +131,23 @@ fn queries_replay_and_digest_on_the_demo_ledger() {
         "2021-07-30T12:00:00+07:00",
     ]);
     assert_eq!(head["head"]["person"], "nguyen-van-a");
+    // The same question as text, for people.
+    let out = mandate(
+        &data,
+        &[
+            "--ledger-name",
+            "covid-2021",
+            "query",
+            "head",
+            "--office",
+            "vn/ha-noi/long-bien/bo-de/ubnd",
+            "--at",
+            "2021-07-30T12:00:00+07:00",
+        ],
+    );
+    let text = stdout(&out);
+    assert!(text.contains("headed on 30/07/2021 12:00 by Nguyễn Văn A"), "{text}");
+    assert!(text.contains("from 15/06/2021 00:00"), "{text}");
     // As of 28/7/2021 16:30, Ngọc Thụy's first report was missing and no miss was recorded yet.
     let then = query(&[
         "misses",

@@ -207,6 +207,7 @@ pub struct MissLine {
     pub answerable_name: Option<String>,
     /// Who headed the lead office at the due time (người đứng đầu).
     pub office_head: Option<PersonId>,
+    pub office_head_name: Option<String>,
     pub miss_event: Option<EventId>,
 }
 
@@ -944,6 +945,8 @@ impl Reader {
                 let answerable_name =
                     answerable.as_ref().map(|a| self.person_name(a)).transpose()?;
                 let office_head = self.head_at(&lead.office, p.due_at)?;
+                let office_head_name =
+                    office_head.as_ref().map(|h| self.person_name(h)).transpose()?;
                 lines.push(MissLine {
                     task: task.stream.clone(),
                     document: document.clone(),
@@ -957,6 +960,7 @@ impl Reader {
                     answerable,
                     answerable_name,
                     office_head,
+                    office_head_name,
                     miss_event: p.miss,
                 });
             }
