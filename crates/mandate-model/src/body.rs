@@ -68,7 +68,29 @@ impl EventBody {
 }
 
 /// Parses and validates a body from its exact bytes.
+///
+/// Accepts exactly what [`decode_body_strict`] accepts, and gives the same errors: a body that
+/// is accepted is the canonical bytes of its own typed value, so checking that one round trip
+/// also proves the input canonical, and the separate canonical check of the input is only
+/// needed to name what is wrong with a refused body.
 pub fn decode_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
+    match decode_canonical(bytes) {
+        Some(body) => Ok(body),
+        None => decode_body_strict(bytes),
+    }
+}
+
+/// The body if `bytes` are exactly the canonical form of a valid body, else `None`.
+fn decode_canonical(bytes: &[u8]) -> Option<EventBody> {
+    let body = decode_logged_body(bytes).ok()?;
+    validate(&body).ok()?;
+    let again = canonical::to_canonical_bytes(&body.to_value()).ok()?;
+    (again == bytes).then_some(body)
+}
+
+/// [`decode_body`] checking every step in order, so that a refused body gets the error of the
+/// first rule it breaks.
+pub fn decode_body_strict(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     let value = canonical::parse_canonical(bytes)?;
     let Value::Object(mut map) = value else {
         return Err(DecodeError::Schema { path: "$".into(), message: "must be an object".into() });
