@@ -110,7 +110,7 @@ pub enum ViewsError {
     Gap { at: u64, given: u64 },
     #[error("a row of table {table} is damaged")]
     Row {
-        table: &'static str,
+        table: String,
         #[source]
         source: serde_json::Error,
     },

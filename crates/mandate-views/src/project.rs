@@ -26,11 +26,9 @@ pub(crate) fn encode<T: Serialize>(row: &T) -> Vec<u8> {
     serde_json::to_vec(row).unwrap_or_default()
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(
-    table: &'static str,
-    bytes: &[u8],
-) -> Result<T, ViewsError> {
-    serde_json::from_slice(bytes).map_err(|source| ViewsError::Row { table, source })
+pub(crate) fn decode<T: DeserializeOwned>(table: &str, bytes: &[u8]) -> Result<T, ViewsError> {
+    serde_json::from_slice(bytes)
+        .map_err(|source| ViewsError::Row { table: table.to_owned(), source })
 }
 
 /// The key text of a period: the day, or "" for a task's one deadline.

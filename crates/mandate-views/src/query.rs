@@ -327,17 +327,8 @@ impl Reader {
     ) -> Result<Option<T>, ViewsError> {
         let name = table.name().to_owned();
         let table = self.txn.open_table(table)?;
-        let name: &'static str = match name.as_str() {
-            "offices" => "offices",
-            "people" => "people",
-            "tasks" => "tasks",
-            "documents" => "documents",
-            "violations" => "violations",
-            "sanctions" => "sanctions",
-            _ => "row",
-        };
         match table.get(key)? {
-            Some(v) => Ok(Some(decode(name, v.value())?)),
+            Some(v) => Ok(Some(decode(&name, v.value())?)),
             None => Ok(None),
         }
     }
@@ -349,17 +340,12 @@ impl Reader {
 
     /// Every office, in id order.
     pub fn offices(&self) -> Result<Vec<OfficeRow>, ViewsError> {
-        let table = self.txn.open_table(OFFICES)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            out.push(decode("offices", entry?.1.value())?);
-        }
-        Ok(out)
+        self.all(OFFICES)
     }
 
     /// Every person, in id order.
     pub fn people(&self) -> Result<Vec<PersonRow>, ViewsError> {
-        self.all(PEOPLE, "people")
+        self.all(PEOPLE)
     }
 
     /// The person's row.
@@ -382,12 +368,7 @@ impl Reader {
 
     /// Every task, in stream order.
     pub fn tasks(&self) -> Result<Vec<TaskRow>, ViewsError> {
-        let table = self.txn.open_table(TASKS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            out.push(decode("tasks", entry?.1.value())?);
-        }
-        Ok(out)
+        self.all(TASKS)
     }
 
     /// The tenures of an office, by start.
@@ -642,12 +623,12 @@ impl Reader {
     fn all<T: serde::de::DeserializeOwned>(
         &self,
         table: TableDefinition<'_, &str, &[u8]>,
-        name: &'static str,
     ) -> Result<Vec<T>, ViewsError> {
+        let name = table.name().to_owned();
         let table = self.txn.open_table(table)?;
         let mut out = Vec::new();
         for entry in table.iter()? {
-            out.push(decode(name, entry?.1.value())?);
+            out.push(decode(&name, entry?.1.value())?);
         }
         Ok(out)
     }
@@ -657,10 +638,10 @@ impl Reader {
         &self,
         now: Timestamp,
     ) -> Result<(Vec<ViolationRow>, Vec<SanctionRow>), ViewsError> {
-        let mut violations: Vec<ViolationRow> = self.all(VIOLATIONS, "violations")?;
+        let mut violations: Vec<ViolationRow> = self.all(VIOLATIONS)?;
         violations.retain(|v| v.occurred_at <= now);
         violations.sort_by_key(|v| (v.occurred_at, v.event));
-        let mut sanctions: Vec<SanctionRow> = self.all(SANCTIONS, "sanctions")?;
+        let mut sanctions: Vec<SanctionRow> = self.all(SANCTIONS)?;
         sanctions.retain(|s| s.occurred_at <= now);
         sanctions.sort_by_key(|s| (s.occurred_at, s.event));
         Ok((violations, sanctions))
