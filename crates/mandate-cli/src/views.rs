@@ -2,14 +2,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use mandate_ledger::backend::LogBackend;
 use mandate_ledger::clock::{Clock, SystemClock};
 use mandate_model::ids::{OfficeId, PersonId};
-use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
+use mandate_model::time::Timestamp;
 use mandate_views::query::{QueryError, Reader};
 use mandate_views::watchdog::Watchdog;
 use mandate_views::{Commit, Views, ViewsError, digest_hex};
@@ -386,16 +385,7 @@ pub(crate) fn spawn_watchdog(
     person: PersonId,
 ) -> anyhow::Result<std::thread::JoinHandle<()>> {
     let key = keys::read(key_file)?;
-    let log = target.jetstream(url)?;
-    let gate_key = keys::read(&crate::gate_key_path(&target.data))?;
-    let mut gate = mandate_ledger::gate::Gate::open(
-        log,
-        gate_key,
-        Arc::new(SystemClock { offset: VIETNAM_OFFSET }),
-    )?;
-    if let Some(offset) = gate.rules().state.ledger.as_ref().map(|l| l.utc_offset) {
-        gate.set_clock(Arc::new(SystemClock { offset }));
-    }
+    let mut gate = open_gate(&target.data, target.jetstream(url)?)?;
     let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
     let watchdog = Watchdog::new(&ledger.name, person, ledger.admin_office.clone(), key);
     let views = Views::open(&views_path(&target.data))?;
