@@ -24,7 +24,8 @@ fn events_line(n: usize) -> String {
     format!("({n} events behind this answer; --json lists their ids)")
 }
 
-fn sanction(s: &SanctionLine) -> String {
+/// One sanction on one line: when, what, on whom, by whom, appeal and revision.
+pub(crate) fn sanction(s: &SanctionLine) -> String {
     let mut line = format!(
         "{} {} ({:?}) on {} by {}",
         when(s.occurred_at),

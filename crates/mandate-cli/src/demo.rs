@@ -277,22 +277,5 @@ fn person_block(person: &AccountabilityAnswer, say: &mut impl FnMut(String)) {
 }
 
 fn sanction_line(s: &mandate_views::query::SanctionLine, say: &mut impl FnMut(String)) {
-    let mut line = format!(
-        "  sanction {} {} ({:?}) by {}",
-        s.occurred_at.to_human(),
-        s.vietnamese,
-        s.sanction,
-        s.imposed_by_name
-    );
-    if s.appealed {
-        line.push_str("; appealed");
-    }
-    if let Some(to) = s.revised_to {
-        line.push_str(&format!("; revised to {} ({to:?})", to_vietnamese(to)));
-    }
-    say(line);
-}
-
-fn to_vietnamese(kind: mandate_model::event::SanctionKind) -> &'static str {
-    kind.vietnamese_name()
+    say(format!("  sanction {}", crate::answers::sanction(s)));
 }
