@@ -705,25 +705,14 @@ pub(crate) fn verify_bundle(args: VerifyBundleArgs) -> anyhow::Result<ExitCode> 
             }
             for s in &t.sanctions {
                 text.push_str(&format!(
-                    "  [{}]   sanction {} {}\n",
+                    "  [{}]   sanction {}\n",
                     mark(ok),
-                    s.occurred_at.to_human(),
-                    s.vietnamese
+                    crate::answers::sanction(s)
                 ));
             }
         }
         for s in &a.personal_sanctions {
-            text.push_str(&format!(
-                "  [{}] sanction {} {} by {}{}{}\n",
-                mark(ok),
-                s.occurred_at.to_human(),
-                s.vietnamese,
-                s.imposed_by_name,
-                if s.appealed { "; appealed" } else { "" },
-                s.revised_to
-                    .map(|r| format!("; revised to {}", r.vietnamese_name()))
-                    .unwrap_or_default()
-            ));
+            text.push_str(&format!("  [{}] sanction {}\n", mark(ok), crate::answers::sanction(s)));
         }
     }
     if verdict.ok() {
