@@ -96,6 +96,11 @@ pub(crate) fn run(
         )?;
         crate::keys::write(&keys_dir.join("gate.key"), &driver::demo_gate_key(), Some("gate"))?;
         crate::keys::write(
+            &keys_dir.join("watchdog.key"),
+            &driver::demo_key(driver::WATCHDOG_PERSON),
+            Some(driver::WATCHDOG_PERSON),
+        )?;
+        crate::keys::write(
             &keys_dir.join("admin.key"),
             &driver::demo_key(scenario.administrator.person.as_str()),
             Some(scenario.administrator.person.as_str()),

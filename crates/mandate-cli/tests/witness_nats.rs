@@ -138,3 +138,58 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
     assert_eq!(status.code(), Some(3), "{said:?}");
     assert!(said.iter().any(|l| l.contains("ALERT") && l.contains("SPLIT VIEW")), "{said:?}");
 }
+
+/// `mandate serve --watchdog-key`: the gate service on JetStream with its watchdog, which
+/// records the misses that fell due since the demo's simulated clock stopped (on the real
+/// clock: every day since of the three daily duties without an end date), once each.
+#[test]
+fn the_gate_service_runs_the_watchdog() {
+    let server = NatsServer::start();
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out = run(mandate(&data, &url, &["demo", "--data", data.to_str().unwrap(), "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = data.join("keys").join("watchdog.key");
+    let mut serve = mandate(
+        &data,
+        &url,
+        &["serve", "--watchdog-key", key.to_str().unwrap(), "--watchdog-person", "canh-bao-han"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let count_misses = || {
+        let out = run(mandate(&data, &url, &["log", "--json"]));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("\"deadline.missed\""))
+            .count()
+    };
+    // The demo recorded 7; the days since 12/8/2021 are many more.
+    let started = Instant::now();
+    let mut n = count_misses();
+    while n <= 7 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the watchdog recorded nothing");
+        std::thread::sleep(Duration::from_millis(500));
+        n = count_misses();
+    }
+    // Let the first look finish, then check each period is recorded once.
+    std::thread::sleep(Duration::from_secs(3));
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let out = run(mandate(&data, &url, &["log", "--json"]));
+    let mut streams = std::collections::BTreeSet::new();
+    let mut misses = 0;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        if event["body"]["kind"] == "deadline.missed" {
+            misses += 1;
+            assert!(streams.insert(event["body"]["stream"].as_str().unwrap().to_owned()));
+        }
+    }
+    assert!(misses > 7 + 3 * 365, "{misses} misses: three daily duties, years of days");
+    let verify = run(mandate(&data, &url, &["verify", "--json"]));
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
