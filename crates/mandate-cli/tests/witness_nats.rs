@@ -86,7 +86,8 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
         .spawn()
         .unwrap();
     let status = witness.wait().unwrap();
-    let said: Vec<String> = lines.try_iter().collect();
+    // Every line, up to the end of its stderr (the reader ends when the process has exited).
+    let said: Vec<String> = lines.iter().collect();
     assert!(status.success(), "{said:?}");
     assert!(said.iter().any(|l| l.contains("cosigned checkpoint 161")), "{said:?}");
     // The notary stores the cosignature it received.
@@ -134,7 +135,8 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
     )
     .unwrap();
     let status = witness.wait().unwrap();
-    let said: Vec<String> = lines.try_iter().collect();
+    // Every line, up to the end of its stderr (the reader ends when the process has exited).
+    let said: Vec<String> = lines.iter().collect();
     assert_eq!(status.code(), Some(3), "{said:?}");
     assert!(said.iter().any(|l| l.contains("ALERT") && l.contains("SPLIT VIEW")), "{said:?}");
 }
