@@ -132,19 +132,18 @@ fn queries_replay_and_digest_on_the_demo_ledger() {
     ]);
     assert_eq!(head["head"]["person"], "nguyen-van-a");
     // The same question as text, for people.
-    let out = mandate(
-        &data,
-        &[
-            "--ledger-name",
-            "covid-2021",
-            "query",
-            "head",
-            "--office",
-            "vn/ha-noi/long-bien/bo-de/ubnd",
-            "--at",
-            "2021-07-30T12:00:00+07:00",
-        ],
-    );
+    let ask = |args: &[&str]| {
+        let mut all = vec!["--ledger-name", "covid-2021", "query"];
+        all.extend_from_slice(args);
+        mandate(&data, &all)
+    };
+    let out = ask(&[
+        "head",
+        "--office",
+        "vn/ha-noi/long-bien/bo-de/ubnd",
+        "--at",
+        "2021-07-30T12:00:00+07:00",
+    ]);
     let text = stdout(&out);
     assert!(text.contains("headed on 30/07/2021 12:00 by Nguyễn Văn A"), "{text}");
     assert!(text.contains("from 15/06/2021 00:00"), "{text}");
@@ -161,19 +160,7 @@ fn queries_replay_and_digest_on_the_demo_ledger() {
     assert_eq!(lines[0]["answerable"], "bui-thi-k");
     assert!(lines[0]["miss_event"].is_null());
     // A question about nothing known is a clear error.
-    let out = mandate(
-        &data,
-        &[
-            "--ledger-name",
-            "covid-2021",
-            "query",
-            "head",
-            "--office",
-            "vn/nowhere",
-            "--at",
-            "2021-07-30T12:00:00+07:00",
-        ],
-    );
+    let out = ask(&["head", "--office", "vn/nowhere", "--at", "2021-07-30T12:00:00+07:00"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no office vn/nowhere"));
 

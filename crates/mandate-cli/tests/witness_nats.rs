@@ -43,14 +43,21 @@ fn start_following(c: &mut Command) -> (Child, std::sync::mpsc::Receiver<String>
     }
 }
 
+/// The seed scenario on JetStream at `url`, its keys, notary store and read models in a new
+/// directory.
+fn demo_ledger(url: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out = run(mandate(&data, url, &["demo", "--data", data.to_str().unwrap(), "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (dir, data)
+}
+
 #[test]
 fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
     let server = NatsServer::start();
     let url = server.url();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("ledger");
-    let out = run(mandate(&data, &url, &["demo", "--data", data.to_str().unwrap(), "--json"]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (dir, data) = demo_ledger(&url);
     // A fresh notary store, so that the notary signs (and publishes) a checkpoint below.
     std::fs::remove_file(data.join("notary.redb")).unwrap();
     let vkeys = run(mandate(&data, &url, &["key", "export", "--public"]));
@@ -148,10 +155,7 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
 fn the_gate_service_runs_the_watchdog() {
     let server = NatsServer::start();
     let url = server.url();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("ledger");
-    let out = run(mandate(&data, &url, &["demo", "--data", data.to_str().unwrap(), "--json"]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_dir, data) = demo_ledger(&url);
     let key = data.join("keys").join("watchdog.key");
     let mut serve = mandate(
         &data,
