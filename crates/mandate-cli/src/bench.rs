@@ -39,6 +39,11 @@ pub(crate) struct BenchArgs {
     /// Measure provable history instead: whole-log verification, the notary, proofs, bundles
     #[arg(long)]
     notary: bool,
+    /// With --nats: producers' requests in flight at once, one per stream (each stream's next
+    /// event waits for the receipt of the one before). Three gate batches' worth lets the gate
+    /// verify one batch while it commits the next and the producers send more.
+    #[arg(long, default_value_t = 6_000)]
+    in_flight: usize,
     #[arg(long)]
     json: bool,
 }
@@ -372,7 +377,7 @@ fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result
         .map_err(|e| anyhow::anyhow!("raw JetStream publish failed: {e}"))?;
     // Producers keep each stream's events in order (each waits for its receipt before sending
     // the stream's next event), so the events in flight at once are on different streams.
-    let n_streams = 2_000.min(n.max(1));
+    let n_streams = args.in_flight.clamp(1, n.max(1));
     let (setup, reports) = build(n, n_streams, false)?;
     let config = JetStreamConfig::new(url, "bench");
     mandate_nats::bench::delete_stream(url, &config.stream)

@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use async_nats::jetstream::{self, message::PublishMessage, stream};
+use async_nats::{HeaderMap, HeaderName};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -301,39 +301,72 @@ pub(crate) fn decode_message(
     })
 }
 
-/// The headers of one event's message. `batch_start` is the position of the batch's first event:
-/// the per-subject expectation is sent only when the subject's previous message precedes the
-/// batch, because a clustered stream checks it against applied messages, not against those still
-/// in flight; within a batch, the whole-stream expectation (checked against the proposed
-/// sequence) already pins every message to its place.
-fn encode_headers(event: &NewEvent, batch_start: u64) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let e = &event.event;
-    headers.insert("Nats-Msg-Id", e.id().to_string().as_str());
-    headers.insert("Nats-Expected-Last-Sequence", (e.position - 1).to_string().as_str());
-    // Pins the message to its predecessor, not only to a position: when two writers race,
-    // a later message of the loser cannot slip in behind the winner's.
-    if let Some(prev) = &event.prev_in_log {
-        headers.insert("Nats-Expected-Last-Msg-Id", prev.to_string().as_str());
-    }
-    if let Some(prev) = event.prev_position.filter(|p| *p < batch_start) {
-        headers.insert("Nats-Expected-Last-Subject-Sequence", prev.to_string().as_str());
-    }
-    for s in &e.signatures {
+const MSG_ID: HeaderName = HeaderName::from_static("Nats-Msg-Id");
+const EXPECTED_LAST_SEQUENCE: HeaderName = HeaderName::from_static("Nats-Expected-Last-Sequence");
+const EXPECTED_LAST_MSG_ID: HeaderName = HeaderName::from_static("Nats-Expected-Last-Msg-Id");
+const EXPECTED_LAST_SUBJECT_SEQUENCE: HeaderName =
+    HeaderName::from_static("Nats-Expected-Last-Subject-Sequence");
+const SIGNATURE: HeaderName = HeaderName::from_static("Mandate-Signature");
+const RECEIPT: HeaderName = HeaderName::from_static("Mandate-Receipt");
+const RECEIPT_BATCH: HeaderName = HeaderName::from_static("Mandate-Receipt-Batch");
+const RECEIPT_SIGNATURE: HeaderName = HeaderName::from_static("Mandate-Receipt-Signature");
+const RECEIPT_INDEX: HeaderName = HeaderName::from_static("Mandate-Receipt-Index");
+const RECEIPT_PATH: HeaderName = HeaderName::from_static("Mandate-Receipt-Path");
+
+/// Writes the headers of a commit's messages. The signed receipt batch is the same for every
+/// event of a commit: its headers are encoded once and copied.
+#[derive(Default)]
+struct HeaderWriter {
+    /// The receipt batch body the template was made for, and the template.
+    template: Option<(Vec<u8>, HeaderMap)>,
+}
+
+impl HeaderWriter {
+    /// The headers of one event's message. `batch_start` is the position of the batch's first
+    /// event: the per-subject expectation is sent only when the subject's previous message
+    /// precedes the batch, because a clustered stream checks it against applied messages, not
+    /// against those still in flight; within a batch, the whole-stream expectation (checked
+    /// against the proposed sequence) already pins every message to its place.
+    fn headers(&mut self, event: &NewEvent, batch_start: u64) -> HeaderMap {
+        let e = &event.event;
+        let r = &e.receipt;
+        let mut headers = match &self.template {
+            Some((batch, template)) if *batch == r.batch => template.clone(),
+            _ => {
+                let mut template = HeaderMap::new();
+                template.insert(RECEIPT_BATCH, STANDARD.encode(&r.batch));
+                template.insert(
+                    RECEIPT_SIGNATURE,
+                    format!("{}:{}", r.signature.key_id, r.signature.signature_base64()),
+                );
+                &self.template.insert((r.batch.clone(), template)).1
+            }
+            .clone(),
+        };
+        headers.insert(MSG_ID, e.id().to_string());
+        headers.insert(EXPECTED_LAST_SEQUENCE, (e.position - 1).to_string());
+        // Pins the message to its predecessor, not only to a position: when two writers race,
+        // a later message of the loser cannot slip in behind the winner's.
+        if let Some(prev) = &event.prev_in_log {
+            headers.insert(EXPECTED_LAST_MSG_ID, prev.to_string());
+        }
+        if let Some(prev) = event.prev_position.filter(|p| *p < batch_start) {
+            headers.insert(EXPECTED_LAST_SUBJECT_SEQUENCE, prev.to_string());
+        }
+        for s in &e.signatures {
+            headers.append(SIGNATURE, format!("{}:{}", s.key_id, s.signature_base64()));
+        }
+        headers.insert(RECEIPT, STANDARD.encode(&r.body));
+        headers.insert(RECEIPT_INDEX, r.index.to_string());
+        let mut path = vec![0u8; r.path.len() * 65];
+        for (hash, out) in r.path.iter().zip(path.chunks_mut(65)) {
+            let _ = hex::encode_to_slice(hash, &mut out[..64]);
+            out[64] = b',';
+        }
+        path.pop();
+        headers.insert(RECEIPT_PATH, String::from_utf8(path).unwrap_or_default());
         headers
-            .append("Mandate-Signature", format!("{}:{}", s.key_id, s.signature_base64()).as_str());
     }
-    let r = &e.receipt;
-    headers.insert("Mandate-Receipt", STANDARD.encode(&r.body).as_str());
-    headers.insert("Mandate-Receipt-Batch", STANDARD.encode(&r.batch).as_str());
-    headers.insert(
-        "Mandate-Receipt-Signature",
-        format!("{}:{}", r.signature.key_id, r.signature.signature_base64()).as_str(),
-    );
-    headers.insert("Mandate-Receipt-Index", r.index.to_string().as_str());
-    let path: Vec<String> = r.path.iter().map(hex::encode).collect();
-    headers.insert("Mandate-Receipt-Path", path.join(",").as_str());
-    headers
 }
 
 /// Checks that an existing stream keeps every event forever and lets no one delete one.
@@ -612,6 +645,7 @@ impl LogBackend for JetStreamLog {
             const WINDOW: usize = 1_024;
             let mut in_flight = std::collections::VecDeque::with_capacity(WINDOW);
             let mut results = Vec::with_capacity(events.len());
+            let mut writer = HeaderWriter::default();
             for event in events {
                 if in_flight.len() == WINDOW
                     && let Some(ack) = in_flight.pop_front()
@@ -620,7 +654,7 @@ impl LogBackend for JetStreamLog {
                 }
                 let publish = PublishMessage::build()
                     .payload(Bytes::copy_from_slice(&event.event.body))
-                    .headers(encode_headers(event, expected_head + 1));
+                    .headers(writer.headers(event, expected_head + 1));
                 in_flight
                     .push_back(self.context.send_publish(event.subject.to_string(), publish).await);
             }
@@ -775,4 +809,77 @@ pub fn follow_subject(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mandate_ledger::record::sign_batch;
+    use mandate_model::receipt::{ClockMode, ReceiptBody};
+    use mandate_model::time::Timestamp;
+
+    /// `n` signed receipts of one commit.
+    pub(crate) fn receipts(n: u64) -> Vec<SignedReceipt> {
+        let bodies = (0..n)
+            .map(|i| {
+                ReceiptBody {
+                    ledger: "covid-2021".into(),
+                    event_id: EventId([i as u8; 32]),
+                    stream: "task:ubnd-hn/cv-1234/3".parse().unwrap(),
+                    version: i + 1,
+                    position: 41 + i,
+                    recorded_at: "2021-07-24T16:30:00+07:00".parse::<Timestamp>().unwrap(),
+                    clock: ClockMode::Simulated,
+                }
+                .to_bytes()
+            })
+            .collect();
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        sign_batch(&key, "covid-2021", 41, bodies)
+    }
+
+    /// Every event of two commits reads back from its message exactly as it was written.
+    #[test]
+    fn messages_decode_to_the_events_they_carry() {
+        let mut writer = HeaderWriter::default();
+        for n in [5, 3] {
+            for (i, receipt) in receipts(n).into_iter().enumerate() {
+                let i = i as u64;
+                let signatures = (0..1 + i % 2)
+                    .map(|k| BodySignature {
+                        key_id: KeyId([k as u8 + 1; 32]),
+                        signature: [i as u8 + k as u8; 64],
+                    })
+                    .collect();
+                let event = LoggedEvent {
+                    position: 41 + i,
+                    body: format!("{{\"n\":{i}}}").into_bytes(),
+                    signatures,
+                    receipt,
+                };
+                let new = NewEvent {
+                    event: event.clone(),
+                    stream: "task:ubnd-hn/cv-1234/3".parse().unwrap(),
+                    version: i + 1,
+                    prev_position: Some(if i == 0 { 17 } else { 40 + i }),
+                    subject: "mandate.log.x".into(),
+                    prev_in_log: (i > 1).then_some(EventId([9; 32])),
+                };
+                let headers = writer.headers(&new, 41);
+                let decoded = decode_message(41 + i, &headers, &event.body).unwrap();
+                assert_eq!(decoded, event);
+                assert_eq!(headers.get("Nats-Msg-Id").unwrap().as_str(), event.id().to_string());
+                assert_eq!(
+                    headers.get("Nats-Expected-Last-Sequence").unwrap().as_str(),
+                    (40 + i).to_string()
+                );
+                assert_eq!(headers.get("Nats-Expected-Last-Msg-Id").is_some(), i > 1);
+                // Checked per subject only against a message before the batch.
+                assert_eq!(
+                    headers.get("Nats-Expected-Last-Subject-Sequence").map(|v| v.as_str()),
+                    (i == 0).then_some("17")
+                );
+            }
+        }
+    }
 }

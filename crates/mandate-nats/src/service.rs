@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use mandate_ledger::gate::{Gate, Submission, SubmitError};
-use mandate_ledger::record::{ReceiptJson, SignedReceipt};
+use mandate_ledger::record::SignedReceipt;
 use mandate_model::receipt::ReceiptBody;
 use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
 use serde::{Deserialize, Serialize};
@@ -34,9 +34,9 @@ pub struct SubmitReply {
     /// With `accepted`: the receipt body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptBody>,
-    /// With `accepted`: the signed receipt (schemas/SPEC.md §5).
+    /// With `accepted`: the signed receipt (schemas/SPEC.md §5), as the gate wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signed_receipt: Option<serde_json::Value>,
+    pub signed_receipt: Option<Box<serde_json::value::RawValue>>,
     /// Without `accepted`: the rule (`bad_signature`, `version_conflict`, …, or `unavailable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
@@ -113,23 +113,64 @@ struct Request {
     reply: Option<async_nats::Subject>,
 }
 
-fn answer(result: Result<SignedReceipt, SubmitError>) -> SubmitReply {
-    match result {
-        Ok(signed) => {
-            let json: ReceiptJson = signed.to_json();
-            SubmitReply {
-                accepted: true,
-                receipt: signed.parse().ok(),
-                signed_receipt: serde_json::to_value(json).ok(),
-                rule: None,
-                message: None,
-            }
-        }
+/// Writes the gate's reply to one submission. An accepted reply is written directly: the
+/// receipt body's canonical JSON as it is, the signed receipt around it, and the batch envelope
+/// (the same for a whole commit) from `batch_cache`.
+fn reply_bytes(
+    result: Result<SignedReceipt, SubmitError>,
+    batch_cache: &mut Option<(Vec<u8>, String)>,
+) -> Vec<u8> {
+    let refused = match result {
+        Ok(signed) => return accepted_reply(&signed, batch_cache),
         Err(SubmitError::Rejected(rejection)) => {
             SubmitReply::refused(rejection.rule(), mandate_ledger::error_chain(&rejection))
         }
         Err(err) => SubmitReply::refused("unavailable", mandate_ledger::error_chain(&err)),
+    };
+    serde_json::to_vec(&refused).unwrap_or_default()
+}
+
+fn accepted_reply(signed: &SignedReceipt, batch_cache: &mut Option<(Vec<u8>, String)>) -> Vec<u8> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let batch_json = match batch_cache {
+        Some((batch, json)) if *batch == signed.batch => json,
+        cache => {
+            let envelope = Envelope::new(
+                mandate_model::receipt::RECEIPT_BATCH_PAYLOAD_TYPE,
+                &signed.batch,
+                std::slice::from_ref(&signed.signature),
+            );
+            let json = serde_json::to_string(&envelope).unwrap_or_default();
+            &cache.insert((signed.batch.clone(), json)).1
+        }
+    };
+    let mut out = Vec::with_capacity(2 * signed.body.len() + batch_json.len() + 80 * 16);
+    out.extend_from_slice(br#"{"accepted":true,"receipt":"#);
+    // Canonical JSON is JSON: the receipt body goes in as it was signed.
+    out.extend_from_slice(&signed.body);
+    out.extend_from_slice(br#","signed_receipt":{"receipt":""#);
+    let start = out.len();
+    out.resize(start + base64::encoded_len(signed.body.len(), true).unwrap_or(0), 0);
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(&signed.body, &mut out[start..])
+        .unwrap_or(0);
+    out.truncate(start + written);
+    out.extend_from_slice(br#"","batch":"#);
+    out.extend_from_slice(batch_json.as_bytes());
+    let _ = write!(out, r#","index":{},"path":["#, signed.index);
+    for (i, hash) in signed.path.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        let start = out.len();
+        out.resize(start + 64, 0);
+        let _ = hex::encode_to_slice(hash, &mut out[start..]);
+        out.push(b'"');
     }
+    out.extend_from_slice(b"]}}");
+    out
 }
 
 /// Serves `gate` on `url` until `stop` returns true (checked between batches) or the connection
@@ -222,7 +263,7 @@ pub fn serve(
         Some((submissions, (batch, copies)))
     };
     let done = |gate: &mut Gate<JetStreamLog>,
-                (mut batch, submissions): (Batch, Vec<Submission>),
+                (batch, submissions): (Batch, Vec<Submission>),
                 mut results: Vec<Result<SignedReceipt, SubmitError>>| {
         // A fenced batch: another gate appended first. This gate has caught up; judge again once.
         let fenced: Vec<usize> = results
@@ -237,16 +278,21 @@ pub fn serve(
                 results[i] = result;
             }
         }
+        let mut encoded: Vec<Option<Vec<u8>>> = batch
+            .replies
+            .iter()
+            .map(|(_, early)| early.as_ref().map(|r| serde_json::to_vec(r).unwrap_or_default()))
+            .collect();
+        let mut batch_cache = None;
         for (slot, result) in batch.slots.iter().zip(results) {
-            batch.replies[*slot].1 = Some(answer(result));
+            encoded[*slot] = Some(reply_bytes(result, &mut batch_cache));
         }
         on_batch(batch.replies.len());
-        for (subject, reply) in batch.replies {
-            if let (Some(subject), Some(reply)) = (subject, reply) {
-                let bytes = serde_json::to_vec(&reply).unwrap_or_default();
-                if replies_tx.send((subject, bytes)).is_err() {
-                    break;
-                }
+        for ((subject, _), bytes) in batch.replies.into_iter().zip(encoded) {
+            if let (Some(subject), Some(bytes)) = (subject, bytes)
+                && replies_tx.send((subject, bytes)).is_err()
+            {
+                break;
             }
         }
     };
@@ -306,4 +352,30 @@ pub fn submit_many_remote(
             .await;
         Ok(replies)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::receipts;
+
+    /// The reply written directly is the JSON that serializing the reply's fields gives.
+    #[test]
+    fn accepted_replies_are_the_serialized_receipts() {
+        let mut cache = None;
+        for n in [1, 2, 7] {
+            for signed in receipts(n) {
+                let fast: serde_json::Value =
+                    serde_json::from_slice(&reply_bytes(Ok(signed.clone()), &mut cache)).unwrap();
+                let expected = serde_json::json!({
+                    "accepted": true,
+                    "receipt": signed.parse().unwrap(),
+                    "signed_receipt": signed.to_json(),
+                });
+                assert_eq!(fast, expected);
+                let reply: SubmitReply = serde_json::from_value(fast).unwrap();
+                assert_eq!(reply.receipt, Some(signed.parse().unwrap()));
+            }
+        }
+    }
 }
