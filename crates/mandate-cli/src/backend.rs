@@ -48,6 +48,12 @@ impl LogBackend for AnyLog {
     fn find_many(&self, ids: &[EventId]) -> Result<Vec<Option<LoggedEvent>>, AnyLogError> {
         delegate!(self, log => log.find_many(ids))
     }
+    fn find_many_up_to_head(
+        &self,
+        ids: &[EventId],
+    ) -> Result<Vec<Option<LoggedEvent>>, AnyLogError> {
+        delegate!(self, log => log.find_many_up_to_head(ids))
+    }
     fn stream_positions(
         &self,
         stream: &StreamId,

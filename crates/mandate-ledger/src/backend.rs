@@ -47,6 +47,16 @@ pub trait LogBackend {
         ids.iter().map(|id| self.find(id)).collect()
     }
 
+    /// [`LogBackend::find_many`] for a caller that has just read [`LogBackend::head`]: the
+    /// look-up must see every event up to that head, and need not look further (a backend whose
+    /// every read is a round trip to a server saves one). By default, `find_many`.
+    fn find_many_up_to_head(
+        &self,
+        ids: &[EventId],
+    ) -> Result<Vec<Option<LoggedEvent>>, Self::Error> {
+        self.find_many(ids)
+    }
+
     /// The positions of a stream's events from `from_version` on.
     fn stream_positions(
         &self,

@@ -302,7 +302,8 @@ impl<L: LogBackend> Gate<L> {
     fn judge_and_commit(&mut self, prepared: Prepared) -> Vec<Result<SignedReceipt, SubmitError>> {
         let Prepared { submissions, verified, ids } = prepared;
         // Another gate may have appended since this one last looked: judge on the log as it is.
-        if !self.stale && self.catch_up().is_err() {
+        let caught_up = !self.stale && self.catch_up().is_ok();
+        if !caught_up {
             self.stale = true;
         }
         if self.stale
@@ -326,7 +327,10 @@ impl<L: LogBackend> Gate<L> {
         let mode = self.clock.mode();
 
         // Idempotency: one look-up for the whole batch.
-        let logged = match self.log.find_many(&ids) {
+        // Just after catching up to the log's head, the look-up needs to see no further.
+        let looked_up =
+            if caught_up { self.log.find_many_up_to_head(&ids) } else { self.log.find_many(&ids) };
+        let logged = match looked_up {
             Ok(found) => found,
             Err(err) => {
                 let message = err.to_string();

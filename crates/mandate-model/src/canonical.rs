@@ -178,7 +178,7 @@ fn is_canonical_key(key: &str) -> bool {
 
 /// JCS string form: only `"`, `\` and controls are escaped, with the short forms where JSON
 /// has them and lower-case `\u00xx` otherwise.
-fn write_string(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     for ch in s.chars() {
         match ch {

@@ -55,9 +55,38 @@ fn from_canonical<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Rec
 }
 
 impl ReceiptBody {
-    /// The receipt's canonical bytes.
+    /// The receipt's canonical bytes. The gate writes one per accepted event, so they are
+    /// written field by field, keys in byte order, rather than through a JSON value tree (the
+    /// result is the same: a test compares the two).
     pub fn to_bytes(&self) -> Vec<u8> {
-        to_canonical(self)
+        let max = canonical::MAX_SAFE_INTEGER as u64;
+        if self.position > max || self.version > max {
+            // Not canonical JSON at all: what the generic path gives such a value.
+            return to_canonical(self);
+        }
+        let mut out = Vec::with_capacity(200 + self.ledger.len() + self.stream.as_str().len());
+        out.extend_from_slice(br#"{"clock":"#);
+        canonical::write_string(
+            match self.clock {
+                ClockMode::Live => "live",
+                ClockMode::Simulated => "simulated",
+            },
+            &mut out,
+        );
+        out.extend_from_slice(br#","event_id":"#);
+        canonical::write_string(&self.event_id.to_string(), &mut out);
+        out.extend_from_slice(br#","ledger":"#);
+        canonical::write_string(&canonical::nfc(&self.ledger), &mut out);
+        out.extend_from_slice(br#","position":"#);
+        out.extend_from_slice(self.position.to_string().as_bytes());
+        out.extend_from_slice(br#","recorded_at":"#);
+        canonical::write_string(&self.recorded_at.to_string(), &mut out);
+        out.extend_from_slice(br#","stream":"#);
+        canonical::write_string(self.stream.as_str(), &mut out);
+        out.extend_from_slice(br#","version":"#);
+        out.extend_from_slice(self.version.to_string().as_bytes());
+        out.push(b'}');
+        out
     }
 
     /// Reads a receipt from its exact bytes.
@@ -92,5 +121,36 @@ impl ReceiptBatchBody {
     /// Reads a batch body from its exact bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ReceiptError> {
         from_canonical(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The field-by-field writer gives the bytes of the generic canonical path.
+        #[test]
+        fn receipt_bytes_are_the_canonical_form(
+            ledger in "\\PC{0,12}",
+            id in any::<[u8; 32]>(),
+            stream_key in "[a-zA-Zàáạđươ0-9/_.-]{1,20}",
+            version in prop_oneof![1u64..1000, Just(canonical::MAX_SAFE_INTEGER as u64), Just(u64::MAX)],
+            position in prop_oneof![1u64..1_000_000, Just(canonical::MAX_SAFE_INTEGER as u64 + 1)],
+            seconds in 0i64..4_000_000_000,
+            live in any::<bool>(),
+        ) {
+            let receipt = ReceiptBody {
+                ledger,
+                event_id: EventId(id),
+                stream: format!("task:{stream_key}").parse().unwrap(),
+                version,
+                position,
+                recorded_at: Timestamp::from_unix(seconds, time::UtcOffset::from_hms(7, 0, 0).unwrap()).unwrap(),
+                clock: if live { ClockMode::Live } else { ClockMode::Simulated },
+            };
+            prop_assert_eq!(receipt.to_bytes(), to_canonical(&receipt));
+        }
     }
 }

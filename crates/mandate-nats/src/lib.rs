@@ -632,8 +632,10 @@ async fn await_ack(
 impl LogBackend for JetStreamLog {
     type Error = JetStreamError;
 
+    /// The server's head; the index is brought up to it on the way (see `find_many_up_to_head`).
     fn head(&self) -> Result<u64, JetStreamError> {
-        self.server_head()
+        self.catch_up()?;
+        Ok(self.index.lock().unwrap_or_else(|p| p.into_inner()).head)
     }
 
     fn append(&self, events: &[NewEvent]) -> Result<(), JetStreamError> {
@@ -718,6 +720,14 @@ impl LogBackend for JetStreamLog {
         // Messages may have landed that this process never saw acknowledged (a lost ack, another
         // gate): index them first.
         self.catch_up()?;
+        self.find_many_up_to_head(ids)
+    }
+
+    fn find_many_up_to_head(
+        &self,
+        ids: &[EventId],
+    ) -> Result<Vec<Option<LoggedEvent>>, JetStreamError> {
+        // `head` indexed everything up to the head it read.
         let positions: Vec<Option<u64>> = {
             let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
             ids.iter().map(|id| index.ids.get(id).copied()).collect()
