@@ -10,6 +10,7 @@ use mandate_ledger::backend::LogBackend;
 use mandate_ledger::clock::SimulatedClock;
 use mandate_ledger::gate::{Gate, SubmitError};
 use mandate_ledger::verify::verify_log;
+use mandate_model::ids::EventId;
 use mandate_nats::{ConnectError, JetStreamConfig, JetStreamLog};
 use mandate_tests::nats::NatsServer;
 use mandate_tests::{Fixture, actor};
@@ -110,6 +111,7 @@ fn two_gates_never_both_append() {
     let err = second
         .log()
         .append(&[mandate_ledger::backend::NewEvent {
+            id: EventId::of_body(&[stale.body.as_slice(), b" "].concat()),
             event: mandate_ledger::record::LoggedEvent {
                 position: head + 1,
                 // Another body: a new message id, so JetStream cannot take it for a retry.

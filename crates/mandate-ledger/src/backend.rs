@@ -9,6 +9,8 @@ use crate::record::LoggedEvent;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
     pub event: LoggedEvent,
+    /// The event's id, `event.id()` (the hash of its body), computed once by whoever judged it.
+    pub id: EventId,
     pub stream: StreamId,
     pub version: u64,
     /// The log position of the stream's previous event (absent at version 1).

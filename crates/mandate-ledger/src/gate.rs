@@ -433,9 +433,10 @@ impl<L: LogBackend> Gate<L> {
             .zip(receipts)
             .map(|((mut event, receipt, prev_position, subject), signed)| {
                 event.receipt = signed;
-                let this = event.id();
+                let this = receipt.event_id;
                 let new = NewEvent {
                     event,
+                    id: this,
                     stream: receipt.stream,
                     version: receipt.version,
                     prev_position,

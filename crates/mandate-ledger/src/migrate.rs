@@ -68,6 +68,7 @@ pub fn migrate<S: LogBackend, D: LogBackend>(
                 continue;
             }
             batch.push(NewEvent {
+                id: event.id(),
                 stream: body.stream,
                 version: body.version,
                 prev_position,

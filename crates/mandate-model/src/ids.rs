@@ -35,7 +35,10 @@ macro_rules! hash_id {
         }
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&hex::encode(self.0))
+                // Into a buffer on the stack: ids are written for every event, several times.
+                let mut buf = [0u8; 64];
+                hex::encode_to_slice(self.0, &mut buf).map_err(|_| fmt::Error)?;
+                f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
             }
         }
         impl fmt::Debug for $ty {

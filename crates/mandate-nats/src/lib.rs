@@ -343,7 +343,8 @@ impl HeaderWriter {
             }
             .clone(),
         };
-        headers.insert(MSG_ID, e.id().to_string());
+        debug_assert_eq!(event.id, e.id(), "NewEvent::id is the hash of its body");
+        headers.insert(MSG_ID, event.id.to_string());
         headers.insert(EXPECTED_LAST_SEQUENCE, (e.position - 1).to_string());
         // Pins the message to its predecessor, not only to a position: when two writers race,
         // a later message of the loser cannot slip in behind the winner's.
@@ -671,7 +672,7 @@ impl LogBackend for JetStreamLog {
             let position = event.event.position;
             match result {
                 Ok(ack) if ack.sequence == position => {
-                    index.ids.insert(event.event.id(), position);
+                    index.ids.insert(event.id, position);
                     index.streams.entry(event.stream.clone()).or_default().push(position);
                     index.head = index.head.max(position);
                 }
@@ -868,6 +869,7 @@ mod tests {
                     receipt,
                 };
                 let new = NewEvent {
+                    id: event.id(),
                     event: event.clone(),
                     stream: "task:ubnd-hn/cv-1234/3".parse().unwrap(),
                     version: i + 1,

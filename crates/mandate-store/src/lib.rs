@@ -243,11 +243,12 @@ impl LogBackend for EmbeddedLog {
             let mut streams = txn.open_table(STREAM_EVENTS)?;
             let mut heads = txn.open_table(STREAM_HEADS)?;
             let mut expected = events.last()?.map_or(0, |(k, _)| k.value()) + 1;
-            for NewEvent { event, stream, version, .. } in batch {
+            for NewEvent { event, id, stream, version, .. } in batch {
                 if event.position != expected {
                     return Err(StoreError::Position { expected, found: event.position });
                 }
-                let id = event.id();
+                let id = *id;
+                debug_assert_eq!(id, event.id(), "NewEvent::id is the hash of its body");
                 if ids.get(id.as_bytes())?.is_some() {
                     return Err(StoreError::Duplicate { id });
                 }

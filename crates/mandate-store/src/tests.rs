@@ -57,13 +57,18 @@ proptest! {
 fn appends_must_start_at_the_next_position() {
     let dir = tempfile::tempdir().unwrap();
     let log = EmbeddedLog::open(&dir.path().join("log.redb")).unwrap();
-    let new = |position, version| NewEvent {
-        event: event(position, format!("{{\"n\":{position}}}").into_bytes(), 1, b"{}".to_vec()),
-        stream: "task:t".parse().unwrap(),
-        version,
-        prev_position: None,
-        subject: "s".into(),
-        prev_in_log: None,
+    let new = |position, version| {
+        let event =
+            event(position, format!("{{\"n\":{position}}}").into_bytes(), 1, b"{}".to_vec());
+        NewEvent {
+            id: event.id(),
+            event,
+            stream: "task:t".parse().unwrap(),
+            version,
+            prev_position: None,
+            subject: "s".into(),
+            prev_in_log: None,
+        }
     };
     let err = log.append(&[new(2, 1)]).unwrap_err();
     assert!(matches!(err, StoreError::Position { expected: 1, found: 2 }), "{err:?}");
@@ -76,6 +81,7 @@ fn appends_must_start_at_the_next_position() {
     // The same event twice is refused.
     let mut again = new(3, 3);
     again.event.body = new(1, 1).event.body;
+    again.id = again.event.id();
     let err = log.append(&[again]).unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
 }
@@ -91,6 +97,7 @@ fn followers_wake_on_appends() {
         let event = event(1, b"{\"n\":1}".to_vec(), 1, b"{}".to_vec());
         writer
             .append(&[NewEvent {
+                id: event.id(),
                 event,
                 stream: "task:t".parse().unwrap(),
                 version: 1,
