@@ -200,6 +200,8 @@ pub fn serve(
     // The network side: one thread with the async client.
     let network = std::thread::spawn(move || {
         runtime.block_on(async move {
+            // One timer for the whole loop, not one per message.
+            let mut tick = tokio::time::interval(Duration::from_millis(200));
             loop {
                 tokio::select! {
                     message = subscription.next() => match message {
@@ -216,7 +218,7 @@ pub fn serve(
                         }
                         None => break,
                     },
-                    _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                    _ = tick.tick() => {
                         if stop() {
                             break;
                         }
