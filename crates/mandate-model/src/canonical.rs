@@ -17,6 +17,8 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
+pub mod direct;
+
 /// The largest integer that survives a round trip through an IEEE 754 double.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 

@@ -37,6 +37,11 @@ fn a_body_round_trips_through_its_bytes() {
     let body = decode_body(&bytes).unwrap();
     assert_eq!(body.to_bytes().unwrap(), bytes);
     assert_eq!(body.id().unwrap(), EventId::of_body(&bytes));
+    // Accepted by the fast path, which writes the body back without a value tree.
+    assert_eq!(crate::body::canonical_bytes_direct(&body), Some(bytes.clone()));
+    let second = bytes_of(&report_value(2, Some(EventId::of_body(&bytes)), "Kết quả \"tốt\""));
+    let body = decode_body(&second).unwrap();
+    assert_eq!(crate::body::canonical_bytes_direct(&body), Some(second));
 }
 
 #[track_caller]

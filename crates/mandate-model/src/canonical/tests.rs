@@ -80,7 +80,47 @@ mod properties {
         })
     }
 
+    /// Values with and without a canonical form: fractions, integers beyond ±(2^53 − 1), strings
+    /// not in NFC, keys that are not lower-case identifiers.
+    fn any_values() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".*".prop_map(Value::String),
+            "[a\u{300}\u{301}e\u{1ec7}\u{0065}\u{0302}\u{0323}\u{0}-\u{1f}\\\"]{0,6}"
+                .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    "[a-z_][a-z0-9_]{0,6}|[A-Za-z\u{e0}.]{0,3}",
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
+        /// The direct writer gives the value tree's canonical bytes, and fails where it fails.
+        #[test]
+        fn direct_writing_equals_the_value_path(value in any_values()) {
+            let direct = direct::to_canonical_vec(&value);
+            let tree = to_canonical_bytes(&value);
+            prop_assert_eq!(direct.as_ref().ok(), tree.as_ref().ok(), "{:?} {:?}", direct, tree);
+        }
+
+        #[test]
+        fn direct_writing_of_canonical_values(value in values()) {
+            prop_assert_eq!(direct::to_canonical_vec(&value).unwrap(), to_canonical_bytes(&value).unwrap());
+        }
+
         #[test]
         fn canonical_bytes_round_trip(value in values()) {
             let bytes = to_canonical_bytes(&value).unwrap();
