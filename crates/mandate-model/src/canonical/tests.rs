@@ -107,6 +107,27 @@ mod properties {
         })
     }
 
+    /// Map keys that are not strings are written out as serde_json writes them.
+    #[test]
+    fn integer_and_boolean_map_keys_are_written_out() {
+        use std::collections::BTreeMap;
+        let numbers: BTreeMap<i64, &str> = [(-3, "a"), (7, "b"), (12, "c")].into();
+        let flags: BTreeMap<bool, u8> = [(true, 1), (false, 0)].into();
+        let nested: BTreeMap<u16, BTreeMap<bool, u8>> = [(5, flags.clone())].into();
+        fn same<T: serde::Serialize>(value: &T) {
+            let tree = to_canonical_bytes(&serde_json::to_value(value).unwrap());
+            assert_eq!(direct::to_canonical_vec(value).ok(), tree.ok());
+        }
+        same(&numbers);
+        same(&flags);
+        same(&nested);
+        // "-3" is not a key: both refuse; "5", "true" and "false" are.
+        assert!(direct::to_canonical_vec(&numbers).is_err());
+        assert_eq!(direct::to_canonical_vec(&flags).unwrap(), br#"{"false":0,"true":1}"#);
+        assert_eq!(direct::to_canonical_vec(&nested).unwrap(), br#"{"5":{"false":0,"true":1}}"#);
+        assert!(to_canonical_bytes(&serde_json::to_value(&numbers).unwrap()).is_err());
+    }
+
     proptest! {
         /// The direct writer gives the value tree's canonical bytes, and fails where it fails.
         #[test]
