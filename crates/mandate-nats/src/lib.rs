@@ -330,19 +330,16 @@ impl HeaderWriter {
     fn headers(&mut self, event: &NewEvent, batch_start: u64) -> HeaderMap {
         let e = &event.event;
         let r = &e.receipt;
-        let mut headers = match &self.template {
-            Some((batch, template)) if *batch == r.batch => template.clone(),
-            _ => {
-                let mut template = HeaderMap::new();
-                template.insert(RECEIPT_BATCH, STANDARD.encode(&r.batch));
-                template.insert(
-                    RECEIPT_SIGNATURE,
-                    format!("{}:{}", r.signature.key_id, r.signature.signature_base64()),
-                );
-                &self.template.insert((r.batch.clone(), template)).1
-            }
-            .clone(),
-        };
+        if self.template.as_ref().is_none_or(|(batch, _)| *batch != r.batch) {
+            let mut template = HeaderMap::new();
+            template.insert(RECEIPT_BATCH, STANDARD.encode(&r.batch));
+            template.insert(
+                RECEIPT_SIGNATURE,
+                format!("{}:{}", r.signature.key_id, r.signature.signature_base64()),
+            );
+            self.template = Some((r.batch.clone(), template));
+        }
+        let mut headers = self.template.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
         debug_assert_eq!(event.id, e.id(), "NewEvent::id is the hash of its body");
         headers.insert(MSG_ID, event.id.to_string());
         headers.insert(EXPECTED_LAST_SEQUENCE, (e.position - 1).to_string());
@@ -633,7 +630,8 @@ async fn await_ack(
 impl LogBackend for JetStreamLog {
     type Error = JetStreamError;
 
-    /// The server's head; the index is brought up to it on the way (see `find_many_up_to_head`).
+    /// The log's head on the server, with every message up to it indexed on the way (which
+    /// `find_many_up_to_head` relies on).
     fn head(&self) -> Result<u64, JetStreamError> {
         self.catch_up()?;
         Ok(self.index.lock().unwrap_or_else(|p| p.into_inner()).head)

@@ -23,7 +23,14 @@ impl ser::Error for NotCanonical {
 
 /// The canonical bytes of `value`.
 pub fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, NotCanonical> {
-    let mut out = Vec::with_capacity(256);
+    bytes_with_capacity(value, 256)
+}
+
+fn bytes_with_capacity<T: Serialize + ?Sized>(
+    value: &T,
+    capacity: usize,
+) -> Result<Vec<u8>, NotCanonical> {
+    let mut out = Vec::with_capacity(capacity);
     value.serialize(Writer { out: &mut out })?;
     Ok(out)
 }
@@ -100,10 +107,9 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// A field's value: most are short.
 fn value_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, NotCanonical> {
-    let mut out = Vec::with_capacity(32);
-    value.serialize(Writer { out: &mut out })?;
-    Ok(out)
+    bytes_with_capacity(value, 32)
 }
 
 impl<'a> ser::Serializer for Writer<'a> {
@@ -297,8 +303,12 @@ array_impl!(SerializeTupleStruct, serialize_field);
 array_impl!(SerializeTupleVariant, serialize_field);
 
 impl Object<'_> {
-    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), NotCanonical> {
-        self.entries.push((key.to_owned(), value_bytes(value)?));
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        key: impl Into<String>,
+        value: &T,
+    ) -> Result<(), NotCanonical> {
+        self.entries.push((key.into(), value_bytes(value)?));
         Ok(())
     }
 
@@ -323,22 +333,6 @@ impl ser::SerializeMap for Object<'_> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NotCanonical> {
         let key = self.key.take().ok_or_else(|| NotCanonical("a value without a key".into()))?;
-        self.entries.push((key, value_bytes(value)?));
-        Ok(())
-    }
-    fn end(self) -> Result<(), NotCanonical> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = ();
-    type Error = NotCanonical;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), NotCanonical> {
         self.field(key, value)
     }
     fn end(self) -> Result<(), NotCanonical> {
@@ -346,20 +340,26 @@ impl ser::SerializeStruct for Object<'_> {
     }
 }
 
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = ();
-    type Error = NotCanonical;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), NotCanonical> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), NotCanonical> {
-        self.finish()
-    }
+macro_rules! struct_impl {
+    ($trait:ident) => {
+        impl ser::$trait for Object<'_> {
+            type Ok = ();
+            type Error = NotCanonical;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), NotCanonical> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), NotCanonical> {
+                self.finish()
+            }
+        }
+    };
 }
+struct_impl!(SerializeStruct);
+struct_impl!(SerializeStructVariant);
 
 /// `fn NAME(self, v: TYPE) -> Result<String, _>` writing the integer in decimal, as serde_json
 /// does for an integer map key.
