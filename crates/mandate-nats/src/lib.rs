@@ -142,11 +142,34 @@ pub enum JetStreamError {
     Foreign { sequence: u64, reason: String },
 }
 
+/// What this process knows of the stream: every message from sequence 1 to `head`, and nothing
+/// beyond. It only ever grows as a dense prefix, so reading on from `head + 1` misses nothing:
+/// a message whose acknowledgement was lost (the server restarting, say) may sit between two
+/// acknowledged ones, and is picked up by that read rather than skipped over.
 #[derive(Default)]
 struct Index {
     ids: BTreeMap<EventId, u64>,
     streams: BTreeMap<StreamId, Vec<u64>>,
     head: u64,
+}
+
+impl Index {
+    /// Records the message at `position` if it is the next one; returns whether it was. One
+    /// already recorded, or one beyond a gap, is left to a read from `head + 1`.
+    fn record(&mut self, position: u64, id: EventId, stream: &StreamId) -> bool {
+        if position != self.head + 1 {
+            return false;
+        }
+        self.ids.insert(id, position);
+        match self.streams.get_mut(stream) {
+            Some(positions) => positions.push(position),
+            None => {
+                self.streams.insert(stream.clone(), vec![position]);
+            }
+        }
+        self.head = position;
+        true
+    }
 }
 
 /// The log on JetStream.
@@ -528,9 +551,8 @@ impl JetStreamLog {
             let body = mandate_model::body::decode_body(&event.body).map_err(|e| {
                 JetStreamError::Foreign { sequence: event.position, reason: e.to_string() }
             })?;
-            index.ids.insert(event.id(), event.position);
-            index.streams.entry(body.stream).or_default().push(event.position);
-            index.head = index.head.max(event.position);
+            // Skips what an append recorded meanwhile.
+            index.record(event.position, event.id(), &body.stream);
         }
         Ok(())
     }
@@ -670,9 +692,9 @@ impl LogBackend for JetStreamLog {
             let position = event.event.position;
             match result {
                 Ok(ack) if ack.sequence == position => {
-                    index.ids.insert(event.id, position);
-                    index.streams.entry(event.stream.clone()).or_default().push(position);
-                    index.head = index.head.max(position);
+                    // After a lost acknowledgement this records nothing: the catch-up below
+                    // reads the rest of the batch back in order.
+                    index.record(position, event.id, &event.stream);
                 }
                 Ok(ack) => {
                     first_error.get_or_insert(JetStreamError::Misplaced {
@@ -845,6 +867,27 @@ mod tests {
             .collect();
         let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
         sign_batch(&key, "covid-2021", 41, bodies)
+    }
+
+    /// A batch whose first acknowledgement was lost (the server restarting) but whose second
+    /// came back: the index must not jump over the first, or reading on from its head would
+    /// never index it, and a retry of it would be judged as new (and refused as a conflict).
+    #[test]
+    fn the_index_grows_only_as_a_dense_prefix() {
+        let stream: StreamId = "task:ubnd-hn/cv-1234/3".parse().unwrap();
+        let mut index = Index::default();
+        assert!(index.record(1, EventId([1; 32]), &stream));
+        // Position 2's acknowledgement was lost; position 3's arrived.
+        assert!(!index.record(3, EventId([3; 32]), &stream));
+        assert_eq!(index.head, 1);
+        assert!(!index.ids.contains_key(&EventId([3; 32])));
+        // Reading on from head + 1 then brings in 2 and 3, in order, once each.
+        assert!(index.record(2, EventId([2; 32]), &stream));
+        assert!(index.record(3, EventId([3; 32]), &stream));
+        assert!(!index.record(3, EventId([3; 32]), &stream), "recorded once");
+        assert_eq!(index.head, 3);
+        assert_eq!(index.streams[&stream], vec![1, 2, 3]);
+        assert_eq!(index.ids.len(), 3);
     }
 
     /// Every event of two commits reads back from its message exactly as it was written.
