@@ -25,12 +25,18 @@ fn seeded_on(server: &NatsServer) -> Gate<JetStreamLog> {
     driver::run(&Scenario::seed().unwrap(), log, |_, _| {}).unwrap().gate
 }
 
+const REPORTED_TASK: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de";
+
+/// The next report on the task Bồ Đề reports on.
 fn report(gate: &Gate<JetStreamLog>, summary: &str) -> serde_json::Value {
-    let stream: mandate_model::ids::StreamId =
-        "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de".parse().unwrap();
-    let head = gate.rules().state.head(&stream).unwrap();
+    let head = gate.rules().state.head(&REPORTED_TASK.parse().unwrap()).unwrap();
+    report_after(head.version, head.last, summary)
+}
+
+/// A report on the task Bồ Đề reports on, after the task's event `prev` at `version`.
+fn report_after(version: u64, prev: EventId, summary: &str) -> serde_json::Value {
     json!({
-        "ledger": "covid-2021", "stream": stream.as_str(), "version": head.version + 1, "prev": head.last.to_string(),
+        "ledger": "covid-2021", "stream": REPORTED_TASK, "version": version + 1, "prev": prev.to_string(),
         "occurred_at": "2021-08-12T08:00:00+07:00",
         "actor": actor("do-van-h", "vn/ha-noi/long-bien/quan-uy", "direct"),
         "kind": "report.filed",
@@ -248,6 +254,41 @@ fn the_gate_service_answers_producers() {
     let winner = if ra.accepted { &ra } else { &rb };
     assert!(winner.signed_receipt.is_some());
 
+    // Several envelopes in one request, one of them unreadable: a reply for each, in order.
+    let won = winner.receipt.clone().unwrap();
+    let next = |version: u64, prev: EventId, summary: &str| {
+        let signed = Fixture::sign(&report_after(version, prev, summary), "do-van-h");
+        let id = EventId::of_body(&signed.body);
+        let envelope = serde_json::to_vec(&Envelope::new(
+            EVENT_PAYLOAD_TYPE,
+            &signed.body,
+            &signed.signatures,
+        ))
+        .unwrap();
+        (id, envelope)
+    };
+    let (first_id, first) = next(won.version, won.event_id, "Báo cáo C (lô).");
+    let (second_id, second) = next(won.version + 1, first_id, "Báo cáo D (lô).");
+    let unreadable = br#"{"payloadType": "application/vnd.mandate.event+json"}"#.to_vec();
+    let replies = mandate_nats::service::submit_many_remote(
+        &url,
+        "covid-2021",
+        vec![first.clone(), unreadable, second, first],
+        4,
+        1,
+    )
+    .unwrap();
+    assert_eq!(replies.len(), 1, "one request");
+    let replies = replies.into_iter().next().unwrap().unwrap();
+    assert_eq!(replies.len(), 4, "a reply per envelope: {replies:?}");
+    let receipt_of = |i: usize| replies[i].receipt.clone().unwrap_or_else(|| panic!("{replies:?}"));
+    assert_eq!(receipt_of(0).event_id, first_id);
+    assert!(!replies[1].accepted);
+    assert_eq!(replies[1].rule.as_deref(), Some("envelope"));
+    assert_eq!(receipt_of(2).event_id, second_id);
+    assert_eq!(receipt_of(2).position, receipt_of(0).position + 1);
+    assert_eq!(receipt_of(3), receipt_of(0), "a repeated envelope gets the same receipt");
+
     stop.store(true, Ordering::Relaxed);
     service.join().unwrap();
     let log = JetStreamLog::connect(config(&server)).unwrap();
@@ -282,7 +323,7 @@ fn a_server_killed_mid_run_loses_and_doubles_nothing() {
         n += 1;
         let batch = mandate_tests::chained_reports(
             &gate,
-            "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de",
+            REPORTED_TASK,
             "do-van-h",
             "do-van-h",
             10,
@@ -414,7 +455,7 @@ fn a_standby_gate_takes_over_when_the_active_one_dies() {
     // The reports, chained, built from the seeded state before the services take over.
     let reports = mandate_tests::chained_reports(
         &gate,
-        "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de",
+        REPORTED_TASK,
         "do-van-h",
         "do-van-h",
         200,

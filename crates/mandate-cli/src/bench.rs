@@ -39,11 +39,14 @@ pub(crate) struct BenchArgs {
     /// Measure provable history instead: whole-log verification, the notary, proofs, bundles
     #[arg(long)]
     notary: bool,
-    /// With --nats: producers' requests in flight at once, one per stream (each stream's next
+    /// With --nats: producers' events in flight at once, one per stream (each stream's next
     /// event waits for the receipt of the one before). Three gate batches' worth lets the gate
     /// verify one batch while it commits the next and the producers send more.
     #[arg(long, default_value_t = 6_000)]
     in_flight: usize,
+    /// With --nats: envelopes per request in the second service run (the first sends each alone)
+    #[arg(long, default_value_t = 100)]
+    per_request: usize,
     #[arg(long)]
     json: bool,
 }
@@ -306,10 +309,14 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
         output::json_line(&json!({
             "jetstream": jetstream.as_ref().map(|j| json!({
                 "raw_publish_per_s": j.raw_publish,
-                "service_ingest_per_s": j.ingest,
                 "events": j.events,
-                "service_batches": j.batches,
-                "ratio_to_tighter_limit": j.ingest / j.raw_publish.min(verify_rate),
+                "service": j.runs.iter().map(|run| json!({
+                    "envelopes_per_request": run.per_request,
+                    "requests_in_flight": run.requests_in_flight,
+                    "ingest_per_s": run.ingest,
+                    "gate_batches": run.batches,
+                    "ratio_to_tighter_limit": run.ingest / j.raw_publish.min(verify_rate),
+                })).collect::<Vec<_>>(),
                 "target_ratio": 0.5,
             })),
             "threads": n_threads,
@@ -341,17 +348,23 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
         if let Some(j) = &jetstream {
             let limit = j.raw_publish.min(verify_rate);
             output::line(&format!(
-                "raw JetStream publish, pipelined, msg id + expected subject seq headers: {:>10.0} /s\n\
-                 gate service into JetStream ({} pre-signed events, up to {} in flight, {} commits): {:>10.0} /s\n\
-                 ratio service ingest / tighter raw limit ({:.0} /s):               {:>10.3}      (target >= 0.500)",
-                j.raw_publish,
-                j.events,
-                j.in_flight,
-                j.batches,
-                j.ingest,
-                limit,
-                j.ingest / limit
+                "raw JetStream publish, pipelined, msg id + expected subject seq headers: {:>10.0} /s",
+                j.raw_publish
             ))?;
+            for run in &j.runs {
+                output::line(&format!(
+                    "gate service into JetStream, {} pre-signed events, {} envelope(s) a request, \
+                     {} requests in flight, {} commits: {:>10.0} /s\n\
+                     ratio service ingest / tighter raw limit ({:.0} /s):               {:>10.3}      (target >= 0.500)",
+                    j.events,
+                    run.per_request,
+                    run.requests_in_flight,
+                    run.batches,
+                    run.ingest,
+                    limit,
+                    run.ingest / limit
+                ))?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -359,25 +372,42 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
 
 struct JetStreamFigures {
     raw_publish: f64,
-    ingest: f64,
     events: usize,
-    in_flight: usize,
+    runs: Vec<ServiceRun>,
+}
+
+/// One run of the events through the gate service.
+struct ServiceRun {
+    per_request: usize,
+    requests_in_flight: usize,
+    ingest: f64,
     /// Gate commits (batches) the service made.
     batches: usize,
 }
 
 /// The JetStream part: the raw publish limit, then pre-signed events through `mandate serve`'s
-/// code path (request/reply to the gate service, gate over JetStream) into a fresh stream.
+/// code path (request/reply to the gate service, gate over JetStream) into a fresh stream: once
+/// with each envelope in a request of its own, once with `--per-request` envelopes a request.
 fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result<JetStreamFigures> {
-    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
-    use mandate_nats::{JetStreamConfig, JetStreamLog};
     let n = args.events;
     // Our messages carry about 1.3 kB of headers (signature and receipt).
     let raw_publish = mandate_nats::bench::raw_publish_rate(url, n, sample, 1_300, 4_000)
         .map_err(|e| anyhow::anyhow!("raw JetStream publish failed: {e}"))?;
+    let mut runs = vec![service_run(url, args, 1)?];
+    if args.per_request > 1 {
+        runs.push(service_run(url, args, args.per_request)?);
+    }
+    Ok(JetStreamFigures { raw_publish, events: n, runs })
+}
+
+fn service_run(url: &str, args: &BenchArgs, per_request: usize) -> anyhow::Result<ServiceRun> {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+    use mandate_nats::{JetStreamConfig, JetStreamLog};
+    let n = args.events;
+    let per_request = per_request.min(mandate_model::sign::MAX_ENVELOPES_PER_REQUEST);
     // Producers keep each stream's events in order (each waits for its receipt before sending
     // the stream's next event), so the events in flight at once are on different streams.
-    let n_streams = args.in_flight.clamp(1, n.max(1));
+    let n_streams = args.in_flight.clamp(per_request, n.max(per_request));
     let (setup, reports) = build(n, n_streams, false)?;
     let config = JetStreamConfig::new(url, "bench");
     mandate_nats::bench::delete_stream(url, &config.stream)
@@ -408,35 +438,50 @@ fn jetstream_bench(url: &str, args: &BenchArgs, sample: &[u8]) -> anyhow::Result
         )
     });
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let in_flight = n_streams;
+    // Event i and event i + n_streams are on the same stream; with n_streams events in flight
+    // and replies taken in order, the later one is sent only once the earlier is answered.
+    let requests_in_flight = n_streams / per_request;
     let started = Instant::now();
-    // Event i and event i + n_streams are on the same stream; with n_streams requests in
-    // flight and replies taken in order, the later one is sent only once the earlier is answered.
-    let replies = mandate_nats::service::submit_many_remote(url, "bench", envelopes, in_flight)?;
+    let replies = mandate_nats::service::submit_many_remote(
+        url,
+        "bench",
+        envelopes,
+        per_request,
+        requests_in_flight,
+    )?;
     let ingest = n as f64 / started.elapsed().as_secs_f64();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = service.join();
-    let n_accepted = replies.iter().filter(|r| r.as_ref().is_ok_and(|r| r.accepted)).count();
-    if n_accepted != n {
-        let mut rules: std::collections::BTreeMap<String, usize> = Default::default();
-        for reply in &replies {
+    let mut n_accepted = 0;
+    let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
+    for request in &replies {
+        let replies = match request {
+            Ok(replies) => replies,
+            Err(e) => {
+                *refused.entry(mandate_ledger::error_chain(e)).or_default() += 1;
+                continue;
+            }
+        };
+        for reply in replies {
             let key = match reply {
-                Ok(r) if r.accepted => continue,
-                Ok(r) if r.rule.as_deref() == Some("version_conflict") => {
-                    "version_conflict".to_owned()
+                r if r.accepted => {
+                    n_accepted += 1;
+                    continue;
                 }
-                Ok(r) => format!(
+                r if r.rule.as_deref() == Some("version_conflict") => "version_conflict".to_owned(),
+                r => format!(
                     "{}: {}",
                     r.rule.clone().unwrap_or_default(),
                     r.message.clone().unwrap_or_default().chars().take(300).collect::<String>()
                 ),
-                Err(e) => mandate_ledger::error_chain(e),
             };
-            *rules.entry(key).or_default() += 1;
+            *refused.entry(key).or_default() += 1;
         }
-        anyhow::bail!("only {n_accepted} of {n} events were accepted: {rules:?}");
+    }
+    if n_accepted != n {
+        anyhow::bail!("only {n_accepted} of {n} events were accepted: {refused:?}");
     }
     let _ = mandate_nats::bench::delete_stream(url, "MANDATE_BENCH");
     let batches = batch_count.load(std::sync::atomic::Ordering::Relaxed);
-    Ok(JetStreamFigures { raw_publish, ingest, events: n, in_flight, batches })
+    Ok(ServiceRun { per_request, requests_in_flight, ingest, batches })
 }

@@ -153,6 +153,41 @@ pub enum EnvelopeError {
         #[source]
         source: SignatureOrId,
     },
+    #[error("the request is not a JSON array of envelopes: {0}")]
+    Array(String),
+    #[error("a request carries at most {limit} envelopes; this one has {count}")]
+    TooMany { count: usize, limit: usize },
+}
+
+/// The most envelopes one submit request may carry (schemas/SUBJECTS.md). The gate's replies to
+/// them (under 2 kB each) must fit in one NATS message, 1 MB by default.
+pub const MAX_ENVELOPES_PER_REQUEST: usize = 256;
+
+/// The envelopes of one submit request, not yet opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelopes<'a> {
+    /// Whether the request was a JSON array (answered by an array of replies).
+    pub many: bool,
+    /// Each envelope's JSON, in the request's order.
+    pub items: Vec<&'a [u8]>,
+}
+
+/// Splits a submit request: one DSSE envelope (a JSON object, read by [`Envelope::open`]), or a
+/// JSON array of up to [`MAX_ENVELOPES_PER_REQUEST`] of them. An array that cannot be read, or
+/// holds too many, is refused as a whole; its items are checked one by one when opened.
+pub fn split_envelopes(payload: &[u8]) -> Result<Envelopes<'_>, EnvelopeError> {
+    if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+        return Ok(Envelopes { many: false, items: vec![payload] });
+    }
+    let items: Vec<&serde_json::value::RawValue> =
+        serde_json::from_slice(payload).map_err(|e| EnvelopeError::Array(e.to_string()))?;
+    if items.len() > MAX_ENVELOPES_PER_REQUEST {
+        return Err(EnvelopeError::TooMany {
+            count: items.len(),
+            limit: MAX_ENVELOPES_PER_REQUEST,
+        });
+    }
+    Ok(Envelopes { many: true, items: items.into_iter().map(|raw| raw.get().as_bytes()).collect() })
 }
 
 /// A malformed key id or signature in an envelope.

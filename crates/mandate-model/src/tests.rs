@@ -91,7 +91,72 @@ fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
 
+/// A submit request is one envelope, or an array of up to the limit; an unreadable or too long
+/// array is refused as a whole, with its reason.
+#[test]
+fn requests_carry_one_envelope_or_an_array_of_them() {
+    use sign::{EnvelopeError, MAX_ENVELOPES_PER_REQUEST, split_envelopes};
+    let one = split_envelopes(br#" {"a":1}"#).unwrap();
+    assert!(!one.many);
+    assert_eq!(one.items, vec![br#" {"a":1}"#.as_slice()]);
+    let two = split_envelopes(b" [ {\"a\":1} , {\"b\":[2]} ] ").unwrap();
+    assert!(two.many);
+    assert_eq!(two.items, vec![br#"{"a":1}"#.as_slice(), br#"{"b":[2]}"#.as_slice()]);
+    assert!(split_envelopes(b"[]").unwrap().items.is_empty());
+    for bad in [b"[{}".as_slice(), b"[1,]", b"[] x"] {
+        let err = split_envelopes(bad).unwrap_err();
+        assert!(matches!(err, EnvelopeError::Array(_)), "{bad:?}: {err:?}");
+    }
+    let at_limit = format!("[{}]", vec!["{}"; MAX_ENVELOPES_PER_REQUEST].join(","));
+    assert_eq!(
+        split_envelopes(at_limit.as_bytes()).unwrap().items.len(),
+        MAX_ENVELOPES_PER_REQUEST
+    );
+    let over = format!("[{}]", vec!["{}"; MAX_ENVELOPES_PER_REQUEST + 1].join(","));
+    assert_eq!(
+        split_envelopes(over.as_bytes()).unwrap_err().to_string(),
+        "a request carries at most 256 envelopes; this one has 257"
+    );
+}
+
 proptest! {
+    /// Envelopes sent as an array, laid out any way JSON allows, open to the bodies and
+    /// signatures they carry, in order.
+    #[test]
+    fn an_array_of_envelopes_opens_to_each_one(
+        summaries in prop::collection::vec("[^\\p{C}]{0,40}", 0..12),
+        space in "[ \t\r\n]{0,3}",
+        pretty in any::<bool>(),
+    ) {
+        let signed: Vec<_> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, summary)| {
+                let bytes = bytes_of(&report_value(1, None, summary));
+                let signature = sign::sign(&key(i as u8), EVENT_PAYLOAD_TYPE, &bytes);
+                (bytes, vec![signature])
+            })
+            .collect();
+        let envelopes: Vec<_> = signed
+            .iter()
+            .map(|(body, signatures)| sign::Envelope::new(EVENT_PAYLOAD_TYPE, body, signatures))
+            .collect();
+        let json = if pretty {
+            serde_json::to_string_pretty(&envelopes).unwrap()
+        } else {
+            let items: Vec<String> =
+                envelopes.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+            format!("{space}[{space}{}{space}]{space}", items.join(&format!("{space},{space}")))
+        };
+        let split = sign::split_envelopes(json.as_bytes()).unwrap();
+        prop_assert!(split.many);
+        prop_assert_eq!(split.items.len(), signed.len());
+        for (item, expected) in split.items.iter().zip(&signed) {
+            let opened = sign::Envelope::open(item, EVENT_PAYLOAD_TYPE).unwrap();
+            prop_assert_eq!(&opened, expected);
+        }
+    }
+
     #[test]
     fn sign_then_verify(summary in "[^\\p{C}]{1,80}", seed in any::<u8>()) {
         let bytes = bytes_of(&report_value(1, None, &summary));

@@ -14,7 +14,9 @@ use futures_util::StreamExt;
 use mandate_ledger::gate::{Gate, Submission, SubmitError};
 use mandate_ledger::record::SignedReceipt;
 use mandate_model::receipt::ReceiptBody;
-use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+use mandate_model::sign::{
+    EVENT_PAYLOAD_TYPE, Envelope, Envelopes, MAX_ENVELOPES_PER_REQUEST, split_envelopes,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::JetStreamLog;
@@ -98,14 +100,44 @@ pub enum RemoteError {
     Runtime(#[source] std::io::Error),
 }
 
-/// The most requests judged and committed as one batch.
+/// The most envelopes judged and committed as one batch (requests are not split, so a batch may
+/// exceed it by one request's worth).
 const MAX_BATCH: usize = 2_000;
 
-/// The replies owed for one batch: per request, where to answer and, for a request refused
-/// before the gate saw it, the answer; `slots` maps each submission to its request.
+/// The replies owed for one batch; `slots` maps each submission to its request and its place
+/// in that request.
 struct Batch {
-    replies: Vec<(Option<async_nats::Subject>, Option<SubmitReply>)>,
-    slots: Vec<usize>,
+    requests: Vec<PendingRequest>,
+    slots: Vec<(usize, usize)>,
+}
+
+/// One request's replies, encoded, each filled in once its envelope is judged (or at once, for
+/// an envelope refused before the gate saw it).
+struct PendingRequest {
+    reply: Option<async_nats::Subject>,
+    /// Whether the request was an array of envelopes, answered by an array of replies.
+    many: bool,
+    items: Vec<Option<Vec<u8>>>,
+}
+
+impl PendingRequest {
+    /// The reply message: the one reply, or the array of them in the request's order.
+    fn encode(self) -> Vec<u8> {
+        let items = self.items.into_iter().map(Option::unwrap_or_default);
+        if !self.many {
+            return items.into_iter().next().unwrap_or_default();
+        }
+        let mut out = Vec::new();
+        out.push(b'[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&item);
+        }
+        out.push(b']');
+        out
+    }
 }
 
 struct Request {
@@ -127,7 +159,11 @@ fn reply_bytes(
         }
         Err(err) => SubmitReply::refused("unavailable", mandate_ledger::error_chain(&err)),
     };
-    serde_json::to_vec(&refused).unwrap_or_default()
+    encode_refusal(&refused)
+}
+
+fn encode_refusal(refused: &SubmitReply) -> Vec<u8> {
+    serde_json::to_vec(refused).unwrap_or_default()
 }
 
 fn accepted_reply(signed: &SignedReceipt, batch_cache: &mut Option<(Vec<u8>, String)>) -> Vec<u8> {
@@ -174,7 +210,8 @@ fn accepted_reply(signed: &SignedReceipt, batch_cache: &mut Option<(Vec<u8>, Str
 }
 
 /// Serves `gate` on `url` until `stop` returns true (checked between batches) or the connection
-/// ends. Requests that arrive together are judged and committed as one batch.
+/// ends. Requests that arrive together are judged and committed as one batch; `on_batch` is
+/// told how many envelopes each batch judged.
 pub fn serve(
     mut gate: Gate<JetStreamLog>,
     url: &str,
@@ -239,27 +276,42 @@ pub fn serve(
                 Err(_) => return None,
             }
         };
-        let mut requests = vec![first];
-        while requests.len() < MAX_BATCH {
-            match requests_rx.try_recv() {
-                Ok(r) => requests.push(r),
-                Err(_) => break,
-            }
-        }
-        let mut batch = Batch { replies: Vec::with_capacity(requests.len()), slots: Vec::new() };
-        let mut submissions = Vec::with_capacity(requests.len());
-        for request in requests {
-            let early = match Envelope::open(&request.payload, EVENT_PAYLOAD_TYPE) {
-                Ok((body, signatures)) => {
-                    submissions.push(Submission { body, signatures });
-                    batch.slots.push(batch.replies.len());
-                    None
+        let mut batch = Batch { requests: Vec::new(), slots: Vec::new() };
+        let mut submissions = Vec::new();
+        let mut request = Some(first);
+        while let Some(Request { payload, reply }) = request.take() {
+            let at = batch.requests.len();
+            let pending = match split_envelopes(&payload) {
+                Ok(Envelopes { many, items: envelopes }) => {
+                    let mut items = Vec::with_capacity(envelopes.len());
+                    for envelope in envelopes {
+                        items.push(match Envelope::open(envelope, EVENT_PAYLOAD_TYPE) {
+                            Ok((body, signatures)) => {
+                                batch.slots.push((at, items.len()));
+                                submissions.push(Submission { body, signatures });
+                                None
+                            }
+                            Err(err) => Some(encode_refusal(&SubmitReply::refused(
+                                "envelope",
+                                mandate_ledger::error_chain(&err),
+                            ))),
+                        });
+                    }
+                    PendingRequest { reply, many, items }
                 }
-                Err(err) => {
-                    Some(SubmitReply::refused("envelope", mandate_ledger::error_chain(&err)))
-                }
+                Err(err) => PendingRequest {
+                    reply,
+                    many: false,
+                    items: vec![Some(encode_refusal(&SubmitReply::refused(
+                        "envelope",
+                        mandate_ledger::error_chain(&err),
+                    )))],
+                },
             };
-            batch.replies.push((request.reply, early));
+            batch.requests.push(pending);
+            if submissions.len() < MAX_BATCH {
+                request = requests_rx.try_recv().ok();
+            }
         }
         let copies = submissions.clone();
         Some((submissions, (batch, copies)))
@@ -280,19 +332,15 @@ pub fn serve(
                 results[i] = result;
             }
         }
-        let mut encoded: Vec<Option<Vec<u8>>> = batch
-            .replies
-            .iter()
-            .map(|(_, early)| early.as_ref().map(|r| serde_json::to_vec(r).unwrap_or_default()))
-            .collect();
+        let Batch { mut requests, slots } = batch;
         let mut batch_cache = None;
-        for (slot, result) in batch.slots.iter().zip(results) {
-            encoded[*slot] = Some(reply_bytes(result, &mut batch_cache));
+        for (&(request, item), result) in slots.iter().zip(results) {
+            requests[request].items[item] = Some(reply_bytes(result, &mut batch_cache));
         }
-        on_batch(batch.replies.len());
-        for ((subject, _), bytes) in batch.replies.into_iter().zip(encoded) {
-            if let (Some(subject), Some(bytes)) = (subject, bytes)
-                && replies_tx.send((subject, bytes)).is_err()
+        on_batch(slots.len());
+        for request in requests {
+            if let Some(subject) = request.reply.clone()
+                && replies_tx.send((subject, request.encode())).is_err()
             {
                 break;
             }
@@ -310,20 +358,36 @@ pub fn submit_remote(
     ledger: &str,
     envelope_json: Vec<u8>,
 ) -> Result<SubmitReply, RemoteError> {
-    submit_many_remote(url, ledger, vec![envelope_json], 1)?
+    submit_many_remote(url, ledger, vec![envelope_json], 1, 1)?
         .pop()
-        .unwrap_or_else(|| Err(RemoteError::Reply(serde::de::Error::custom("no reply"))))
+        .unwrap_or_else(|| Err(RemoteError::Reply(serde::de::Error::custom("no reply"))))?
+        .pop()
+        .ok_or_else(|| RemoteError::Reply(serde::de::Error::custom("an empty reply")))
 }
 
-/// Sends many signed events (DSSE envelopes' JSON) to the gate with up to `in_flight` requests
-/// outstanding at once; replies come back in order.
+/// Sends many signed events (DSSE envelopes' JSON) to the gate, `per_request` envelopes a
+/// request (1: each alone; more: as JSON arrays, up to [`MAX_ENVELOPES_PER_REQUEST`]), with up
+/// to `in_flight` requests outstanding at once. Returns, per request in order, its envelopes'
+/// replies in order, or why the request got none.
 pub fn submit_many_remote(
     url: &str,
     ledger: &str,
     envelopes: Vec<Vec<u8>>,
+    per_request: usize,
     in_flight: usize,
-) -> Result<Vec<Result<SubmitReply, RemoteError>>, RemoteError> {
+) -> Result<Vec<Result<Vec<SubmitReply>, RemoteError>>, RemoteError> {
     use futures_util::stream::{self, StreamExt as _};
+    let per_request = per_request.clamp(1, MAX_ENVELOPES_PER_REQUEST);
+    let mut payloads = Vec::with_capacity(envelopes.len().div_ceil(per_request));
+    let mut envelopes = envelopes.into_iter().peekable();
+    while envelopes.peek().is_some() {
+        let chunk: Vec<Vec<u8>> = envelopes.by_ref().take(per_request).collect();
+        payloads.push(if per_request == 1 {
+            (false, chunk.concat())
+        } else {
+            (true, [b"[".as_slice(), &chunk.join(b",".as_slice()), b"]"].concat())
+        });
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -337,16 +401,16 @@ pub fn submit_many_remote(
             .await
             .map_err(|source| RemoteError::Connect { url: plain_url.to_string(), source })?;
         let subject = submit_subject(ledger);
-        let replies = stream::iter(envelopes)
-            .map(|envelope| {
+        let replies = stream::iter(payloads)
+            .map(|(many, payload)| {
                 let client = client.clone();
                 let subject = subject.clone();
                 async move {
                     let reply = client
-                        .request(subject.clone(), envelope.into())
+                        .request(subject.clone(), payload.into())
                         .await
                         .map_err(|source| RemoteError::Request { subject, source })?;
-                    serde_json::from_slice(&reply.payload).map_err(RemoteError::Reply)
+                    parse_reply(many, &reply.payload)
                 }
             })
             .buffered(in_flight.max(1))
@@ -356,10 +420,44 @@ pub fn submit_many_remote(
     })
 }
 
+/// A gate's reply: one [`SubmitReply`], or for an array request an array of them, or the one
+/// refusal of a whole request the gate could not read.
+fn parse_reply(many: bool, payload: &[u8]) -> Result<Vec<SubmitReply>, RemoteError> {
+    if many && payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        serde_json::from_slice(payload).map_err(RemoteError::Reply)
+    } else {
+        Ok(vec![serde_json::from_slice(payload).map_err(RemoteError::Reply)?])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tests::receipts;
+
+    /// An array request is answered by an array of its replies in order; a single one by the
+    /// reply alone. Both parse back on the client's side.
+    #[test]
+    fn replies_come_back_in_the_requests_shape() {
+        let refused = encode_refusal(&SubmitReply::refused("envelope", "unreadable".into()));
+        let mut cache = None;
+        let accepted = reply_bytes(Ok(receipts(1).remove(0)), &mut cache);
+        let many = PendingRequest {
+            reply: None,
+            many: true,
+            items: vec![Some(accepted.clone()), Some(refused.clone())],
+        };
+        let parsed = parse_reply(true, &many.encode()).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed[0].accepted);
+        assert_eq!(parsed[1].message.as_deref(), Some("unreadable"));
+        let one = PendingRequest { reply: None, many: false, items: vec![Some(accepted)] };
+        let parsed = parse_reply(false, &one.encode()).unwrap();
+        assert!(parsed.len() == 1 && parsed[0].accepted);
+        // A whole array refused (unreadable): the one refusal.
+        let parsed = parse_reply(true, &refused).unwrap();
+        assert!(parsed.len() == 1 && !parsed[0].accepted);
+    }
 
     /// The reply written directly is the JSON that serializing the reply's fields gives.
     #[test]
