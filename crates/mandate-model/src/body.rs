@@ -175,6 +175,58 @@ pub fn decode_body_strict(bytes: &[u8]) -> Result<EventBody, DecodeError> {
 /// [`decode_body`] gives for it, without checking again its canonical form, its rules or the
 /// round trip (`mandate verify` does that). For projecting read models, where this is the cost.
 pub fn decode_logged_body(bytes: &[u8]) -> Result<EventBody, DecodeError> {
+    match decode_typed(bytes) {
+        Some(body) => Ok(body),
+        // The same input read field by field, for an error that names the field.
+        None => decode_via_value(bytes),
+    }
+}
+
+/// [`decode_via_value`] without the value tree: the fields straight into their types, the kind's
+/// fields kept as raw JSON until the kind is known. `None` where that fails (a test compares the
+/// two paths).
+pub(crate) fn decode_typed(bytes: &[u8]) -> Option<EventBody> {
+    use serde::Deserialize;
+    use serde_json::value::RawValue;
+    #[derive(Deserialize)]
+    struct Fields<'a> {
+        ledger: String,
+        stream: crate::ids::StreamId,
+        version: u64,
+        prev: Option<EventId>,
+        occurred_at: crate::time::Timestamp,
+        actor: Actor,
+        #[serde(borrow)]
+        kind: &'a RawValue,
+        #[serde(borrow)]
+        data: Option<&'a RawValue>,
+    }
+    let fields: Fields<'_> = serde_json::from_slice(bytes).ok()?;
+    // The kind first, so the data is read into its variant directly, not buffered.
+    let kind = fields.kind.get();
+    let data = fields.data.map(RawValue::get);
+    let mut tagged = Vec::with_capacity(kind.len() + data.map_or(0, str::len) + 20);
+    tagged.extend_from_slice(br#"{"kind":"#);
+    tagged.extend_from_slice(kind.as_bytes());
+    if let Some(data) = data {
+        tagged.extend_from_slice(br#","data":"#);
+        tagged.extend_from_slice(data.as_bytes());
+    }
+    tagged.push(b'}');
+    let data: EventData = serde_json::from_slice(&tagged).ok()?;
+    Some(EventBody {
+        ledger: fields.ledger,
+        stream: fields.stream,
+        version: fields.version,
+        prev: fields.prev,
+        occurred_at: fields.occurred_at,
+        actor: fields.actor,
+        data,
+    })
+}
+
+/// [`decode_logged_body`] through a JSON value tree, naming the field that fails.
+pub(crate) fn decode_via_value(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     let schema = |path: &str, e: serde_json::Error| DecodeError::Schema {
         path: path.into(),
         message: e.to_string(),

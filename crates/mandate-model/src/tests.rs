@@ -87,6 +87,70 @@ fn strings_must_arrive_in_nfc() {
     assert_eq!(summary, "Bồ Đề");
 }
 
+/// The typed reading of a logged body gives what the value-tree reading gives, whenever it
+/// gives anything: on every test vector's body, and on each changed in many small ways (a byte
+/// flipped, blanked or dropped; keys reordered; a key doubled).
+#[test]
+fn the_typed_reading_of_a_logged_body_agrees_with_the_value_tree() {
+    use crate::body::{decode_typed, decode_via_value};
+    let vectors: Value =
+        serde_json::from_str(include_str!("../../../schemas/vectors/events.json")).unwrap();
+    // Each body, and whether it is a valid one.
+    let mut bodies: Vec<(Vec<u8>, bool)> = vectors["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| {
+            let body = case["body"].as_str().unwrap().as_bytes().to_vec();
+            (body, matches!(case["verdict"].as_str(), Some("valid" | "bad_signature")))
+        })
+        .collect();
+    let report = bytes_of(&report_value(2, Some(EventId([7; 32])), "Báo cáo \"ngày\" 2/8"));
+    bodies.push((report, true));
+    let (mut typed, mut compared) = (0, 0);
+    for (body, valid) in &bodies {
+        let mut variants = vec![body.clone()];
+        for i in (0..body.len()).step_by(3) {
+            for change in 0..3 {
+                let mut changed = body.clone();
+                match change {
+                    0 => changed[i] ^= 0x20,
+                    1 => changed[i] = b' ',
+                    _ => {
+                        changed.remove(i);
+                    }
+                }
+                variants.push(changed);
+            }
+        }
+        let value: Value = serde_json::from_slice(body).unwrap();
+        let Value::Object(map) = &value else { panic!() };
+        // Keys in reverse order, and the first key again at the end.
+        let reversed: Vec<String> =
+            map.iter().rev().map(|(k, v)| format!("{}:{v}", Value::String(k.clone()))).collect();
+        variants.push(format!("{{{}}}", reversed.join(",")).into_bytes());
+        let (k, v) = map.iter().next().unwrap();
+        let doubled = format!(
+            "{},{}:{v}}}",
+            &value.to_string()[..value.to_string().len() - 1],
+            Value::String(k.clone())
+        );
+        variants.push(doubled.into_bytes());
+        for bytes in variants {
+            let slow = decode_via_value(&bytes);
+            if let Some(fast) = decode_typed(&bytes) {
+                assert_eq!(Ok(fast), slow, "{}", String::from_utf8_lossy(&bytes));
+                typed += 1;
+            }
+            compared += 1;
+        }
+        if *valid {
+            assert!(decode_typed(body).is_some(), "{}", String::from_utf8_lossy(body));
+        }
+    }
+    assert!(compared > 3_000 && typed > 100, "{compared} compared, {typed} read typed");
+}
+
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
