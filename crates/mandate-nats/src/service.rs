@@ -111,10 +111,25 @@ struct Batch {
     slots: Vec<(usize, usize)>,
 }
 
+impl Batch {
+    /// The `i`th submission, read again from its request (it was read once, so it reads).
+    fn submission(&self, i: usize) -> Submission {
+        let (request, item) = self.slots[i];
+        let request = &self.requests[request];
+        let opened = split_envelopes(&request.payload).ok().and_then(|envelopes| {
+            Envelope::open(envelopes.items.get(item)?, EVENT_PAYLOAD_TYPE).ok()
+        });
+        let (body, signatures) = opened.unwrap_or_default();
+        Submission { body, signatures }
+    }
+}
+
 /// One request's replies, encoded, each filled in once its envelope is judged (or at once, for
 /// an envelope refused before the gate saw it).
 struct PendingRequest {
     reply: Option<async_nats::Subject>,
+    /// The request as it came, to read an envelope again for a second judging.
+    payload: Bytes,
     /// Whether the request was an array of envelopes, answered by an array of replies.
     many: bool,
     items: Vec<Option<Vec<u8>>>,
@@ -297,10 +312,11 @@ pub fn serve(
                             ))),
                         });
                     }
-                    PendingRequest { reply, many, items }
+                    PendingRequest { reply, payload: payload.clone(), many, items }
                 }
                 Err(err) => PendingRequest {
                     reply,
+                    payload: payload.clone(),
                     many: false,
                     items: vec![Some(encode_refusal(&SubmitReply::refused(
                         "envelope",
@@ -313,11 +329,10 @@ pub fn serve(
                 request = requests_rx.try_recv().ok();
             }
         }
-        let copies = submissions.clone();
-        Some((submissions, (batch, copies)))
+        Some((submissions, batch))
     };
     let done = |gate: &mut Gate<JetStreamLog>,
-                (batch, submissions): (Batch, Vec<Submission>),
+                batch: Batch,
                 mut results: Vec<Result<SignedReceipt, SubmitError>>| {
         // A fenced batch: another gate appended first. This gate has caught up; judge again once.
         let fenced: Vec<usize> = results
@@ -327,7 +342,7 @@ pub fn serve(
             .map(|(i, _)| i)
             .collect();
         if !fenced.is_empty() {
-            let retry: Vec<Submission> = fenced.iter().map(|&i| submissions[i].clone()).collect();
+            let retry: Vec<Submission> = fenced.iter().map(|&i| batch.submission(i)).collect();
             for (i, result) in fenced.into_iter().zip(gate.submit_batch(retry)) {
                 results[i] = result;
             }
