@@ -459,6 +459,7 @@ mod tests {
         let accepted = reply_bytes(Ok(receipts(1).remove(0)), &mut cache);
         let many = PendingRequest {
             reply: None,
+            payload: Bytes::new(),
             many: true,
             items: vec![Some(accepted.clone()), Some(refused.clone())],
         };
@@ -466,12 +467,47 @@ mod tests {
         assert_eq!(parsed.len(), 2);
         assert!(parsed[0].accepted);
         assert_eq!(parsed[1].message.as_deref(), Some("unreadable"));
-        let one = PendingRequest { reply: None, many: false, items: vec![Some(accepted)] };
+        let one = PendingRequest {
+            reply: None,
+            payload: Bytes::new(),
+            many: false,
+            items: vec![Some(accepted)],
+        };
         let parsed = parse_reply(false, &one.encode()).unwrap();
         assert!(parsed.len() == 1 && parsed[0].accepted);
         // A whole array refused (unreadable): the one refusal.
         let parsed = parse_reply(true, &refused).unwrap();
         assert!(parsed.len() == 1 && !parsed[0].accepted);
+    }
+
+    /// A submission read again for a second judging is the one first read, whether its request
+    /// carried it alone or in an array.
+    #[test]
+    fn a_submission_reads_again_from_its_request() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+        let signed: Vec<Submission> =
+            (0..3).map(|i| Submission::sign(format!("{{\"n\":{i}}}").into_bytes(), &key)).collect();
+        let envelope = |s: &Submission| {
+            serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &s.body, &s.signatures)).unwrap()
+        };
+        let alone = Bytes::from(envelope(&signed[0]));
+        let array = Bytes::from(
+            [b"[".as_slice(), &envelope(&signed[1]), b",", &envelope(&signed[2]), b"]"].concat(),
+        );
+        let request = |payload: Bytes, many: bool| PendingRequest {
+            reply: None,
+            payload,
+            many,
+            items: Vec::new(),
+        };
+        let batch = Batch {
+            requests: vec![request(alone, false), request(array, true)],
+            slots: vec![(0, 0), (1, 0), (1, 1)],
+        };
+        for (i, expected) in signed.iter().enumerate() {
+            let again = batch.submission(i);
+            assert_eq!((&again.body, &again.signatures), (&expected.body, &expected.signatures));
+        }
     }
 
     /// The reply written directly is the JSON that serializing the reply's fields gives.
