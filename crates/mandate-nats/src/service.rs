@@ -138,9 +138,9 @@ struct PendingRequest {
 impl PendingRequest {
     /// The reply message: the one reply, or the array of them in the request's order.
     fn encode(self) -> Vec<u8> {
-        let items = self.items.into_iter().map(Option::unwrap_or_default);
+        let mut items = self.items.into_iter().map(Option::unwrap_or_default);
         if !self.many {
-            return items.into_iter().next().unwrap_or_default();
+            return items.next().unwrap_or_default();
         }
         let mut out = Vec::new();
         out.push(b'[');
@@ -296,7 +296,13 @@ pub fn serve(
         let mut request = Some(first);
         while let Some(Request { payload, reply }) = request.take() {
             let at = batch.requests.len();
-            let pending = match split_envelopes(&payload) {
+            let refused = |err: &dyn std::error::Error| {
+                Some(encode_refusal(&SubmitReply::refused(
+                    "envelope",
+                    mandate_ledger::error_chain(err),
+                )))
+            };
+            let (many, items) = match split_envelopes(&payload) {
                 Ok(Envelopes { many, items: envelopes }) => {
                     let mut items = Vec::with_capacity(envelopes.len());
                     for envelope in envelopes {
@@ -306,25 +312,14 @@ pub fn serve(
                                 submissions.push(Submission { body, signatures });
                                 None
                             }
-                            Err(err) => Some(encode_refusal(&SubmitReply::refused(
-                                "envelope",
-                                mandate_ledger::error_chain(&err),
-                            ))),
+                            Err(err) => refused(&err),
                         });
                     }
-                    PendingRequest { reply, payload: payload.clone(), many, items }
+                    (many, items)
                 }
-                Err(err) => PendingRequest {
-                    reply,
-                    payload: payload.clone(),
-                    many: false,
-                    items: vec![Some(encode_refusal(&SubmitReply::refused(
-                        "envelope",
-                        mandate_ledger::error_chain(&err),
-                    )))],
-                },
+                Err(err) => (false, vec![refused(&err)]),
             };
-            batch.requests.push(pending);
+            batch.requests.push(PendingRequest { reply, payload, many, items });
             if submissions.len() < MAX_BATCH {
                 request = requests_rx.try_recv().ok();
             }
