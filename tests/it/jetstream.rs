@@ -382,6 +382,52 @@ fn a_server_killed_mid_run_loses_and_doubles_nothing() {
     assert!(report.is_ok(), "{:?}", report.findings);
 }
 
+/// The server stores a whole batch but the first of its acknowledgements never reaches the gate
+/// (a proxy drops it); the later ones do. The gate must still find every event of the batch in
+/// the log: each gets its one receipt, none is refused or stored twice.
+#[test]
+fn a_lost_acknowledgement_is_read_back_not_skipped() {
+    use mandate_tests::ack_proxy::AckProxy;
+    let server = NatsServer::start();
+    let proxy = AckProxy::start(server.port);
+    let mut through_proxy = JetStreamConfig::new(&proxy.url(), "covid-2021");
+    through_proxy.request_timeout = Duration::from_millis(500);
+    let log = JetStreamLog::connect(through_proxy).unwrap();
+    let mut gate = driver::run(&Scenario::seed().unwrap(), log, |_, _| {}).unwrap().gate;
+    let head = gate.head();
+    let batch =
+        mandate_tests::chained_reports(&gate, REPORTED_TASK, "do-van-h", "do-van-h", 10, "Báo cáo");
+    let ids: Vec<EventId> = batch.iter().map(|s| EventId::of_body(&s.body)).collect();
+    proxy.drop_acks(1);
+    let mut receipts = std::collections::BTreeMap::new();
+    for _attempt in 0..5 {
+        for (id, result) in ids.iter().zip(gate.submit_batch(batch.clone())) {
+            match result {
+                Ok(receipt) => {
+                    let position = receipt.parse().unwrap().position;
+                    assert_eq!(*receipts.entry(*id).or_insert(position), position, "one receipt");
+                }
+                Err(SubmitError::Log(_)) => {}
+                Err(err) => panic!("an event the server stored was judged again: {err:?}"),
+            }
+        }
+        if receipts.len() == ids.len() {
+            break;
+        }
+    }
+    assert_eq!(proxy.dropped(), 1, "the proxy lost an acknowledgement (else this proves nothing)");
+    assert_eq!(receipts.len(), ids.len(), "every event got its receipt");
+    let log = JetStreamLog::connect(config(&server)).unwrap();
+    let events = log.read_from(head + 1, usize::MAX).unwrap();
+    let logged: Vec<EventId> = events.iter().map(|e| e.id()).collect();
+    assert_eq!(logged, ids, "the batch is in the log once, in order");
+    for event in &events {
+        assert_eq!(receipts[&event.id()], event.position);
+    }
+    let report = verify_log(&log, |_| {});
+    assert!(report.is_ok(), "{:?}", report.findings);
+}
+
 /// A subscriber gets the events its filter selects, each verified, and a durable one resumes
 /// where it stopped.
 #[test]

@@ -146,6 +146,7 @@ pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
     json!({"person": person, "office": office, "capacity": capacity})
 }
 
+pub mod ack_proxy;
 pub mod nats;
 
 /// The district of the seed scenario.
