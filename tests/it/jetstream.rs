@@ -464,6 +464,55 @@ fn durable_subscribers_resume_and_verify_what_they_receive() {
     assert_eq!(fresh[0], first[0]);
 }
 
+/// A durable subscriber killed with SIGKILL in the middle of a fetched batch, then started
+/// again: every event is handed over at least once, and only those in flight at the kill again.
+#[test]
+fn a_durable_subscriber_killed_mid_batch_loses_nothing() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let server = NatsServer::start();
+    let head = seeded_on(&server).head();
+    let url = server.url();
+    // Runs the subscriber until it has printed `stop_after` positions or the log's head, or
+    // until nothing comes for a while; kills it then.
+    let run = |stop_after: usize| -> Vec<u64> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_subscribe-loop"))
+            .args([url.as_str(), "mandate.log.covid-2021.>", "kiem-tra"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line.parse::<u64>().unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut positions = Vec::new();
+        while positions.len() < stop_after && positions.last() != Some(&head) {
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(position) => positions.push(position),
+                Err(_) => break,
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        positions
+    };
+    let first = run(20);
+    assert_eq!(first, (1..=20).collect::<Vec<_>>(), "the first run hands over in order");
+    let second = run(usize::MAX);
+    let seen: std::collections::BTreeSet<u64> = first.iter().chain(&second).copied().collect();
+    let missing: Vec<u64> = (1..=head).filter(|p| !seen.contains(p)).collect();
+    assert!(missing.is_empty(), "never handed over: {missing:?} (second run: {second:?})");
+    let again = second.iter().filter(|p| first.contains(p)).count();
+    assert!(again <= 64, "{again} handed over twice; at most one fetch (64) was in flight");
+}
+
 #[test]
 fn migrate_keeps_ids_positions_and_receipts() {
     let fx = Fixture::seeded();

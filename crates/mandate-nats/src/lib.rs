@@ -630,13 +630,19 @@ impl JetStreamLog {
     }
 
     fn get(&self, sequence: u64) -> Result<LoggedEvent, JetStreamError> {
+        self.get_with_subject(sequence).map(|(event, _)| event)
+    }
+
+    /// The event at `sequence` and the subject it was published on.
+    fn get_with_subject(&self, sequence: u64) -> Result<(LoggedEvent, String), JetStreamError> {
         let stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
         let message = self
             .runtime
             .block_on(stream.get_raw_message(sequence))
             .map_err(|e| JetStreamError::Request(e.into()))?;
-        decode_message(sequence, &message.headers, &message.payload)
-            .map_err(|reason| JetStreamError::Foreign { sequence, reason })
+        let event = decode_message(sequence, &message.headers, &message.payload)
+            .map_err(|reason| JetStreamError::Foreign { sequence, reason })?;
+        Ok((event, message.subject.to_string()))
     }
 }
 

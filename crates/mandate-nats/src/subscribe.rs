@@ -62,7 +62,7 @@ pub fn subscribe(
     let mut messages = log.runtime.block_on(async {
         Ok::<_, SubscribeError>(match durable {
             Some(name) => {
-                let consumer: consumer::PullConsumer = stream
+                let mut consumer: consumer::PullConsumer = stream
                     .get_or_create_consumer(
                         name,
                         consumer::pull::Config {
@@ -74,7 +74,16 @@ pub fn subscribe(
                     )
                     .await
                     .map_err(|e| consumer_error(e.into()))?;
-                Source::Durable(consumer)
+                // Everything after the acknowledged floor is owed, including what an earlier
+                // session fetched and never acknowledged (it crashed): the server sends those
+                // again only after their acknowledgement wait, behind newer messages.
+                let floor = consumer
+                    .info()
+                    .await
+                    .map_err(|e| consumer_error(e.into()))?
+                    .ack_floor
+                    .stream_sequence;
+                Source::Durable { consumer, owed_from: floor + 1 }
             }
             None => {
                 let consumer = stream
@@ -112,7 +121,7 @@ pub fn subscribe(
             }
             Ok(())
         }),
-        Source::Durable(consumer) => loop {
+        Source::Durable { consumer, owed_from } => loop {
             // Small batches: fetched, then checked and handed over (reading the log first for the
             // state up to the first new event), then acknowledged; when the subscriber stops, the
             // rest of the batch is given back at once so a later session need not wait for it.
@@ -136,15 +145,27 @@ pub fn subscribe(
                 let event = decode(message)?;
                 let next = verifier.next_position();
                 if event.position > next {
+                    // The state up to the owed events is read from the log in bulk; the owed
+                    // ones (delivered to a session that crashed) are handed over here.
                     let mut position = next;
-                    while position < event.position {
-                        let chunk = log.read_from(
-                            position,
-                            ((event.position - position) as usize).min(2048),
-                        )?;
+                    let bulk_until = event.position.min(*owed_from);
+                    while position < bulk_until {
+                        let chunk = log
+                            .read_from(position, ((bulk_until - position) as usize).min(2048))?;
                         let Some(last) = chunk.last() else { break };
                         position = last.position + 1;
                         verifier.check(&chunk);
+                    }
+                    while position < event.position {
+                        let (owed, subject) = log.get_with_subject(position)?;
+                        position += 1;
+                        if !hand_over(&mut verifier, filter, &mut on_event, &owed, &subject) {
+                            stopped = true;
+                            break;
+                        }
+                    }
+                    if stopped {
+                        break;
                     }
                 }
                 handled += 1;
@@ -194,7 +215,8 @@ fn hand_over(
 }
 
 enum Source {
-    Durable(async_nats::jetstream::consumer::PullConsumer),
+    /// A durable consumer, and the first position its earlier sessions did not acknowledge.
+    Durable { consumer: async_nats::jetstream::consumer::PullConsumer, owed_from: u64 },
     Ordered(async_nats::jetstream::consumer::pull::Ordered),
 }
 
