@@ -150,8 +150,8 @@ pub fn subscribe(
                     let mut position = next;
                     let bulk_until = event.position.min(*owed_from);
                     while position < bulk_until {
-                        let chunk = log
-                            .read_from(position, ((bulk_until - position) as usize).min(2048))?;
+                        let chunk =
+                            log.read_from(position, ((bulk_until - position) as usize).min(2048))?;
                         let Some(last) = chunk.last() else { break };
                         position = last.position + 1;
                         verifier.check(&chunk);
@@ -216,7 +216,10 @@ fn hand_over(
 
 enum Source {
     /// A durable consumer, and the first position its earlier sessions did not acknowledge.
-    Durable { consumer: async_nats::jetstream::consumer::PullConsumer, owed_from: u64 },
+    Durable {
+        consumer: async_nats::jetstream::consumer::PullConsumer,
+        owed_from: u64,
+    },
     Ordered(async_nats::jetstream::consumer::pull::Ordered),
 }
 
