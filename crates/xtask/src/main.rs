@@ -155,7 +155,43 @@ fn ensure_cluster_server() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
+/// Free space on the disk that holds target/, as `df` reports it, in MiB; `None` when `df`
+/// cannot tell.
+fn free_mib_for_target() -> Option<u64> {
+    let target = root().join("target");
+    let probe = if target.exists() { target } else { root() };
+    let output = Command::new("df").arg("-Pk").arg(&probe).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let available_kib: u64 = text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()?;
+    Some(available_kib / 1024)
+}
+
+/// A clean build of the workspace with its tests takes about this much of target/.
+const BUILD_NEEDS_MIB: u64 = 3 * 1024;
+
+/// Says how much disk is free, so that a build killed by a full disk (a linker dying of SIGBUS,
+/// say) reads as what it is.
+fn report_disk(when: &str) {
+    match free_mib_for_target() {
+        Some(mib) if mib < BUILD_NEEDS_MIB => eprintln!(
+            "xtask: warning: {when}, only {mib} MiB free on the disk holding target/; a clean \
+             build and test run needs about {BUILD_NEEDS_MIB} MiB"
+        ),
+        Some(mib) => eprintln!("xtask: {when}, {mib} MiB free on the disk holding target/"),
+        None => eprintln!("xtask: {when}, df could not tell the free disk space"),
+    }
+}
+
 fn test() -> anyhow::Result<()> {
+    report_disk("before the build");
+    let result = run_checks_and_tests();
+    if result.is_err() {
+        report_disk("after the failure");
+    }
+    result
+}
+
+fn run_checks_and_tests() -> anyhow::Result<()> {
     ensure_nats_server()?;
     let cluster_server = ensure_cluster_server()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
