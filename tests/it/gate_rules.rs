@@ -486,3 +486,58 @@ fn an_acting_head_signs_as_acting_not_as_head() {
     let as_acting = report(&fx, "acting");
     fx.submit(&as_acting, "tran-van-q").expect("Q. signs as acting head");
 }
+
+/// Signatures are checked many at a time (sharing the encoding's field inversion); across
+/// chunk boundaries every event of a batch still gets the answer it gets alone.
+#[test]
+fn a_batch_judges_each_signature_as_if_alone() {
+    let mut fx = Fixture::seeded();
+    let good_body =
+        report(&fx, TASK_BO_DE, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let other_body =
+        report(&fx, TASK_NGOC_THUY, "do-van-h", "2021-08-12T08:00:00+07:00", Some("2021-08-12"));
+    let good = Fixture::sign(&good_body, "do-van-h");
+    let mut flipped = Fixture::sign(&other_body, "do-van-h");
+    flipped.signatures[0].signature[40] ^= 0x20;
+    let mut unreduced = Fixture::sign(&other_body, "do-van-h");
+    add_group_order(&mut unreduced.signatures[0].signature[32..]);
+    let stranger = Fixture::sign(&other_body, "a-stranger");
+    let mut unsigned = Fixture::sign(&other_body, "do-van-h");
+    unsigned.signatures.clear();
+    let mut other_bytes = Fixture::sign(&other_body, "do-van-h");
+    other_bytes.body.push(b' ');
+
+    let bad = [
+        (flipped, "bad_signature"),
+        (unreduced, "bad_signature"),
+        (stranger, "unknown_key"),
+        (unsigned, "signature_count"),
+        (other_bytes, "malformed"),
+    ];
+    // 150 events: two chunks and a half; the one good event sits in the second chunk.
+    let mut batch = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..150 {
+        if i == 100 {
+            batch.push(good.clone());
+            expected.push(None);
+        } else {
+            let (submission, rule) = &bad[i % bad.len()];
+            batch.push(submission.clone());
+            expected.push(Some(*rule));
+        }
+    }
+    let before = fx.gate.head();
+    let results = fx.gate.submit_batch(batch);
+    assert_eq!(results.len(), expected.len());
+    for (i, (result, rule)) in results.into_iter().zip(expected).enumerate() {
+        match (result, rule) {
+            (Ok(_), None) => {}
+            (Err(SubmitError::Rejected(rejection)), Some(rule)) => {
+                assert_eq!(rejection.rule(), rule, "event {i}: {rejection}")
+            }
+            (result, rule) => panic!("event {i}: expected {rule:?}, got {result:?}"),
+        }
+    }
+    assert_eq!(fx.gate.head(), before + 1, "only the good event is appended");
+}

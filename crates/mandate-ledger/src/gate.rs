@@ -23,13 +23,14 @@ use mandate_model::ids::{EventId, KeyId};
 use mandate_model::receipt::ReceiptBody;
 use mandate_model::sign::{self, BodySignature};
 use mandate_model::time::Timestamp;
-use mandate_rules::check::{check_rules, check_signature, check_signature_with};
+use mandate_rules::check::{check_rules, check_signature};
 use mandate_rules::{Rejection, Rules};
 use rayon::prelude::*;
 
 use crate::backend::{LogBackend, NewEvent};
 use crate::clock::Clock;
 use crate::record::{LoggedEvent, SignedReceipt, sign_batch};
+use crate::signatures::{KeySnapshot, SIGNATURES_TOGETHER, decode_and_check};
 
 /// One event offered to the gate: the body's exact bytes and its signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,10 +293,7 @@ impl<L: LogBackend> Gate<L> {
     }
 
     fn key_snapshot(&self) -> KeySnapshot {
-        KeySnapshot {
-            keys: Arc::clone(&self.rules.state.keys),
-            established: self.rules.state.ledger.is_some(),
-        }
+        KeySnapshot::of(&self.rules.state)
     }
 
     /// Phases 2 to 4 for one prepared batch.
@@ -500,12 +498,6 @@ impl<L: LogBackend> Gate<L> {
     }
 }
 
-/// The registered keys as of some moment, for verifying signatures off the gate's thread.
-struct KeySnapshot {
-    keys: Arc<BTreeMap<KeyId, mandate_rules::state::Key>>,
-    established: bool,
-}
-
 /// A batch after phase 1.
 struct Prepared {
     submissions: Vec<Submission>,
@@ -515,21 +507,14 @@ struct Prepared {
 
 /// Phase 1: decode and verify signatures in parallel against a key snapshot.
 fn prepare(snapshot: KeySnapshot, submissions: Vec<Submission>) -> Prepared {
-    let (verified, ids) = submissions
-        .par_iter()
-        .map(|s| {
-            let verified = decode_body(&s.body).map_err(Rejection::from).and_then(|body| {
-                check_signature_with(
-                    &snapshot.keys,
-                    snapshot.established,
-                    &s.body,
-                    &body,
-                    &s.signatures,
-                )
-                .map(|signer| (body, signer))
-            });
-            (verified, EventId::of_body(&s.body))
+    let chunks: Vec<Vec<Result<(EventBody, KeyId), Rejection>>> = submissions
+        .par_chunks(SIGNATURES_TOGETHER)
+        .map(|chunk| {
+            let events = chunk.iter().map(|s| (s.body.as_slice(), s.signatures.as_slice()));
+            decode_and_check(&snapshot, events)
         })
-        .unzip();
+        .collect();
+    let verified = chunks.into_iter().flatten().collect();
+    let ids = submissions.par_iter().map(|s| EventId::of_body(&s.body)).collect();
     Prepared { submissions, verified, ids }
 }

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod gate;
 pub mod migrate;
 pub mod record;
+mod signatures;
 pub mod verify;
 
 /// An error and its causes, joined by ": ", for messages and reports.

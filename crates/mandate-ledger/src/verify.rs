@@ -12,13 +12,14 @@ use mandate_model::ids::{EventId, KeyId};
 use mandate_model::receipt::ReceiptBody;
 use mandate_model::time::Timestamp;
 use mandate_rules::Rules;
-use mandate_rules::check::{check_rules, check_signature, check_signature_with};
+use mandate_rules::check::{check_rules, check_signature};
 use rayon::prelude::*;
 
 use crate::error_chain as chain;
 
 use crate::backend::LogBackend;
 use crate::record::{LoggedEvent, ReceiptCheckError};
+use crate::signatures::{KeySnapshot, SIGNATURES_TOGETHER, decode_and_check};
 
 /// One thing wrong at one position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,10 +81,7 @@ impl Verifier {
 
     /// The registered keys now, for verifying the next chunk's signatures on another thread.
     fn key_snapshot(&self) -> KeySnapshot {
-        KeySnapshot {
-            keys: std::sync::Arc::clone(&self.rules.state.keys),
-            established: self.rules.state.ledger.is_some(),
-        }
+        KeySnapshot::of(&self.rules.state)
     }
 
     fn check_prepared(
@@ -150,12 +148,6 @@ impl Verifier {
     }
 }
 
-/// The registered keys as of some moment.
-struct KeySnapshot {
-    keys: std::sync::Arc<std::collections::BTreeMap<KeyId, mandate_rules::state::Key>>,
-    established: bool,
-}
-
 /// What the parallel stage works out for one event: decoding and its signature (against a key
 /// snapshot; a key registered since is looked for again in order), its id, and its receipt's
 /// inclusion in its batch.
@@ -179,26 +171,29 @@ fn prepare(snapshot: &KeySnapshot, chunk: &[LoggedEvent]) -> Vec<Prepared> {
         }
         batch_of.push(batches.len() - 1);
     }
-    chunk
+    let verified: Vec<Vec<Result<(EventBody, KeyId), mandate_rules::Rejection>>> = chunk
+        .par_chunks(SIGNATURES_TOGETHER)
+        .map(|events| {
+            let events = events.iter().map(|e| (e.body.as_slice(), e.signatures.as_slice()));
+            decode_and_check(snapshot, events)
+        })
+        .collect();
+    let checked: Vec<(EventId, Result<ReceiptBody, ReceiptCheckError>)> = chunk
         .par_iter()
         .zip(batch_of)
         .map(|(e, b)| {
-            let verified = decode_body(&e.body).map_err(Into::into).and_then(|body| {
-                check_signature_with(
-                    &snapshot.keys,
-                    snapshot.established,
-                    &e.body,
-                    &body,
-                    &e.signatures,
-                )
-                .map(|k| (body, k))
-            });
             let included = match &batches[b].1 {
                 Ok(batch) => e.receipt.verify_inclusion_in(batch),
                 Err(err) => Err(err.clone()),
             };
-            (verified, e.id(), included)
+            (e.id(), included)
         })
+        .collect();
+    verified
+        .into_iter()
+        .flatten()
+        .zip(checked)
+        .map(|(verified, (id, included))| (verified, id, included))
         .collect()
 }
 

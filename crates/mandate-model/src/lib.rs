@@ -37,6 +37,7 @@ pub mod receipt;
 pub mod schema;
 pub mod sign;
 pub mod smt;
+pub mod strict;
 pub mod subject;
 pub mod symbol;
 pub mod time;

@@ -3,15 +3,17 @@
 //! The signed message is the DSSE pre-authentication encoding (PAE):
 //! `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, where `LEN` is the byte length in
 //! ASCII decimal without leading zeros and `SP` is one space (0x20).
-//! Verification uses `verify_strict` (RFC 8032 checks plus rejection of small-order keys and
-//! non-canonical `R`), never batch verification.
+//! Verification accepts exactly what ed25519-dalek's `verify_strict` accepts (RFC 8032 checks plus
+//! rejection of small-order keys and `R`, and of non-canonical `R` and `s`), never batch
+//! verification; [`crate::strict`] computes it without decompressing `R`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::KeyId;
+use crate::strict;
 
 /// The DSSE payload type of an event body, naming the body format's version.
 pub const EVENT_PAYLOAD_TYPE: &str = "application/vnd.mandate.event.v1+json";
@@ -32,16 +34,16 @@ pub enum SignatureError {
 
 /// The DSSE v1 pre-authentication encoding of `body` under `payload_type`.
 pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + payload_type.len() + 32);
-    out.extend_from_slice(b"DSSEv1 ");
-    out.extend_from_slice(payload_type.len().to_string().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload_type.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(body.len().to_string().as_bytes());
-    out.push(b' ');
+    let header = pae_header(payload_type, body.len());
+    let mut out = Vec::with_capacity(header.len() + body.len());
+    out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(body);
     out
+}
+
+/// The PAE up to the body: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP`.
+fn pae_header(payload_type: &str, body_len: usize) -> String {
+    format!("DSSEv1 {} {payload_type} {body_len} ", payload_type.len())
 }
 
 /// One signature over a body, with the id of the key that made it.
@@ -110,8 +112,52 @@ pub fn verify(
     if key_id(key) != signature.key_id {
         return Err(invalid);
     }
-    let sig = Signature::from_bytes(&signature.signature);
-    key.verify_strict(&pae(payload_type, body), &sig).map_err(|_| invalid)
+    // The PAE is hashed in two parts, its short header and the body, without copying the body.
+    let header = pae_header(payload_type, body.len());
+    if strict::verify_strict(key, &[header.as_bytes(), body], &signature.signature) {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
+}
+
+/// One body signature to check with [`verify_each`].
+#[derive(Debug, Clone, Copy)]
+pub struct SignedBody<'a> {
+    pub key: &'a VerifyingKey,
+    pub payload_type: &'a str,
+    pub body: &'a [u8],
+    pub signature: &'a BodySignature,
+}
+
+/// [`verify`] on each item, with the same answer for each as one by one; the checks share
+/// work (see [`strict::verify_strict_each`]), which makes many cheaper than one at a time.
+pub fn verify_each(items: &[SignedBody<'_>]) -> Vec<Result<(), SignatureError>> {
+    let headers: Vec<String> =
+        items.iter().map(|item| pae_header(item.payload_type, item.body.len())).collect();
+    let parts: Vec<[&[u8]; 2]> =
+        items.iter().zip(&headers).map(|(item, header)| [header.as_bytes(), item.body]).collect();
+    let candidates: Vec<strict::Candidate<'_>> = items
+        .iter()
+        .zip(&parts)
+        .map(|(item, parts)| strict::Candidate {
+            key: item.key,
+            message_parts: parts,
+            signature: &item.signature.signature,
+        })
+        .collect();
+    let answers = strict::verify_strict_each(&candidates);
+    items
+        .iter()
+        .zip(answers)
+        .map(|(item, verified)| {
+            if verified && key_id(item.key) == item.signature.key_id {
+                Ok(())
+            } else {
+                Err(SignatureError::Invalid { key_id: item.signature.key_id })
+            }
+        })
+        .collect()
 }
 
 /// A DSSE v1 envelope, the JSON form of a signed body in files and bundles.

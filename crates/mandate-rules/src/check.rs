@@ -16,6 +16,7 @@ use mandate_model::sign::{self, BodySignature, EVENT_PAYLOAD_TYPE};
 use mandate_model::time::{LocalDate, Timestamp};
 
 use crate::ladder::Ladders;
+use ed25519_dalek::VerifyingKey;
 use std::collections::BTreeMap;
 
 use crate::state::{Citable, Key, LedgerState};
@@ -144,6 +145,54 @@ pub fn check_signature_with(
     body: &EventBody,
     signatures: &[BodySignature],
 ) -> Result<KeyId, Rejection> {
+    let (public_key, signature) = signing_key(keys, established, body, signatures)?;
+    sign::verify(&public_key, EVENT_PAYLOAD_TYPE, body_bytes, signature)
+        .map_err(|_| Rejection::BadSignature { key_id: signature.key_id })?;
+    Ok(signature.key_id)
+}
+
+/// One event for [`check_signatures_with`]: its bytes, its decoded body, its signatures.
+pub type SignedEvent<'a> = (&'a [u8], &'a EventBody, &'a [BodySignature]);
+
+/// [`check_signature_with`] on each event, with the same answer for each as one by one; the
+/// signatures are checked together, which is cheaper (see `mandate_model::strict`).
+pub fn check_signatures_with(
+    keys: &BTreeMap<KeyId, Key>,
+    established: bool,
+    events: &[SignedEvent<'_>],
+) -> Vec<Result<KeyId, Rejection>> {
+    let resolved: Vec<Result<(VerifyingKey, &BodySignature), Rejection>> = events
+        .iter()
+        .map(|(_, body, signatures)| signing_key(keys, established, body, signatures))
+        .collect();
+    let items: Vec<sign::SignedBody<'_>> = events
+        .iter()
+        .zip(&resolved)
+        .filter_map(|((bytes, _, _), resolved)| {
+            let (key, signature) = resolved.as_ref().ok()?;
+            Some(sign::SignedBody { key, payload_type: EVENT_PAYLOAD_TYPE, body: bytes, signature })
+        })
+        .collect();
+    let mut verified = sign::verify_each(&items).into_iter();
+    resolved
+        .iter()
+        .map(|resolved| {
+            let (_, signature) = resolved.as_ref().map_err(Clone::clone)?;
+            match verified.next() {
+                Some(Ok(())) => Ok(signature.key_id),
+                _ => Err(Rejection::BadSignature { key_id: signature.key_id }),
+            }
+        })
+        .collect()
+}
+
+/// The key that must have made the event's one signature, with that signature.
+fn signing_key<'a>(
+    keys: &BTreeMap<KeyId, Key>,
+    established: bool,
+    body: &EventBody,
+    signatures: &'a [BodySignature],
+) -> Result<(VerifyingKey, &'a BodySignature), Rejection> {
     let [signature] = signatures else {
         return Err(Rejection::SignatureCount { n_signatures: signatures.len() });
     };
@@ -156,9 +205,7 @@ pub fn check_signature_with(
         (_, false) => return Err(Rejection::NotEstablished),
         _ => keys.get(&key_id).ok_or(Rejection::UnknownKey { key_id })?.public_key,
     };
-    sign::verify(&public_key, EVENT_PAYLOAD_TYPE, body_bytes, signature)
-        .map_err(|_| Rejection::BadSignature { key_id })?;
-    Ok(key_id)
+    Ok((public_key, signature))
 }
 
 /// Checks every rule but the signature, on a state that includes every earlier event.
