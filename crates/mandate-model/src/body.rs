@@ -588,6 +588,15 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
             if document.kind() != StreamKind::Document {
                 return Err(DecodeError::field("data.document", "must name a document: stream"));
             }
+            // SPEC §3: a task's key is its document's key, a colon, and a tail of the
+            // recorder's choosing (conventionally the item, with a suffix: `3/bo-de`).
+            let tail = key.strip_prefix(document.key()).and_then(|rest| rest.strip_prefix(':'));
+            if tail.is_none_or(str::is_empty) {
+                return Err(DecodeError::field(
+                    "stream",
+                    format!("must be task:{}:ITEM…, under the task's document", document.key()),
+                ));
+            }
             text("data.item", item)?;
             text("data.content", content)?;
             if assignees.is_empty() {

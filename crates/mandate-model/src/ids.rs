@@ -323,6 +323,12 @@ impl<'de> Deserialize<'de> for StreamId {
         s.parse().map_err(serde::de::Error::custom)
     }
 }
+/// The key of a stream id as a JSON Schema pattern (ECMA-262 and Rust regex syntax alike):
+/// 1 to 240 code points, none of them white space (Unicode `White_Space`) or a control
+/// character (general category Cc), written as explicit ranges so that no engine's idea of `\s`
+/// matters. The limit in bytes (also 240) is checked beyond the schema.
+pub const STREAM_KEY_PATTERN: &str = "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{1,240}";
+
 impl JsonSchema for StreamId {
     fn schema_name() -> Cow<'static, str> {
         Cow::Borrowed("StreamId")
@@ -330,7 +336,8 @@ impl JsonSchema for StreamId {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "pattern": "^(ledger|office|person|key|document|task|miss|case|commendation|area):[^\\s]{1,240}$"
+            "pattern": format!("^(ledger|office|person|key|document|task|miss|case|commendation|area):{STREAM_KEY_PATTERN}$"),
+            "description": "KIND:KEY; the key is at most 240 bytes of UTF-8, which a pattern cannot count (SPEC §3)"
         })
     }
 }

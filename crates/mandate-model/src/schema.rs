@@ -47,6 +47,21 @@ fn strip_null(value: &mut Value) {
     }
 }
 
+/// Every object schema that lists its members allows no others (SPEC §1.1: no unknown member
+/// at any depth), so a stock validator refuses what the gate refuses.
+fn close_objects(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") {
+                map.insert("additionalProperties".into(), json!(false));
+            }
+            map.values_mut().for_each(close_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
 /// The schema of one event kind's whole body, keyed by kind name.
 pub fn event_schemas() -> Vec<(&'static str, Value)> {
     let mut generator = settings().into_generator();
@@ -65,11 +80,7 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
                 .find(|v| v.pointer("/properties/kind/const").and_then(Value::as_str) == Some(kind))
                 .cloned()
                 .unwrap_or(Value::Null);
-            let mut data_schema = variant.pointer("/properties/data").cloned().unwrap_or(Value::Null);
-            if let Some(map) = data_schema.as_object_mut()
-                && map.contains_key("properties") {
-                    map.insert("additionalProperties".into(), json!(false));
-                }
+            let data_schema = variant.pointer("/properties/data").cloned().unwrap_or(Value::Null);
             let description = variant.get("description").cloned().unwrap_or(json!(kind));
             let schema = json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -81,7 +92,8 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
                 "required": ["actor", "data", "kind", "ledger", "occurred_at", "stream", "version"],
                 "properties": {
                     "ledger": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
-                    "stream": {"type": "string", "pattern": format!("^{}:[^\\s]{{1,240}}$", stream_kind.as_str())},
+                    "stream": {"type": "string", "pattern": format!("^{}:{}$", stream_kind.as_str(), crate::ids::STREAM_KEY_PATTERN),
+                               "description": "KIND:KEY; the key is at most 240 bytes of UTF-8, which a pattern cannot count (SPEC §3)"},
                     "version": {"type": "integer", "minimum": 1, "maximum": 9007199254740991u64},
                     "prev": {"$ref": "#/$defs/EventId", "description": "Absent exactly when version is 1."},
                     "occurred_at": {"$ref": "#/$defs/Timestamp"},
@@ -93,6 +105,7 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
             });
             let mut schema = schema;
             strip_null(&mut schema);
+            close_objects(&mut schema);
             (*kind, schema)
         })
         .collect()
@@ -106,6 +119,7 @@ pub fn receipt_schema() -> Value {
         map.insert("$id".into(), json!(format!("{BASE}receipt.schema.json")));
     }
     strip_null(&mut schema);
+    close_objects(&mut schema);
     schema
 }
 
@@ -118,5 +132,6 @@ pub fn receipt_batch_schema() -> Value {
         map.insert("$id".into(), json!(format!("{BASE}receipt-batch.schema.json")));
     }
     strip_null(&mut schema);
+    close_objects(&mut schema);
     schema
 }

@@ -132,12 +132,20 @@ fn is_number(s: &str) -> bool {
     (1..=6).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// An issuer code: one or more parts joined by `-`, each 1 or more of `A`–`Z`, `a`–`z`, `0`–`9`,
+/// `Đ` and `đ` (`QU`, `UBND`, `BCĐ`, `TTg`, `CP`), at most 32 bytes in all.
 fn is_code(s: &str) -> bool {
     !s.is_empty()
+        && s.len() <= 32
         && s.split('-').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() && !c.is_whitespace())
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == 'Đ' || c == 'đ')
         })
 }
+
+/// [`DocumentSymbol`]'s grammar as a JSON Schema pattern (ECMA-262 and Rust regex alike). The
+/// issuer's 32-byte limit is checked beyond it.
+pub const SYMBOL_PATTERN: &str = "^(?:[0-9]{1,6}-(?:CT|CV|TB|KH|QĐ|NQ|NĐ)/[A-Za-z0-9Đđ]+(?:-[A-Za-z0-9Đđ]+)*|[0-9]{1,6}/(?:[0-9]{4}/)?(?:CT|CV|TB|KH|QĐ|NQ|NĐ)-[A-Za-z0-9Đđ]+(?:-[A-Za-z0-9Đđ]+)*)$";
 
 impl FromStr for DocumentSymbol {
     type Err = SymbolError;
@@ -206,7 +214,8 @@ impl JsonSchema for DocumentSymbol {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "NUMBER-TYPE/ISSUER (Party style) or NUMBER/TYPE-ISSUER (State style)",
+            "pattern": SYMBOL_PATTERN,
+            "description": "NUMBER-TYPE/ISSUER (Party style) or NUMBER/TYPE-ISSUER or NUMBER/YEAR/TYPE-ISSUER (State style), SPEC §4.1",
             "examples": ["06-CT/QU", "17/CT-UBND", "117/2020/NĐ-CP"]
         })
     }

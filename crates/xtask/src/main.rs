@@ -11,6 +11,8 @@
 #![forbid(unsafe_code)]
 
 mod vectors;
+mod vectors_ledgers;
+mod vectors_receipts;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

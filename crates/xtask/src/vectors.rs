@@ -120,6 +120,17 @@ pub(crate) fn generate() -> anyhow::Result<Value> {
         invalid("version-1-with-prev", "prev at version 1", &with("\"version\":2", "\"version\":1"), "field"),
         invalid("bad-symbol", "a directive whose symbol has no known type code", r#"{"actor":{"capacity":"direct","office":"vn/x/quan-uy","person":"a"},"data":{"addressees":[],"assumed":[],"cites":[],"distribution":[],"document_type":"directive","implements":[],"issued_on":"2021-07-28","subject":"X","symbol":"06-XX/QU"},"kind":"directive.issued","ledger":"vectors","occurred_at":"2021-07-28T08:00:00+07:00","stream":"document:vn/x/quan-uy:2021:06-XX/QU","version":1}"#, "schema"),
     ]);
+    cases.extend(task_cases(&head)?);
+    let long_key = format!("task:{}", "đ".repeat(121));
+    cases.extend([
+        invalid("stream-control-character", "a stream key holding U+0007 (written \\u0007)", &with("06-CT/QU:1.1/bo-de", "06-CT/QU:1.1/bo\\u0007de"), "schema"),
+        {
+            let mut case = invalid("stream-key-242-bytes", "a stream key of 121 code points but 242 bytes: within the schema's pattern, beyond §3's byte limit", &with("task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:1.1/bo-de", &long_key), "schema");
+            case["beyond_json_schema"] = json!(true);
+            case
+        },
+        invalid("text-blank", "a summary of white space only (§4.1 text)", &with("\"summary\":\"Đã khắc phục tồn tại tại chợ \\\"Bồ Đề\\\"\\ntheo 06-CT/QU.\"", "\"summary\":\"  \""), "field"),
+    ]);
     // A valid body with a signature that does not verify: the right key id, S + L instead of S.
     let bytes = canonical_bytes(&report_v2)?;
     let mut signature = sign::sign(&head, EVENT_PAYLOAD_TYPE, &bytes);
@@ -142,13 +153,96 @@ pub(crate) fn generate() -> anyhow::Result<Value> {
         "sig": flipped.signature_base64(),
         "verdict": "bad_signature",
     }));
+    // A valid signature written in base64 whose unused low bits are not zero: refused (SPEC §2).
+    let mut loose = sign::sign(&head, EVENT_PAYLOAD_TYPE, &bytes).signature_base64().into_bytes();
+    let last = loose.len() - 3; // 64 bytes: 86 characters, then "=="; the last one keeps 2 bits.
+    loose[last] = STANDARD_ALPHABET
+        [STANDARD_ALPHABET.iter().position(|c| *c == loose[last]).unwrap_or(0) | 1];
+    cases.push(json!({
+        "name": "non-canonical-base64",
+        "note": "the right signature, but its base64 sets a padding bit (the 86th character's low bits must be 0)",
+        "body": report_v2_bytes,
+        "keyid": sign::key_id(&head.verifying_key()).to_string(),
+        "sig": String::from_utf8(loose)?,
+        "verdict": "bad_encoding",
+    }));
+    let bodies: Vec<Vec<u8>> = [&genesis, &office, &report_v2]
+        .into_iter()
+        .map(canonical_bytes)
+        .collect::<Result<_, _>>()?;
     Ok(json!({
         "description": "Mandate event test vectors. See schemas/SPEC.md. Keys are derived from published seeds and are for testing only.",
         "payload_type": EVENT_PAYLOAD_TYPE,
         "genesis_id": genesis_id.to_string(),
         "keys": keys,
         "cases": cases,
+        "receipts": crate::vectors_receipts::generate(&gate, &admin, &bodies)?,
+        "ledgers": crate::vectors_ledgers::generate()?,
     }))
+}
+
+const STANDARD_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// A recurring duty on a position (06-CT/QU item 3), and the ways it can break §3 and §4.
+fn task_cases(signer: &SigningKey) -> anyhow::Result<Vec<Value>> {
+    let task = |stream: &str, occurred_at: &str, starts_on: &str| {
+        json!({
+            "ledger": "vectors", "stream": stream, "version": 1,
+            "occurred_at": occurred_at,
+            "actor": {"person": "nguyen-van-a", "office": "vn/ha-noi/long-bien/quan-uy", "capacity": "on_behalf",
+                      "title": "Phó Bí thư Thường trực"},
+            "kind": "task.assigned",
+            "data": {"document": "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU", "item": "3",
+                     "content": "Báo cáo tình hình trước 16h30 hằng ngày về Thường trực Quận ủy.",
+                     "assignees": [{"office": "vn/ha-noi/long-bien/quan-uy", "role": "lead",
+                                    "position": "standing_board_member", "in_charge_of": "vn/ha-noi/long-bien/bo-de"}],
+                     "obligation": {"type": "recurring", "cadence": "daily", "due_time": "16:30",
+                                    "utc_offset": "+07:00", "starts_on": starts_on, "reported": true},
+                     "report_to": "vn/ha-noi/long-bien/quan-uy"},
+        })
+    };
+    const STREAM: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de";
+    // 28/07/2021 18:00 UTC is 29/07/2021 01:00 in the duty's offset (+07:00).
+    let good = task(STREAM, "2021-07-28T18:00:00+00:00", "2021-07-29");
+    let good_text = String::from_utf8(canonical_bytes(&good)?)?;
+    let raw = |value: &Value| -> anyhow::Result<String> {
+        Ok(String::from_utf8(canonical_bytes(value)?)?)
+    };
+    Ok(vec![
+        valid(
+            "task-recurring",
+            "task.assigned: a daily duty on a position, assigned at 01:00 on its first day in the duty's offset",
+            &good,
+            signer,
+        )?,
+        invalid(
+            "obligation-extra-member",
+            "a member the obligation's schema does not list",
+            &good_text.replacen(
+                "\"cadence\":\"daily\"",
+                "\"cadence\":\"daily\",\"colour\":\"red\"",
+                1,
+            ),
+            "schema",
+        ),
+        invalid(
+            "starts-before-its-day",
+            "starts_on is the day of occurred_at in UTC, but the day before it in the duty's offset (+07:00)",
+            &raw(&task(STREAM, "2021-07-28T18:00:00+00:00", "2021-07-28"))?,
+            "field",
+        ),
+        invalid(
+            "task-key-outside-document",
+            "a task stream that is not under its data.document's key",
+            &raw(&task(
+                "task:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU:3/bo-de",
+                "2021-07-28T18:00:00+00:00",
+                "2021-07-29",
+            ))?,
+            "field",
+        ),
+    ])
 }
 
 fn add_group_order(s: &mut [u8]) {
