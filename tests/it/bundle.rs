@@ -18,6 +18,11 @@ struct Setup {
 }
 
 fn setup(person: &str) -> Setup {
+    setup_with(person, false)
+}
+
+/// With `split`, witness 1 cosigns only the checkpoint and witness 2 only the map note.
+fn setup_with(person: &str, split: bool) -> Setup {
     let fx = Fixture::seeded();
     let dir = tempfile::tempdir().unwrap();
     let notary = Notary::open(&dir.path().join("notary.redb"), ORIGIN).unwrap();
@@ -28,7 +33,16 @@ fn setup(person: &str) -> Setup {
         .unwrap();
     let mut witness = Witness::new(w.clone(), signer.verifier(), None);
     let (a, b) = witness.cosign(&cp, &[], fx.gate.log(), 1_628_740_000).unwrap();
-    notary.add_cosignatures(cp.checkpoint.size, Some(&a), Some(&b)).unwrap();
+    let w2 = NoteSigner::new("witness.mandate.test/w2", TYPE_COSIGNATURE, demo_key("$witness-2"))
+        .unwrap();
+    if split {
+        let mut second = Witness::new(w2.clone(), signer.verifier(), None);
+        let (_, b2) = second.cosign(&cp, &[], fx.gate.log(), 1_628_740_000).unwrap();
+        notary.add_cosignatures(cp.checkpoint.size, Some(&a), None).unwrap();
+        notary.add_cosignatures(cp.checkpoint.size, None, Some(&b2)).unwrap();
+    } else {
+        notary.add_cosignatures(cp.checkpoint.size, Some(&a), Some(&b)).unwrap();
+    }
     let (bundle, answer) = bundle::export(
         fx.gate.log(),
         &notary,
@@ -45,10 +59,11 @@ fn setup(person: &str) -> Setup {
         demo_key("quan-tri-vien").verifying_key(),
     );
     let trust_text = format!(
-        "# the ledger's notary, administrator and one witness\n{}\n{}\n{}\n",
+        "# the ledger's notary, administrator and witnesses\n{}\n{}\n{}\n{}\n",
         signer.verifier().vkey(),
         admin.vkey(),
-        w.verifier().vkey()
+        w.verifier().vkey(),
+        if split { w2.verifier().vkey() } else { String::new() },
     );
     let trust = Trust::parse(&trust_text, ORIGIN).unwrap();
     Setup { _fx: fx, json: serde_json::to_vec(&bundle).unwrap(), trust }
@@ -85,6 +100,19 @@ fn a_ward_officials_bundle_verifies_offline_and_shows_the_answer() {
     let stranger = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$someone")).unwrap();
     let wrong = Trust { notary: Some(stranger.verifier()), ..s.trust.clone() };
     assert!(!bundle::verify(&bundle, &wrong, 1).ok());
+}
+
+/// BUNDLE.md §4.1: K witnesses must each cosign both notes. One witness on the checkpoint and
+/// another on the map is not one witness that recomputed both.
+#[test]
+fn the_same_witnesses_must_cosign_the_checkpoint_and_the_map() {
+    let s = setup_with("do-van-h", true);
+    let bundle: Bundle = serde_json::from_slice(&s.json).unwrap();
+    assert_eq!(s.trust.witnesses.len(), 2);
+    let verdict = bundle::verify(&bundle, &s.trust, 1);
+    let failed: Vec<&str> = verdict.failures().map(|c| c.what.as_str()).collect();
+    assert_eq!(failed, ["witness cosignatures of the map"]);
+    assert!(bundle::verify(&bundle, &s.trust, 0).ok());
 }
 
 #[test]
@@ -171,4 +199,25 @@ fn the_published_bundle_vector_verifies_and_is_what_the_code_makes() {
         "schemas/vectors/bundle-do-van-h.json is stale: regenerate it with `mandate demo --data D` and \
          `mandate --data D export --person do-van-h --out schemas/vectors/bundle-do-van-h.json`"
     );
+}
+
+/// BUNDLE.md §1 and §3: verification depends on the parsed values alone, so another spelling
+/// of the same JSON (white space, member order) verifies; a member the format does not list,
+/// at any depth, is refused, so nothing can ride along outside the seal.
+#[test]
+fn a_bundle_is_its_values_and_holds_no_member_outside_the_format() {
+    let s = setup("do-van-h");
+    let value: serde_json::Value = serde_json::from_slice(&s.json).unwrap();
+    let pretty = serde_json::to_vec_pretty(&value).unwrap();
+    assert_ne!(pretty, s.json);
+    assert!(verify(&pretty, &s.trust).unwrap().ok());
+    let extra = |pointer: &str| {
+        let mut v = value.clone();
+        v.pointer_mut(pointer).unwrap().as_object_mut().unwrap().insert("note".into(), "x".into());
+        serde_json::to_vec(&v).unwrap()
+    };
+    for pointer in ["", "/events/0", "/events/0/receipt", "/events/0/signatures/0", "/streams/0"] {
+        let refused = verify(&extra(pointer), &s.trust).expect_err(pointer);
+        assert!(refused.contains("unknown field"), "{pointer}: {refused}");
+    }
 }

@@ -397,11 +397,20 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
     }
     let map = Note::parse(&bundle.map_note).and_then(|n| n.verify(notary).map(|_| n));
     if let Ok(n) = &map {
-        let cosigned = trust.witnesses.iter().filter(|w| n.verify(w).is_ok()).count();
+        // BUNDLE.md §4.1: the same witnesses vouch for both notes; one that cosigned only the
+        // checkpoint has not recomputed the map.
+        let both = trust
+            .witnesses
+            .iter()
+            .filter(|w| note.verify(w).is_ok() && n.verify(w).is_ok())
+            .count();
         check(
             "witness cosignatures of the map",
-            cosigned >= witnesses,
-            format!("{cosigned} valid of {} trusted, {witnesses} required", trust.witnesses.len()),
+            both >= witnesses,
+            format!(
+                "{both} of the trusted witnesses cosigned both the checkpoint and the map, \
+                 {witnesses} required"
+            ),
         );
     }
     let map = map.and_then(|n| MapCommitment::parse(&n.text));
