@@ -10,12 +10,11 @@ use mandate_ledger::clock::{Clock, SystemClock};
 use mandate_model::ids::{OfficeId, PersonId};
 use mandate_model::time::Timestamp;
 use mandate_views::query::{QueryError, Reader};
-use mandate_views::watchdog::Watchdog;
 use mandate_views::{Commit, Views, ViewsError, digest_hex};
 use serde_json::json;
 
 use crate::answers::Answer;
-use crate::{Access, Target, keys, open_gate, open_log, output};
+use crate::{Access, Target, open_log, output};
 
 /// Events per projector transaction.
 const CHUNK: usize = 1_000;
@@ -189,9 +188,16 @@ pub(crate) fn digest(target: &Target, args: DigestArgs) -> anyhow::Result<ExitCo
     let position = views.position()?;
     let digest = digest_hex(&views.digest()?);
     if args.json {
-        output::json_line(&json!({"position": position, "digest": digest}))?;
+        output::json_line(&json!({
+            "position": position,
+            "digest": digest,
+            "layout": mandate_views::DIGEST_LAYOUT,
+        }))?;
     } else {
-        output::line(&format!("position {position}\ndigest {digest}"))?;
+        output::line(&format!(
+            "position {position}\ndigest {digest} ({})",
+            mandate_views::DIGEST_LAYOUT
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -334,71 +340,4 @@ fn answer(reader: &Reader, question: Question, now: Timestamp) -> Result<Answer,
         }
         Question::Directive { symbol } => Answer::Directive(reader.directive(&symbol, now)?),
     })
-}
-
-#[derive(clap::Args)]
-pub(crate) struct WatchdogArgs {
-    /// The system key file (registered to a person holding the `system` role in the
-    /// administration office)
-    #[arg(long)]
-    key: PathBuf,
-    /// That person's id
-    #[arg(long)]
-    person: PersonId,
-    /// Look once, then exit
-    #[arg(long)]
-    once: bool,
-    /// Seconds between looks
-    #[arg(long, default_value_t = 30)]
-    interval: u64,
-}
-
-/// `mandate watchdog`: appends `deadline.missed` for every deadline and daily period that
-/// passed without a report, once each (deterministic ids make repeats harmless).
-pub(crate) fn watchdog(target: &Target, args: WatchdogArgs) -> anyhow::Result<ExitCode> {
-    let key = keys::read(&args.key)?;
-    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
-    let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
-    let watchdog = Watchdog::new(&ledger.name, args.person, ledger.admin_office.clone(), key);
-    let views = Views::open(&views_path(&target.data))?;
-    loop {
-        let receipts = watchdog.tick(&mut gate, &views)?;
-        if !receipts.is_empty() || args.once {
-            eprintln!(
-                "mandate watchdog: {} deadline.missed recorded; log at position {}",
-                receipts.len(),
-                gate.head()
-            );
-        }
-        if args.once {
-            return Ok(ExitCode::SUCCESS);
-        }
-        std::thread::sleep(Duration::from_secs(args.interval.max(1)));
-    }
-}
-
-/// The watchdog for `mandate serve`: its own fenced gate over the same JetStream log.
-pub(crate) fn spawn_watchdog(
-    target: &Target,
-    url: &str,
-    key_file: &Path,
-    person: PersonId,
-) -> anyhow::Result<std::thread::JoinHandle<()>> {
-    let key = keys::read(key_file)?;
-    let mut gate = open_gate(&target.data, target.jetstream(url)?)?;
-    let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
-    let watchdog = Watchdog::new(&ledger.name, person, ledger.admin_office.clone(), key);
-    let views = Views::open(&views_path(&target.data))?;
-    Ok(std::thread::spawn(move || {
-        loop {
-            match watchdog.tick(&mut gate, &views) {
-                Ok(r) if !r.is_empty() => {
-                    eprintln!("mandate serve: watchdog recorded {} deadline.missed", r.len())
-                }
-                Ok(_) => {}
-                Err(e) => eprintln!("mandate serve: watchdog: {}", output::chain(&e)),
-            }
-            std::thread::sleep(Duration::from_secs(30));
-        }
-    }))
 }

@@ -31,6 +31,10 @@ pub mod watchdog;
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 // Bookkeeping.
+/// The name of the layout [`Views::digest`] hashes (SPEC §8): digests compare only within one
+/// layout, which is this release's tables and rows.
+pub const DIGEST_LAYOUT: &str = concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"));
+
 pub(crate) const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 pub(crate) const TEXT: TableDefinition<'_, &str, &str> = TableDefinition::new("text");
 // The registry.
@@ -181,6 +185,9 @@ impl Views {
     /// Opens (or creates) the read models at `path` with redb's cache set to `cache_bytes`.
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Self, ViewsError> {
         let shown = path.display().to_string();
+        if !path.exists() {
+            Self::create_whole(path).map_err(|e| open_error(shown.clone(), e))?;
+        }
         let db = Database::builder()
             .set_cache_size(cache_bytes)
             .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
@@ -189,6 +196,24 @@ impl Views {
         let views = Self { db: Handle::Writer(db), may_defer: false };
         views.create_tables()?;
         Ok(views)
+    }
+
+    /// Creates an empty database at `path` so that the file appears whole or not at all: redb
+    /// writes its header after creating the file, so a process killed in between would leave
+    /// a file no one can open. It is made beside `path` and renamed into place.
+    fn create_whole(path: &Path) -> Result<(), redb::DatabaseError> {
+        let io = |e: std::io::Error| redb::DatabaseError::Storage(redb::StorageError::Io(e));
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".creating");
+        let partial = std::path::PathBuf::from(partial);
+        let _ = std::fs::remove_file(&partial);
+        drop(Database::create(&partial)?);
+        std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(io)?;
+        std::fs::rename(&partial, path).map_err(io)?;
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
     }
 
     /// Creates read models at `path` for a rebuild: this process alone has the file until it is
