@@ -199,7 +199,7 @@ fn checkpoints_proofs_and_bundles_from_the_binary() {
 
     let out = mandate(&data, &["checkpoint"]);
     let text = stdout(&out);
-    assert!(text.starts_with("mandate/covid-2021\n161\n"), "{text}");
+    assert!(text.starts_with("mandate/covid-2021\n166\n"), "{text}");
     assert!(text.contains("\u{2014} witness.mandate.demo/w1 "));
 
     // An inclusion proof for the first event, verified by the command before printing.
@@ -211,8 +211,8 @@ fn checkpoints_proofs_and_bundles_from_the_binary() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let proof: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(proof["position"], 1);
-    assert_eq!(proof["tree_size"], 161);
-    let out = mandate(&data, &["proof", "consistency", "10", "161"]);
+    assert_eq!(proof["tree_size"], 166);
+    let out = mandate(&data, &["proof", "consistency", "10", "166"]);
     assert!(out.status.success());
 
     let bundle = dir.path().join("bundle.json");
@@ -230,8 +230,10 @@ fn checkpoints_proofs_and_bundles_from_the_binary() {
     );
     assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
     assert!(stdout(&out).contains("Every check passed."));
-    // As of the checkpoint's last event (11/8 16:20): 28/7–10/8 due, 2 of them late.
-    assert!(stdout(&out).contains("12 on time, 2 late, 0 missing"), "{}", stdout(&out));
+    // As of the checkpoint's last event, the revocation of 06-CT/QU on 12/8 at 08:30: the 15
+    // days 28/7–11/8 due, 2 of them late, and nothing after (the duty ended).
+    assert!(stdout(&out).contains("13 on time, 2 late, 0 missing"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("cut: the checkpoint holds the log up to 12/08/2021 08:30"));
     // One report's summary changed by one character: refused, naming the event.
     let text = std::fs::read_to_string(&bundle).unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -257,4 +259,72 @@ fn base64_decode(text: &str) -> Vec<u8> {
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `append` takes an array of bodies (or of envelopes): one commit, so the receipts share one
+/// signed batch of several leaves (SPEC §5), each with its own inclusion path; a refused item
+/// is answered on its own and the others are still appended.
+#[test]
+fn append_takes_many_events_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out =
+        mandate(&data, &["init", "--ledger", "nhieu", "--since", "2021-01-01T00:00:00+07:00"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let office = |id: &str, name: &str| {
+        serde_json::json!({
+            "ledger": "nhieu",
+            "stream": format!("office:vn/ha-noi/long-bien/{id}/ubnd"),
+            "occurred_at": "2021-07-01T08:00:00+07:00",
+            "actor": {"person": "admin", "office": "mandate/admin", "capacity": "administrator"},
+            "kind": "office.registered",
+            "data": {"name": name, "kind": "peoples_committee", "level": "commune",
+                     "area": format!("vn/ha-noi/long-bien/{id}")}
+        })
+    };
+    let mut bad = office("thach-ban", "Ủy ban nhân dân phường Thạch Bàn");
+    bad["data"]["parent"] = serde_json::json!("vn/khong-co");
+    let bodies = serde_json::json!([
+        office("bo-de", "Ủy ban nhân dân phường Bồ Đề"),
+        bad,
+        office("ngoc-thuy", "Ủy ban nhân dân phường Ngọc Thụy"),
+    ]);
+    let file = dir.path().join("offices.json");
+    // With a byte order mark, as some editors write.
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(serde_json::to_vec_pretty(&bodies).unwrap());
+    std::fs::write(&file, bytes).unwrap();
+    let key = data.join("keys/admin.key");
+    let out = mandate(
+        &data,
+        &["append", file.to_str().unwrap(), "--key", key.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let answers: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[1]["accepted"], false);
+    assert_eq!(answers[1]["rule"], "not_registered");
+    let (first, last) = (&answers[0]["signed_receipt"], &answers[2]["signed_receipt"]);
+    assert_eq!(answers[0]["receipt"]["position"], 2);
+    assert_eq!(answers[2]["receipt"]["position"], 3);
+    // One signed batch of two leaves, a path of one hash each.
+    assert_eq!(first["batch"], last["batch"]);
+    assert_eq!((first["index"].as_u64(), last["index"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(first["path"].as_array().unwrap().len(), 1);
+
+    // The same two as JSON lines of envelopes: already in the log, their original receipts.
+    let log = mandate(&data, &["log", "--json"]);
+    let lines: Vec<serde_json::Value> =
+        stdout(&log).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    let envelopes: String =
+        lines[1..].iter().map(|l| serde_json::to_string(&l["envelope"]).unwrap() + "\n").collect();
+    let file = dir.path().join("envelopes.jsonl");
+    std::fs::write(&file, envelopes).unwrap();
+    let out = mandate(&data, &["append", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(again[0]["signed_receipt"], *first);
+    assert_eq!(again[1]["signed_receipt"], *last);
+    assert!(mandate(&data, &["verify"]).status.success());
 }

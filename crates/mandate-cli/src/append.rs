@@ -1,0 +1,230 @@
+//! `mandate append`: sign (with `--key`) and submit events, one or many in one commit, to the
+//! embedded gate or, with `--nats`, to the gate service.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use mandate_ledger::gate::{Submission, SubmitError};
+use mandate_model::canonical;
+use mandate_model::ids::StreamId;
+use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope};
+use serde_json::json;
+
+use crate::{Access, AppendArgs, Target, keys, open_gate, open_log, output, read_input};
+
+pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCode> {
+    let input = read_input(&args.file)?;
+    if let Some(url) = &target.nats {
+        return append_remote(target, url, &args, input);
+    }
+    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
+    let items =
+        append_items(&input).with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let many = items.len() != 1;
+    let mut submissions = Vec::with_capacity(items.len());
+    // Streams' heads as the bodies before this one leave them, for bodies without a version.
+    let mut heads: std::collections::BTreeMap<StreamId, (u64, String)> = Default::default();
+    let key = args.key.as_deref().map(keys::read).transpose()?;
+    for (idx, item) in items.into_iter().enumerate() {
+        let what = if many {
+            format!("item {} of {}", idx + 1, args.file.display())
+        } else {
+            args.file.display().to_string()
+        };
+        let submission = match &key {
+            None => {
+                let (body, signatures) = Envelope::open(
+                    &serde_json::to_vec(&item)?,
+                    EVENT_PAYLOAD_TYPE,
+                )
+                .with_context(|| {
+                    format!(
+                        "{what} is not a signed event (DSSE envelope); pass --key to sign a body"
+                    )
+                })?;
+                Submission { body, signatures }
+            }
+            Some(key) => {
+                let mut body = item;
+                // Fill the stream's next version and previous id when the author left them out.
+                if body.get("version").is_none() {
+                    let stream: StreamId = body
+                        .get("stream")
+                        .and_then(|s| s.as_str())
+                        .with_context(|| format!("{what} has no \"stream\""))?
+                        .parse()?;
+                    let head = heads.get(&stream).cloned().or_else(|| {
+                        gate.rules().state.head(&stream).map(|h| (h.version, h.last.to_string()))
+                    });
+                    body["version"] = json!(head.as_ref().map_or(1, |h| h.0 + 1));
+                    if let Some((_, last)) = head {
+                        body["prev"] = json!(last);
+                    }
+                }
+                let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
+                let written: serde_json::Value = serde_json::from_slice(&bytes)?;
+                if let (Some(stream), Some(version)) = (
+                    written["stream"].as_str().and_then(|s| s.parse::<StreamId>().ok()),
+                    written["version"].as_u64(),
+                ) {
+                    let id = mandate_model::ids::EventId::of_body(&bytes).to_string();
+                    heads.insert(stream, (version, id));
+                }
+                Submission::sign(bytes, key)
+            }
+        };
+        submissions.push(submission);
+    }
+    // One commit for the whole input: its receipts share one signed batch (SPEC §5).
+    let results = gate.submit_batch(submissions);
+    let mut answers = Vec::with_capacity(results.len());
+    let mut all_accepted = true;
+    for (idx, result) in results.into_iter().enumerate() {
+        let prefix = if many { format!("{}: ", idx + 1) } else { String::new() };
+        match result {
+            Ok(receipt) => {
+                let parsed = receipt.parse()?;
+                if args.json {
+                    answers.push(json!({
+                        "accepted": true,
+                        "receipt": parsed,
+                        "signed_receipt": receipt.to_json(),
+                    }));
+                } else {
+                    output::line(&format!(
+                        "{prefix}accepted: event {} at position {}, {} version {}, recorded {}",
+                        parsed.event_id,
+                        parsed.position,
+                        parsed.stream,
+                        parsed.version,
+                        parsed.recorded_at.to_human()
+                    ))?;
+                }
+            }
+            Err(SubmitError::Rejected(rejection)) => {
+                all_accepted = false;
+                if args.json {
+                    answers.push(json!({
+                        "accepted": false,
+                        "rule": rejection.rule(),
+                        "message": output::chain(&rejection),
+                    }));
+                } else {
+                    eprintln!(
+                        "{prefix}rejected ({}): {}",
+                        rejection.rule(),
+                        output::chain(&rejection)
+                    );
+                    eprintln!("{prefix}nothing was appended for it");
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if args.json {
+        match (many, answers.pop()) {
+            (false, Some(one)) => output::json_line(&one)?,
+            (_, last) => {
+                answers.extend(last);
+                output::json_line(&serde_json::Value::Array(answers))?
+            }
+        }
+    }
+    Ok(if all_accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The JSON values of an `append` input: one value, a JSON array of them (as the gate service
+/// takes, SPEC §5), or JSON lines. A UTF-8 byte order mark is skipped.
+fn append_items(input: &[u8]) -> anyhow::Result<Vec<serde_json::Value>> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let mut values = Vec::new();
+    for value in serde_json::Deserializer::from_slice(input).into_iter::<serde_json::Value>() {
+        values.push(value?);
+    }
+    if let [serde_json::Value::Array(_)] = values.as_slice()
+        && let Some(serde_json::Value::Array(items)) = values.pop()
+    {
+        values = items;
+    }
+    if values.is_empty() {
+        bail!("it holds no event");
+    }
+    Ok(values)
+}
+
+/// Sends signed events to the gate service (in requests of up to 256, as its submit subject
+/// takes them) and prints each answer.
+fn append_remote(
+    target: &Target,
+    url: &str,
+    args: &AppendArgs,
+    input: Vec<u8>,
+) -> anyhow::Result<ExitCode> {
+    let items =
+        append_items(&input).with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let many = items.len() != 1;
+    let key = args.key.as_deref().map(keys::read).transpose()?;
+    let mut envelopes = Vec::with_capacity(items.len());
+    for body in items {
+        let envelope = match &key {
+            None => serde_json::to_vec(&body)?,
+            Some(key) => {
+                if body.get("version").is_none() {
+                    bail!(
+                        "with --nats the gate is remote: give each body its \"version\" (and \"prev\" after version 1)"
+                    );
+                }
+                let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
+                let signature = sign::sign(key, EVENT_PAYLOAD_TYPE, &bytes);
+                serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &[signature]))?
+            }
+        };
+        envelopes.push(envelope);
+    }
+    let per_request = if many { mandate_model::sign::MAX_ENVELOPES_PER_REQUEST } else { 1 };
+    let mut replies = Vec::new();
+    for request in mandate_nats::service::submit_many_remote(
+        url,
+        &target.ledger()?,
+        envelopes,
+        per_request,
+        4,
+    )? {
+        replies.extend(request?);
+    }
+    let mut all_accepted = true;
+    let mut answers = Vec::with_capacity(replies.len());
+    for (idx, reply) in replies.into_iter().enumerate() {
+        let prefix = if many { format!("{}: ", idx + 1) } else { String::new() };
+        all_accepted &= reply.accepted;
+        if args.json {
+            answers.push(serde_json::to_value(&reply)?);
+        } else if let (true, Some(r)) = (reply.accepted, &reply.receipt) {
+            output::line(&format!(
+                "{prefix}accepted: event {} at position {}, {} version {}, recorded {}",
+                r.event_id,
+                r.position,
+                r.stream,
+                r.version,
+                r.recorded_at.to_human()
+            ))?;
+        } else {
+            eprintln!(
+                "{prefix}rejected ({}): {}",
+                reply.rule.as_deref().unwrap_or("?"),
+                reply.message.as_deref().unwrap_or("")
+            );
+            eprintln!("{prefix}nothing was appended for it");
+        }
+    }
+    if args.json {
+        match (many, answers.pop()) {
+            (false, Some(one)) => output::json_line(&one)?,
+            (_, last) => {
+                answers.extend(last);
+                output::json_line(&serde_json::Value::Array(answers))?
+            }
+        }
+    }
+    Ok(if all_accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
