@@ -10,7 +10,23 @@ use serde_json::{Value, json};
 const TASK_BO_DE: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de";
 const TASK_NGOC_THUY: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/ngoc-thuy";
 const TASK_THACH_BAN: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/thach-ban";
-const DOC_06: &str = "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU";
+/// A directive of Quận ủy Long Biên issued by [`issue_doc_07`] (the demo revokes 06-CT/QU at
+/// its end, which ends its duties, so tests that assign or amend use a live one).
+const DOC_07: &str = "document:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU";
+
+/// Issues 07-CT/QU (kiểm thử) on 10/08/2021, so that tasks and amendments have a live document.
+fn issue_doc_07(fx: &mut Fixture) {
+    let body = fx.body(
+        DOC_07,
+        "directive.issued",
+        actor("duong-hoai-nam", &quan_uy(), "on_behalf"),
+        "2021-08-10T08:00:00+07:00",
+        json!({"document_type": "directive", "symbol": "07-CT/QU", "issued_on": "2021-08-10",
+               "subject": "Chỉ thị kiểm thử", "addressees": [], "distribution": [],
+               "implements": [], "cites": [], "assumed": []}),
+    );
+    fx.submit(&body, "duong-hoai-nam").expect("07-CT/QU is issued");
+}
 
 fn quan_uy() -> String {
     format!("{LB}/quan-uy")
@@ -100,6 +116,7 @@ fn unknown_fields_and_nulls_are_malformed() {
 #[test]
 fn malformed_values_name_their_field() {
     let mut fx = Fixture::seeded();
+    issue_doc_07(&mut fx);
     let head_actor = actor("duong-hoai-nam", &quan_uy(), "on_behalf");
     // A bad symbol.
     let body = fx.body(
@@ -113,10 +130,10 @@ fn malformed_values_name_their_field() {
     let r = check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "malformed");
     assert!(r.to_string().contains("malformed") && format!("{r:?}").contains("07-XX/QU"), "{r:?}");
     // A deadline before the task was assigned.
-    let task = |obligation: Value, assignees: Value| json!({"document": DOC_06, "item": "9", "content": "Thử", "assignees": assignees, "obligation": obligation});
+    let task = |obligation: Value, assignees: Value| json!({"document": DOC_07, "item": "9", "content": "Thử", "assignees": assignees, "obligation": obligation});
     let lead = json!([{"office": format!("{LB}/bo-de/ubnd"), "role": "lead"}]);
     let body = fx.body(
-        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        &format!("task:{LB}/quan-uy:2021:07-CT/QU:9"),
         "task.assigned",
         head_actor.clone(),
         "2021-08-12T08:00:00+07:00",
@@ -126,7 +143,7 @@ fn malformed_values_name_their_field() {
     check_field(&r, "data.obligation.due_at");
     // An empty assignee list.
     let body = fx.body(
-        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        &format!("task:{LB}/quan-uy:2021:07-CT/QU:9"),
         "task.assigned",
         head_actor,
         "2021-08-12T08:00:00+07:00",
@@ -262,12 +279,13 @@ fn events_cannot_come_from_the_future() {
 #[test]
 fn offices_and_people_must_be_registered() {
     let mut fx = Fixture::seeded();
+    issue_doc_07(&mut fx);
     let body = fx.body(
-        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        &format!("task:{LB}/quan-uy:2021:07-CT/QU:9"),
         "task.assigned",
         actor("duong-hoai-nam", &quan_uy(), "on_behalf"),
         "2021-08-12T08:00:00+07:00",
-        json!({"document": DOC_06, "item": "9", "content": "Thử",
+        json!({"document": DOC_07, "item": "9", "content": "Thử",
                "assignees": [{"office": format!("{LB}/khong-co"), "role": "lead"}], "obligation": {"type": "standing"}}),
     );
     check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "not_registered");
@@ -276,10 +294,11 @@ fn offices_and_people_must_be_registered() {
 #[test]
 fn signing_capacity_is_checked_against_positions_and_delegations() {
     let mut fx = Fixture::seeded();
+    issue_doc_07(&mut fx);
     // A deputy signing in the head's own name is refused; KT. is accepted.
     let amend = |fx: &Fixture, capacity: &str| {
         fx.body(
-            DOC_06,
+            DOC_07,
             "directive.amended",
             actor("ngo-van-m", &quan_uy(), capacity),
             "2021-08-12T08:00:00+07:00",
@@ -295,7 +314,7 @@ fn signing_capacity_is_checked_against_positions_and_delegations() {
     // TL. needs a delegation from the head; with one, it is accepted; once revoked, refused again.
     let tl = |fx: &Fixture| {
         fx.body(
-            DOC_06,
+            DOC_07,
             "directive.amended",
             actor("chu-thi-n", &quan_uy(), "by_order"),
             "2021-08-12T08:10:00+07:00",
@@ -321,7 +340,7 @@ fn signing_capacity_is_checked_against_positions_and_delegations() {
     );
     fx.submit(&revoke, "duong-hoai-nam").expect("the head revokes it");
     let late = fx.body(
-        DOC_06,
+        DOC_07,
         "directive.amended",
         actor("chu-thi-n", &quan_uy(), "by_order"),
         "2021-08-12T08:30:00+07:00",
@@ -382,14 +401,15 @@ fn reports_must_fit_their_duty() {
 #[test]
 fn deadlines_cannot_precede_the_document() {
     let mut fx = Fixture::seeded();
+    issue_doc_07(&mut fx);
     let body = fx.body(
-        &format!("task:{LB}/quan-uy:2021:06-CT/QU:9"),
+        &format!("task:{LB}/quan-uy:2021:07-CT/QU:9"),
         "task.assigned",
         actor("duong-hoai-nam", &quan_uy(), "on_behalf"),
-        "2021-07-20T08:00:00+07:00",
-        json!({"document": DOC_06, "item": "9", "content": "Thử",
+        "2021-08-08T08:00:00+07:00",
+        json!({"document": DOC_07, "item": "9", "content": "Thử",
                "assignees": [{"office": format!("{LB}/bo-de/ubnd"), "role": "lead"}],
-               "obligation": {"type": "deadline", "due_at": "2021-07-27T00:00:00+07:00", "wording": "before_day"}}),
+               "obligation": {"type": "deadline", "due_at": "2021-08-09T00:00:00+07:00", "wording": "before_day"}}),
     );
     check_rejected(&mut fx, Fixture::sign(&body, "duong-hoai-nam"), "deadline_before_issue");
 }
@@ -540,4 +560,36 @@ fn a_batch_judges_each_signature_as_if_alone() {
         }
     }
     assert_eq!(fx.gate.head(), before + 1, "only the good event is appended");
+}
+
+/// An appeal goes up: a sanction is revised only by a body whose area strictly contains the
+/// imposing body's (the City Party Committee's Inspection Committee for Long Biên's), never by
+/// the body that imposed it.
+#[test]
+fn a_sanction_is_revised_only_by_the_body_above() {
+    let mut fx = Fixture::seeded();
+    let sanction = fx
+        .snapshot()
+        .events
+        .iter()
+        .find(|e| String::from_utf8_lossy(&e.body).contains("\"kind\":\"sanction.imposed\""))
+        .map(|e| e.id())
+        .unwrap();
+    let revision = |fx: &Fixture, person: &str, office: &str| {
+        fx.body(
+            &format!("case:{LB}/ubkt-quan-uy:2021:kt-01"),
+            "sanction.revised",
+            actor(person, office, "direct"),
+            "2021-08-12T08:00:00+07:00",
+            json!({"sanction": sanction.to_string(), "ladder": "non_disciplinary",
+                   "revised_to": "criticism", "reason": "Xem xét lại (kiểm thử)."}),
+        )
+    };
+    let same_body = revision(&fx, "chu-thi-n", &format!("{LB}/ubkt-quan-uy"));
+    let rejection =
+        check_rejected(&mut fx, Fixture::sign(&same_body, "chu-thi-n"), "not_competent");
+    assert!(rejection.to_string().contains("a body above"), "{rejection}");
+    let above = revision(&fx, "trinh-van-s", "vn/ha-noi/ubkt-thanh-uy");
+    fx.submit(&above, "trinh-van-s")
+        .expect("the City Party Committee's inspection committee decides");
 }

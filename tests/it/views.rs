@@ -413,12 +413,13 @@ fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_r
 
     let mut fx = Fixture::seeded();
     let before: BTreeSet<(String, String)> = misses_in_log(&fx).into_iter().collect();
-    const DAILY: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de-thang-8";
-    const DEADLINE: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:1.1/bo-de-bao-cao";
+    const DAILY: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU:3/bo-de-thang-8";
+    const DEADLINE: &str = "task:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU:1.1/bo-de-bao-cao";
     let by = actor("duong-hoai-nam", "vn/ha-noi/long-bien/quan-uy", "on_behalf");
     fx.set_clock("2021-08-12T10:00:00+07:00");
+    issue_07_ct_qu(&mut fx);
     let daily = fx.body(DAILY, "task.assigned", by.clone(), "2021-08-12T10:00:00+07:00", json!({
-        "document": "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU", "item": "3",
+        "document": DOC_07, "item": "3",
         "content": "Báo cáo hằng ngày trước 16h30, 13/8–26/8/2021 (mô phỏng).",
         "assignees": [{"office": "vn/ha-noi/long-bien/quan-uy", "role": "lead",
                        "position": "standing_board_member", "in_charge_of": "vn/ha-noi/long-bien/bo-de"}],
@@ -428,7 +429,7 @@ fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_r
     }));
     fx.submit(&daily, "duong-hoai-nam").unwrap();
     let deadline = fx.body(DEADLINE, "task.assigned", by, "2021-08-12T10:00:00+07:00", json!({
-        "document": "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU", "item": "1.1",
+        "document": DOC_07, "item": "1.1",
         "content": "Báo cáo kết quả khắc phục ở phường Bồ Đề trước 17h00 ngày 20/8/2021 (mô phỏng).",
         "assignees": [{"office": "vn/ha-noi/long-bien/quan-uy", "role": "lead",
                        "position": "standing_board_member", "in_charge_of": "vn/ha-noi/long-bien/bo-de"}],
@@ -510,19 +511,12 @@ fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_r
     }
     tick(&mut fx, "2021-08-27T17:00:00+07:00", &mut views, &mut watchdog);
 
-    // Expected, from the plan above: the new daily duty's late and missing days; the deadline;
-    // and every day from 12/8 to 27/8 of the scenario's three daily duties, which get no more
-    // reports after 11/8 and have no end date.
+    // Expected, from the plan above: the new daily duty's late and missing days, and the
+    // deadline. The scenario's three daily duties owe nothing more: 06-CT/QU was revoked on
+    // 12/8 at 08:30, before that day's 16:30.
     let mut expected = before.clone();
     expected.extend(expected_daily);
     expected.insert((DEADLINE.to_owned(), "deadline".to_owned()));
-    let mut d = day("2021-08-12");
-    while d <= day("2021-08-27") {
-        for task in [TASK_3_BO_DE, TASK_3_NGOC_THUY, TASK_3_THACH_BAN] {
-            expected.insert((task.to_owned(), d.to_string()));
-        }
-        d = d.next().unwrap();
-    }
     let got = misses_in_log(&fx);
     let distinct: BTreeSet<(String, String)> = got.iter().cloned().collect();
     assert_eq!(got.len(), distinct.len(), "a miss was recorded twice");
@@ -617,4 +611,80 @@ fn read_models_from_jetstream_equal_those_from_the_embedded_log() {
     let (at, _) = views.catch_up(&reader, None, 50, Commit::Durable, |_| true).unwrap();
     assert_eq!(at, fx.gate.head());
     assert_eq!(views.digest().unwrap(), fx.views.digest().unwrap());
+}
+
+/// A live directive of Quận ủy Long Biên for tests that assign tasks after the scenario (which
+/// revokes 06-CT/QU at its end).
+const DOC_07: &str = "document:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU";
+
+fn issue_07_ct_qu(fx: &mut Fixture) {
+    let body = fx.body(
+        DOC_07,
+        "directive.issued",
+        mandate_tests::actor("duong-hoai-nam", "vn/ha-noi/long-bien/quan-uy", "on_behalf"),
+        "2021-08-12T09:30:00+07:00",
+        serde_json::json!({"document_type": "directive", "symbol": "07-CT/QU", "issued_on": "2021-08-12",
+               "subject": "Tiếp tục báo cáo hằng ngày (mô phỏng)", "addressees": [], "distribution": [],
+               "implements": [], "cites": [], "assumed": []}),
+    );
+    fx.submit(&body, "duong-hoai-nam").expect("07-CT/QU is issued");
+}
+
+/// Issue 11: on the demo's ledger, a watchdog looking years later records nothing, since every
+/// reported duty has ended; a dry run writes nothing; a look records only its window and holds
+/// older periods back until an explicit backfill.
+#[test]
+fn the_watchdog_records_no_false_misses_and_only_its_window() {
+    use mandate_demo::driver::{WATCHDOG_PERSON, demo_key};
+    use mandate_views::watchdog::{Look, Watchdog};
+    let mut fx = Fixture::seeded();
+    let watchdog = Watchdog::new(
+        &fx.ledger,
+        WATCHDOG_PERSON.parse().unwrap(),
+        "mandate/quan-tri".parse().unwrap(),
+        demo_key(WATCHDOG_PERSON),
+    );
+    // Years past the scenario, with no window at all: nothing is owed. (A ledger of its own:
+    // the gate's clock never goes back.)
+    {
+        let mut later = Fixture::seeded();
+        later.set_clock("2026-12-02T09:00:00+07:00");
+        let views = Views::in_memory().unwrap();
+        let report = watchdog.look(&mut later.gate, &views, Look::default()).unwrap();
+        assert!(report.owed.is_empty() && report.held_back.is_empty(), "{}", report.owed.len());
+    }
+    let views = Views::in_memory().unwrap();
+    // A duty with no end, assigned on 12/08/2021, looked at on 11/09/2021: 30 periods owed.
+    fx.set_clock("2021-08-12T10:00:00+07:00");
+    issue_07_ct_qu(&mut fx);
+    let daily = fx.body(
+        "task:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU:1",
+        "task.assigned",
+        mandate_tests::actor("duong-hoai-nam", "vn/ha-noi/long-bien/quan-uy", "on_behalf"),
+        "2021-08-12T10:00:00+07:00",
+        serde_json::json!({"document": DOC_07, "item": "1", "content": "Báo cáo trước 16h30 hằng ngày (mô phỏng).",
+            "assignees": [{"office": "vn/ha-noi/long-bien/bo-de/ubnd", "role": "lead"}],
+            "obligation": {"type": "recurring", "cadence": "daily", "due_time": "16:30",
+                           "utc_offset": "+07:00", "starts_on": "2021-08-12", "reported": true}}),
+    );
+    fx.submit(&daily, "duong-hoai-nam").unwrap();
+    fx.set_clock("2021-09-11T09:00:00+07:00");
+    let before = fx.snapshot();
+    let now: mandate_model::time::Timestamp = "2021-09-11T09:00:00+07:00".parse().unwrap();
+    let week = Look { since: Some(now.plus_seconds(-7 * 86_400)), dry_run: true };
+    let dry = watchdog.look(&mut fx.gate, &views, week).unwrap();
+    assert_eq!((dry.owed.len(), dry.held_back.len(), dry.recorded.len()), (7, 23, 0));
+    assert_eq!(fx.snapshot(), before, "a dry run changed the log");
+    // The guarded look records the week and holds the rest back.
+    let look = watchdog.look(&mut fx.gate, &views, Look { dry_run: false, ..week }).unwrap();
+    assert_eq!((look.recorded.len(), look.held_back.len()), (7, 23));
+    let first_recorded = look.owed.iter().map(|m| m.body.occurred_at).min().unwrap();
+    assert_eq!(first_recorded.to_string(), "2021-09-04T16:30:00+07:00");
+    // A backfill from the duty's start records exactly the 23 held back, once.
+    let from: mandate_model::time::Timestamp = "2021-08-12T00:00:00+07:00".parse().unwrap();
+    let backfill = Look { since: Some(from), dry_run: false };
+    let filled = watchdog.look(&mut fx.gate, &views, backfill).unwrap();
+    assert_eq!((filled.recorded.len(), filled.held_back.len()), (23, 0));
+    let again = watchdog.look(&mut fx.gate, &views, backfill).unwrap();
+    assert!(again.owed.is_empty());
 }

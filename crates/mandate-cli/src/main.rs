@@ -14,6 +14,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod answers;
+mod append;
 mod backend;
 mod bench;
 mod bench_notary;
@@ -23,6 +24,7 @@ mod keys;
 mod notary;
 mod output;
 mod views;
+mod watchdog;
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -37,7 +39,7 @@ use mandate_ledger::clock::SystemClock;
 use mandate_ledger::gate::{Gate, Submission, SubmitError};
 use mandate_model::canonical;
 use mandate_model::ids::StreamId;
-use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope, encode_public_key};
+use mandate_model::sign::{self, encode_public_key};
 use mandate_model::time::{VIETNAM_OFFSET, parse_offset};
 use mandate_nats::{JetStreamConfig, JetStreamLog};
 use mandate_store::EmbeddedLog;
@@ -100,7 +102,7 @@ enum Command {
     /// Ask the read models: head, accountability, overdue, misses, cases, directive
     Query(views::QueryArgs),
     /// Record deadline.missed for deadlines and daily periods that passed without a report
-    Watchdog(views::WatchdogArgs),
+    Watchdog(watchdog::WatchdogArgs),
     /// Follow the log into the Merkle notary and sign checkpoints (C2SP signed notes)
     Notarize(notary::NotarizeArgs),
     /// Print the latest (or a given) signed checkpoint, with its cosignatures
@@ -182,8 +184,9 @@ enum KeyCommand {
 }
 
 #[derive(clap::Args)]
-struct AppendArgs {
-    /// A DSSE envelope (JSON), or with --key an event body (JSON in any layout); '-' reads stdin
+pub(crate) struct AppendArgs {
+    /// A DSSE envelope (JSON), or with --key an event body (JSON in any layout); or a JSON array
+    /// or JSON lines of them, appended in one commit; '-' reads stdin
     file: PathBuf,
     /// Sign the body in FILE with this key file
     #[arg(long)]
@@ -309,7 +312,7 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Append(args) => append(&target, args),
+        Command::Append(args) => append::append(&target, args),
         Command::Log(args) => log(&target, args),
         Command::Verify(flag) => verify(&target, flag.json),
         Command::Serve(args) => serve(&target, args),
@@ -317,7 +320,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Replay(args) => views::replay(&target, args),
         Command::Digest(args) => views::digest(&target, args),
         Command::Query(args) => views::query(&target, args),
-        Command::Watchdog(args) => views::watchdog(&target, args),
+        Command::Watchdog(args) => watchdog::watchdog(&target, args),
         Command::Notarize(args) => notary::notarize(&target, args),
         Command::Checkpoint(args) => notary::checkpoint(&target, args),
         Command::Proof(command) => notary::proof(&target, command),
@@ -512,7 +515,7 @@ fn serve(target: &Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let url =
         target.nats.as_deref().context("mandate serve runs the gate on NATS: pass --nats URL")?;
     if let (Some(key), Some(person)) = (&args.watchdog_key, args.watchdog_person) {
-        let _watchdog = views::spawn_watchdog(target, url, key, person)?;
+        let _watchdog = watchdog::spawn_watchdog(target, url, key, person)?;
     }
     let log = target.jetstream(url)?;
     let gate = open_gate(&target.data, log)?;
@@ -621,82 +624,6 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCode> {
-    let input = read_input(&args.file)?;
-    if let Some(url) = &target.nats {
-        return append_remote(target, url, &args, input);
-    }
-    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
-    let submission = match &args.key {
-        None => {
-            let (body, signatures) =
-                Envelope::open(&input, EVENT_PAYLOAD_TYPE).with_context(|| {
-                    format!(
-                        "{} is not a signed event (DSSE envelope); pass --key to sign a body",
-                        args.file.display()
-                    )
-                })?;
-            Submission { body, signatures }
-        }
-        Some(key_path) => {
-            let key = keys::read(key_path)?;
-            let mut body: serde_json::Value = serde_json::from_slice(&input)
-                .with_context(|| format!("{} is not JSON", args.file.display()))?;
-            // Fill the stream's next version and previous id when the author left them out.
-            if body.get("version").is_none() {
-                let stream: StreamId = body
-                    .get("stream")
-                    .and_then(|s| s.as_str())
-                    .context("the body has no \"stream\"")?
-                    .parse()?;
-                let head = gate.rules().state.head(&stream);
-                body["version"] = json!(head.as_ref().map_or(1, |h| h.version + 1));
-                if let Some(h) = head {
-                    body["prev"] = json!(h.last.to_string());
-                }
-            }
-            let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
-            Submission::sign(bytes, &key)
-        }
-    };
-    match gate.submit(submission) {
-        Ok(receipt) => {
-            let parsed = receipt.parse()?;
-            if args.json {
-                output::json_line(&json!({
-                    "accepted": true,
-                    "receipt": parsed,
-                    "signed_receipt": receipt.to_json(),
-                }))?;
-            } else {
-                output::line(&format!(
-                    "accepted: event {} at position {}, {} version {}, recorded {}",
-                    parsed.event_id,
-                    parsed.position,
-                    parsed.stream,
-                    parsed.version,
-                    parsed.recorded_at.to_human()
-                ))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(SubmitError::Rejected(rejection)) => {
-            if args.json {
-                output::json_line(&json!({
-                    "accepted": false,
-                    "rule": rejection.rule(),
-                    "message": output::chain(&rejection),
-                }))?;
-            } else {
-                eprintln!("rejected ({}): {}", rejection.rule(), output::chain(&rejection));
-                eprintln!("nothing was appended");
-            }
-            Ok(ExitCode::from(1))
-        }
-        Err(err) => Err(err.into()),
-    }
-}
-
 fn log(target: &Target, args: LogArgs) -> anyhow::Result<ExitCode> {
     let log = open_log(target, Access::Read)?;
     let stream: Option<StreamId> = args.stream.as_deref().map(str::parse).transpose()?;
@@ -790,52 +717,6 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
         ))?;
     }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Sends a signed event to the gate service and prints its answer.
-fn append_remote(
-    target: &Target,
-    url: &str,
-    args: &AppendArgs,
-    input: Vec<u8>,
-) -> anyhow::Result<ExitCode> {
-    let envelope = match &args.key {
-        None => input,
-        Some(key_path) => {
-            let key = keys::read(key_path)?;
-            let body: serde_json::Value = serde_json::from_slice(&input)
-                .with_context(|| format!("{} is not JSON", args.file.display()))?;
-            if body.get("version").is_none() {
-                bail!(
-                    "with --nats the gate is remote: give the body its \"version\" (and \"prev\" after version 1)"
-                );
-            }
-            let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
-            let signature = sign::sign(&key, EVENT_PAYLOAD_TYPE, &bytes);
-            serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &[signature]))?
-        }
-    };
-    let reply = mandate_nats::service::submit_remote(url, &target.ledger()?, envelope)?;
-    if args.json {
-        output::json_line(&serde_json::to_value(&reply)?)?;
-    } else if let (true, Some(r)) = (reply.accepted, &reply.receipt) {
-        output::line(&format!(
-            "accepted: event {} at position {}, {} version {}, recorded {}",
-            r.event_id,
-            r.position,
-            r.stream,
-            r.version,
-            r.recorded_at.to_human()
-        ))?;
-    } else {
-        eprintln!(
-            "rejected ({}): {}",
-            reply.rule.as_deref().unwrap_or("?"),
-            reply.message.as_deref().unwrap_or("")
-        );
-        eprintln!("nothing was appended");
-    }
-    Ok(if reply.accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Whether progress bars should be drawn.

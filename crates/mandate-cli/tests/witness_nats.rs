@@ -96,7 +96,7 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
     // Every line, up to the end of its stderr (the reader ends when the process has exited).
     let said: Vec<String> = lines.iter().collect();
     assert!(status.success(), "{said:?}");
-    assert!(said.iter().any(|l| l.contains("cosigned checkpoint 161")), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("cosigned checkpoint 166")), "{said:?}");
     // The notary stores the cosignature it received.
     let started = Instant::now();
     loop {
@@ -148,14 +148,77 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
     assert!(said.iter().any(|l| l.contains("ALERT") && l.contains("SPLIT VIEW")), "{said:?}");
 }
 
-/// `mandate serve --watchdog-key`: the gate service on JetStream with its watchdog, which
-/// records the misses that fell due since the demo's simulated clock stopped (on the real
-/// clock: every day since of the three daily duties without an end date), once each.
+/// Envelopes for a directive of Quận ủy Long Biên issued `days_ago` days before now (the real
+/// clock) with a daily 16:30 report on Bồ Đề ward's People's Committee from that day, and the
+/// number of its periods already due now.
+fn a_live_daily_duty(days_ago: i64) -> (Vec<serde_json::Value>, usize) {
+    use mandate_ledger::clock::{Clock, SystemClock};
+    use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
+    let now = SystemClock { offset: VIETNAM_OFFSET }.now();
+    let start = now.plus_seconds(-days_ago * 86_400).date_at(VIETNAM_OFFSET);
+    let mut n_due = 0;
+    let mut day = start;
+    loop {
+        let due =
+            Timestamp::from_parts(day, time::Time::from_hms(16, 30, 0).unwrap(), VIETNAM_OFFSET);
+        if due >= now {
+            break;
+        }
+        n_due += 1;
+        day = day.next().unwrap();
+    }
+    let issued =
+        Timestamp::from_parts(start, time::Time::from_hms(8, 0, 0).unwrap(), VIETNAM_OFFSET);
+    let doc = format!("document:vn/ha-noi/long-bien/quan-uy:{}:07-CT/QU", start.year());
+    let actor = serde_json::json!({"person": "duong-hoai-nam", "office": "vn/ha-noi/long-bien/quan-uy",
+                                   "capacity": "on_behalf", "title": "T/M Ban Thường vụ, Bí thư"});
+    let bodies = [
+        serde_json::json!({"ledger": "covid-2021", "stream": doc, "version": 1, "occurred_at": issued.to_string(),
+            "actor": actor, "kind": "directive.issued",
+            "data": {"document_type": "directive", "symbol": "07-CT/QU", "issued_on": start.to_string(),
+                     "subject": "Báo cáo hằng ngày (kiểm thử)", "addressees": [], "distribution": [],
+                     "implements": [], "cites": [], "assumed": []}}),
+        serde_json::json!({"ledger": "covid-2021", "stream": format!("task:{}:1", &doc["document:".len()..]), "version": 1,
+            "occurred_at": issued.to_string(), "actor": actor, "kind": "task.assigned",
+            "data": {"document": doc, "item": "1", "content": "Báo cáo trước 16h30 hằng ngày (kiểm thử).",
+                     "assignees": [{"office": "vn/ha-noi/long-bien/bo-de/ubnd", "role": "lead"}],
+                     "obligation": {"type": "recurring", "cadence": "daily", "due_time": "16:30",
+                                    "utc_offset": "+07:00", "starts_on": start.to_string(), "reported": true}}}),
+    ];
+    let key = mandate_demo::driver::demo_key("duong-hoai-nam");
+    let envelopes = bodies
+        .iter()
+        .map(|body| {
+            let bytes = mandate_model::canonical::to_canonical_bytes(
+                &mandate_model::canonical::normalize_strings(body.clone()),
+            )
+            .unwrap();
+            let signature =
+                mandate_model::sign::sign(&key, mandate_model::sign::EVENT_PAYLOAD_TYPE, &bytes);
+            serde_json::to_value(mandate_model::sign::Envelope::new(
+                mandate_model::sign::EVENT_PAYLOAD_TYPE,
+                &bytes,
+                &[signature],
+            ))
+            .unwrap()
+        })
+        .collect();
+    (envelopes, n_due)
+}
+
+/// `mandate serve --watchdog-key`: the gate service on JetStream with its watchdog. On the
+/// demo's ledger every daily duty has ended (06-CT/QU is revoked on 12/8/2021), so years on
+/// the real clock owe nothing; a duty started three days ago owes its due periods, which the
+/// watchdog records once each, and nothing else.
 #[test]
 fn the_gate_service_runs_the_watchdog() {
     let server = NatsServer::start();
     let url = server.url();
-    let (_dir, data) = demo_ledger(&url);
+    let (dir, data) = demo_ledger(&url);
+    let (envelopes, n_due) = a_live_daily_duty(3);
+    assert!((3..=4).contains(&n_due), "{n_due}");
+    let file = dir.path().join("duty.json");
+    std::fs::write(&file, serde_json::to_vec(&envelopes).unwrap()).unwrap();
     let key = data.join("keys").join("watchdog.key");
     let mut serve = mandate(
         &data,
@@ -166,6 +229,21 @@ fn the_gate_service_runs_the_watchdog() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
+    // Submit through the service once it answers.
+    let started = Instant::now();
+    loop {
+        let out = run(mandate(&data, &url, &["append", file.to_str().unwrap(), "--json"]));
+        let answered = String::from_utf8_lossy(&out.stdout).contains("\"accepted\":true");
+        if answered {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     let count_misses = || {
         let out = run(mandate(&data, &url, &["log", "--json"]));
         String::from_utf8_lossy(&out.stdout)
@@ -173,15 +251,15 @@ fn the_gate_service_runs_the_watchdog() {
             .filter(|l| l.contains("\"deadline.missed\""))
             .count()
     };
-    // The demo recorded 7; the days since 12/8/2021 are many more.
+    // The demo recorded 7; the new duty owes n_due more.
     let started = Instant::now();
     let mut n = count_misses();
-    while n <= 7 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the watchdog recorded nothing");
+    while n < 7 + n_due {
+        assert!(started.elapsed() < Duration::from_secs(60), "the watchdog recorded {n}");
         std::thread::sleep(Duration::from_millis(500));
         n = count_misses();
     }
-    // Let the first look finish, then check each period is recorded once.
+    // Let the first look finish, then check each period is recorded once, and no other.
     std::thread::sleep(Duration::from_secs(3));
     let _ = serve.kill();
     let _ = serve.wait();
@@ -195,7 +273,8 @@ fn the_gate_service_runs_the_watchdog() {
             assert!(streams.insert(event["body"]["stream"].as_str().unwrap().to_owned()));
         }
     }
-    assert!(misses > 7 + 3 * 365, "{misses} misses: three daily duties, years of days");
+    assert_eq!(misses, 7 + n_due, "the demo's 7, and the new duty's due periods");
+    assert_eq!(streams.iter().filter(|s| s.contains("07-CT/QU:1:")).count(), n_due);
     let verify = run(mandate(&data, &url, &["verify", "--json"]));
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
 }

@@ -83,6 +83,11 @@ pub enum Rejection {
         source_text: String,
     },
     #[error(
+        "{office} may not decide on a sanction imposed by {competent}: an appeal or revision is \
+         decided by a body above the one that imposed it, whose area contains {competent}'s"
+    )]
+    NotCompetent { office: OfficeId, competent: OfficeId },
+    #[error(
         "stream {stream} is at version {head}; the event claims version {claimed} (expected {expected})"
     )]
     VersionConflict { stream: StreamId, head: u64, claimed: u64, expected: u64 },
@@ -120,6 +125,7 @@ impl Rejection {
             Self::Inconsistent { .. } => "inconsistent",
             Self::DeadlineBeforeIssue { .. } => "deadline_before_issue",
             Self::SanctionNotOnLadder { .. } => "sanction_not_on_ladder",
+            Self::NotCompetent { .. } => "not_competent",
             Self::VersionConflict { .. } => "version_conflict",
             Self::PrevMismatch { .. } => "prev_mismatch",
         }
@@ -831,15 +837,20 @@ fn check_references_and_authority(
             else {
                 return Err(inconsistent("data.sanction", "does not name a sanction"));
             };
-            // The body that imposed it, or one above it, revises it.
-            let competent = Subject::Office(competent.clone());
-            check_oversight(
-                state,
-                &body.actor.office,
-                &competent,
-                body.occurred_at,
-                "data.sanction",
-            )?;
+            // A body above the one that imposed it decides (the appeal goes up): its area
+            // strictly contains the imposing body's area.
+            let area_of = |office: &OfficeId| {
+                state.offices.get(office).map(|o| o.area.clone()).ok_or_else(|| {
+                    Rejection::NotRegistered { what: "office", id: office.to_string() }
+                })
+            };
+            let (deciding, imposing) = (area_of(&body.actor.office)?, area_of(competent)?);
+            if deciding == imposing || !deciding.contains(&imposing) {
+                return Err(Rejection::NotCompetent {
+                    office: body.actor.office.clone(),
+                    competent: competent.clone(),
+                });
+            }
             check_ladder(ladders, *ladder, *revised_to, body.occurred_at.date_at(offset))?;
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }

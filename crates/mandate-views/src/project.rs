@@ -325,6 +325,20 @@ impl<'txn> Tables<'txn> {
                 )? {
                     rows += 1;
                 }
+                // The revocation ends every duty the document gave (SPEC §7).
+                let mut tasks = Vec::new();
+                for entry in self.document_tasks.range((stream, "")..=(stream, "\u{10ffff}"))? {
+                    tasks.push(entry?.0.value().1.to_owned());
+                }
+                for task in tasks {
+                    if Self::update(&mut self.tasks, "tasks", &task, |row: &mut TaskRow| {
+                        row.ended_at.get_or_insert(recorded_at);
+                        row.ended_by.get_or_insert(id);
+                        row.events.push(id);
+                    })? {
+                        rows += 1;
+                    }
+                }
             }
             EventData::TaskAssigned {
                 document,
@@ -344,6 +358,8 @@ impl<'txn> Tables<'txn> {
                     report_to: report_to.clone(),
                     assigned_at: recorded_at,
                     completed_at: None,
+                    ended_at: None,
+                    ended_by: None,
                     events: vec![id],
                 };
                 self.tasks.insert(stream, encode(&row).as_slice())?;

@@ -494,7 +494,8 @@ impl Reader {
         let mut out = Vec::new();
         match &task.obligation {
             Obligation::Deadline { due_at, .. } => {
-                if *due_at <= now {
+                let ended_before = task.ended_at.is_some_and(|e| e < *due_at);
+                if *due_at <= now && !ended_before {
                     // Any report, or the completion, meets a single deadline.
                     let mut first =
                         reports.iter().map(|r| (r.event, r.recorded_at)).min_by_key(|r| r.1);
@@ -531,7 +532,10 @@ impl Reader {
                         break;
                     }
                     let due_at = Timestamp::from_parts(day, due_time.time(), offset);
-                    if due_at > now || task.completed_at.is_some_and(|c| c < due_at) {
+                    if due_at > now
+                        || task.completed_at.is_some_and(|c| c < due_at)
+                        || task.ended_at.is_some_and(|e| e < due_at)
+                    {
                         break;
                     }
                     out.push(judge(Some(day), due_at, by_period.get(&day).copied()));

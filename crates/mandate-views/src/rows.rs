@@ -100,6 +100,13 @@ pub struct TaskRow {
     pub assigned_at: Timestamp,
     /// When the gate recorded its completion.
     pub completed_at: Option<Timestamp>,
+    /// When the gate recorded the revocation of the task's document, which ends its duties:
+    /// no period falls due after it (SPEC §7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    /// The `directive.revoked` event that ended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<EventId>,
     pub events: Vec<EventId>,
 }
 

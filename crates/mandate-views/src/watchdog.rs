@@ -62,11 +62,22 @@ impl Watchdog {
     /// The misses owed at `now` according to `views` (which must hold the whole log): every
     /// period due before `now` with no report recorded by its due time and no miss recorded.
     pub fn owed(&self, views: &Views, now: Timestamp) -> Result<Vec<OwedMiss>, WatchdogError> {
+        self.owed_since(views, now, None)
+    }
+
+    /// [`Watchdog::owed`], only for periods due at or after `since` (all with `None`).
+    pub fn owed_since(
+        &self,
+        views: &Views,
+        now: Timestamp,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<OwedMiss>, WatchdogError> {
         let reader = views.reader()?;
         let mut owed = Vec::new();
         for task in reader.tasks()? {
             for period in reader.periods(&task, now)? {
                 if period.due_at >= now
+                    || since.is_some_and(|since| period.due_at < since)
                     || period.standing == Standing::OnTime
                     || period.miss.is_some()
                 {
@@ -100,6 +111,59 @@ impl Watchdog {
         Ok(owed)
     }
 
+    /// One guarded look (what `mandate watchdog` and `mandate serve` run): projects the log,
+    /// finds the misses owed at the gate's current time, and records those due at or after
+    /// `look.since`; older ones are held back and counted, never recorded without an explicit
+    /// backfill (a miss is a permanent fact, so a watchdog that was down, or a ledger whose
+    /// duties have no end, must not silently write years of them). With `look.dry_run` nothing
+    /// is submitted.
+    pub fn look<L: LogBackend>(
+        &self,
+        gate: &mut Gate<L>,
+        views: &Views,
+        look: Look,
+    ) -> Result<LookReport, WatchdogError> {
+        views.catch_up(gate.log(), None, 4_096, Commit::Durable, |_| true)?;
+        let now = gate.clock().now();
+        let mut report = LookReport { now: Some(now), since: look.since, ..LookReport::default() };
+        for miss in self.owed(views, now)? {
+            let due = miss.body.occurred_at;
+            if look.since.is_some_and(|since| due < since) {
+                report.held_back.push(miss);
+            } else {
+                report.owed.push(miss);
+            }
+        }
+        if look.dry_run || report.owed.is_empty() {
+            return Ok(report);
+        }
+        report.recorded = self.submit(gate, &report.owed)?;
+        views.catch_up(gate.log(), None, 4_096, Commit::Durable, |_| true)?;
+        Ok(report)
+    }
+
+    fn submit<L: LogBackend>(
+        &self,
+        gate: &mut Gate<L>,
+        owed: &[OwedMiss],
+    ) -> Result<Vec<SignedReceipt>, WatchdogError> {
+        let submissions: Vec<Submission> =
+            owed.iter().map(|o| Submission::sign(o.bytes.clone(), &self.key)).collect();
+        let mut receipts = Vec::new();
+        for (result, miss) in gate.submit_batch(submissions).into_iter().zip(owed) {
+            match result {
+                Ok(receipt) => receipts.push(receipt),
+                Err(source) => {
+                    return Err(WatchdogError::Refused {
+                        stream: miss.body.stream.to_string(),
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(receipts)
+    }
+
     /// One round: projects the log into `views`, submits every miss owed at the gate's
     /// current time, and projects again. Returns the receipts of the misses submitted (a miss
     /// already in the log gets its original receipt).
@@ -114,17 +178,31 @@ impl Watchdog {
         if owed.is_empty() {
             return Ok(Vec::new());
         }
-        let streams: Vec<String> = owed.iter().map(|o| o.body.stream.to_string()).collect();
-        let submissions: Vec<Submission> =
-            owed.into_iter().map(|o| Submission::sign(o.bytes, &self.key)).collect();
-        let mut receipts = Vec::new();
-        for (result, stream) in gate.submit_batch(submissions).into_iter().zip(streams) {
-            match result {
-                Ok(receipt) => receipts.push(receipt),
-                Err(source) => return Err(WatchdogError::Refused { stream, source }),
-            }
-        }
+        let receipts = self.submit(gate, &owed)?;
         views.catch_up(gate.log(), None, 4_096, Commit::Durable, |_| true)?;
         Ok(receipts)
     }
+}
+
+/// How one guarded look ([`Watchdog::look`]) behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Look {
+    /// Record only periods due at or after this; older ones are held back.
+    pub since: Option<Timestamp>,
+    /// Find what is owed, record nothing.
+    pub dry_run: bool,
+}
+
+/// What one guarded look found and did.
+#[derive(Debug, Default)]
+pub struct LookReport {
+    /// The gate's clock at the look.
+    pub now: Option<Timestamp>,
+    pub since: Option<Timestamp>,
+    /// The misses owed within the window, in due order per task.
+    pub owed: Vec<OwedMiss>,
+    /// Owed misses due before the window, not recorded.
+    pub held_back: Vec<OwedMiss>,
+    /// The receipts of what was recorded (empty on a dry run).
+    pub recorded: Vec<SignedReceipt>,
 }
