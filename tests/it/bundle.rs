@@ -49,7 +49,7 @@ fn setup_with(person: &str, split: bool) -> Setup {
         &signer,
         &person.parse().unwrap(),
         None,
-        END.parse().unwrap(),
+        Some(END.parse().unwrap()),
     )
     .unwrap();
     assert!(!answer.tenures.is_empty());
@@ -163,7 +163,11 @@ fn one_byte_changed_anywhere_and_the_bundle_fails() {
     assert!(checked > 1_000, "checked {checked} changes");
 }
 
-const VECTOR: &str = include_str!("../../schemas/vectors/bundle-do-van-h.json");
+/// The first published bundle (`mandate-bundle/v1`, the demo before its duties ended): it must
+/// still verify.
+const VECTOR_V1: &str = include_str!("../../schemas/vectors/bundle-do-van-h.json");
+/// The bundle this release makes from the demo (`mandate-bundle/v2`, with its cut).
+const VECTOR: &str = include_str!("../../schemas/vectors/bundle-do-van-h-v2.json");
 const VECTOR_TRUST: &str = include_str!("../../schemas/vectors/bundle-trust.txt");
 
 #[test]
@@ -172,6 +176,10 @@ fn the_published_bundle_vector_verifies_and_is_what_the_code_makes() {
     assert!(trust.notary.is_some() && trust.admin.is_some() && trust.witnesses.len() == 1);
     let verdict = verify(VECTOR.as_bytes(), &trust).unwrap();
     assert!(verdict.ok(), "{:#?}", verdict.failures().collect::<Vec<_>>());
+    let old = verify(VECTOR_V1.as_bytes(), &trust).unwrap();
+    assert!(old.ok(), "the v1 vector: {:#?}", old.failures().collect::<Vec<_>>());
+    assert!(VECTOR_V1.contains("\"format\": \"mandate-bundle/v1\""));
+    assert!(VECTOR.contains("\"format\": \"mandate-bundle/v2\""));
 
     // The demo is deterministic (derived keys, simulated clock): the same steps as
     // `mandate demo --data D; mandate --data D export --person do-van-h` give the same bytes.
@@ -190,14 +198,20 @@ fn the_published_bundle_vector_verifies_and_is_what_the_code_makes() {
     use mandate_ledger::backend::LogBackend;
     let last = fx.gate.log().read_from(cp.checkpoint.size, 1).unwrap();
     let to = last[0].receipt.parse().unwrap().recorded_at;
-    let (bundle, _) =
-        bundle::export(fx.gate.log(), &notary, &signer, &"do-van-h".parse().unwrap(), None, to)
-            .unwrap();
+    let (bundle, _) = bundle::export(
+        fx.gate.log(),
+        &notary,
+        &signer,
+        &"do-van-h".parse().unwrap(),
+        None,
+        Some(to),
+    )
+    .unwrap();
     let ours = serde_json::to_string_pretty(&bundle).unwrap();
     assert!(
         ours == VECTOR,
-        "schemas/vectors/bundle-do-van-h.json is stale: regenerate it with `mandate demo --data D` and \
-         `mandate --data D export --person do-van-h --out schemas/vectors/bundle-do-van-h.json`"
+        "schemas/vectors/bundle-do-van-h-v2.json is stale: regenerate it on purpose with `mandate demo --data D` \
+         and `mandate --data D export --person do-van-h --out schemas/vectors/bundle-do-van-h-v2.json`"
     );
 }
 
@@ -220,4 +234,71 @@ fn a_bundle_is_its_values_and_holds_no_member_outside_the_format() {
         let refused = verify(&extra(pointer), &s.trust).expect_err(pointer);
         assert!(refused.contains("unknown field"), "{pointer}: {refused}");
     }
+}
+
+/// Issue 11: a bundle proves only what the ledger held at its checkpoint. A `--to` beyond it
+/// is cut there, a window that ends before it starts is refused, and a bundle whose answer
+/// claims a window beyond its cut is refused by the verifier even when the notary sealed it.
+#[test]
+fn a_bundle_answers_only_up_to_its_checkpoint() {
+    let s = setup("do-van-h");
+    let bundle: Bundle = serde_json::from_slice(&s.json).unwrap();
+    // setup() asked for END (12/08/2021 09:00); the checkpoint's last event was recorded at 08:30.
+    assert_eq!(bundle.to.to_string(), "2021-08-12T08:30:00+07:00");
+    let verdict = bundle::verify(&bundle, &s.trust, 1);
+    assert!(verdict.ok());
+    assert_eq!(verdict.cut_at, Some(bundle.to));
+    // Sealed by the notary, but claiming up to 12/08/2027: refused on the window alone.
+    let signer = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$notary")).unwrap();
+    let mut future = bundle.clone();
+    future.to = "2027-08-12T09:00:00+07:00".parse().unwrap();
+    let size = verdict.checkpoint_size;
+    bundle::seal(&mut future, size, &signer);
+    let refused = bundle::verify(&future, &s.trust, 1);
+    let failed: Vec<&str> = refused.failures().map(|c| c.what.as_str()).collect();
+    assert_eq!(failed, ["window"], "{:#?}", refused.failures().collect::<Vec<_>>());
+    // The same on a v1 bundle, which has no proven cut: its answer may claim no period due
+    // after the latest receipt it holds.
+    let mut v1: Bundle = serde_json::from_str(VECTOR_V1).unwrap();
+    v1.to = "2027-08-12T09:00:00+07:00".parse().unwrap();
+    bundle::seal(&mut v1, 161, &signer);
+    let vector_trust = Trust::parse(VECTOR_TRUST, ORIGIN).unwrap();
+    let refused = bundle::verify(&v1, &vector_trust, 1);
+    let failed: Vec<&str> = refused.failures().map(|c| c.what.as_str()).collect();
+    assert_eq!(failed, ["window"], "{:#?}", refused.failures().collect::<Vec<_>>());
+    // A window that ends before it starts.
+    let mut reversed = bundle.clone();
+    reversed.from = Some("2021-08-10T00:00:00+07:00".parse().unwrap());
+    reversed.to = "2021-08-01T00:00:00+07:00".parse().unwrap();
+    bundle::seal(&mut reversed, size, &signer);
+    let failed: Vec<String> =
+        bundle::verify(&reversed, &s.trust, 1).failures().map(|c| c.what.clone()).collect();
+    assert_eq!(failed, ["window"]);
+    // A cut that is not the checkpoint's last event.
+    let mut early = bundle.clone();
+    early.cut = Some(bundle.events[0].clone());
+    bundle::seal(&mut early, size, &signer);
+    let failed: Vec<String> =
+        bundle::verify(&early, &s.trust, 1).failures().map(|c| c.what.clone()).collect();
+    assert_eq!(failed, ["cut"]);
+}
+
+#[test]
+fn export_refuses_a_window_that_ends_before_it_starts() {
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let notary = Notary::open(&dir.path().join("notary.redb"), ORIGIN).unwrap();
+    notary.catch_up(fx.gate.log(), 1_000).unwrap();
+    let signer = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$notary")).unwrap();
+    notary.checkpoint(&signer).unwrap().unwrap();
+    let err = bundle::export(
+        fx.gate.log(),
+        &notary,
+        &signer,
+        &"do-van-h".parse().unwrap(),
+        Some("2021-08-10T00:00:00+07:00".parse().unwrap()),
+        Some("2021-08-01T00:00:00+07:00".parse().unwrap()),
+    )
+    .expect_err("from after to");
+    assert!(err.to_string().contains("after its end"), "{err}");
 }

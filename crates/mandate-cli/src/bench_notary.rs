@@ -178,8 +178,14 @@ pub(crate) fn run(n: usize, batch: usize, as_json: bool) -> anyhow::Result<ExitC
         .and_then(|e| e.receipt.parse().ok())
         .map(|r| r.recorded_at)
         .ok_or_else(|| anyhow::anyhow!("empty bundle ledger"))?;
-    let (bundle, _) =
-        mandate_notary::bundle::export(&blog, &bnotary, &signer, &"head-0".parse()?, None, to)?;
+    let (bundle, _) = mandate_notary::bundle::export(
+        &blog,
+        &bnotary,
+        &signer,
+        &"head-0".parse()?,
+        None,
+        Some(to),
+    )?;
     let bytes = serde_json::to_vec(&bundle)?;
     let trust =
         mandate_notary::bundle::Trust { notary: Some(signer.verifier()), ..Default::default() };

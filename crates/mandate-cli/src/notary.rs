@@ -599,19 +599,10 @@ pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCo
     let signer = notary_signer(target)?;
     let log = open_log(target, Access::Read)?;
     let notary = open_store(target)?;
-    // By default, as of the checkpoint: the time the gate recorded its last event.
-    let to = match args.to {
-        Some(to) => to,
-        None => {
-            let cp = notary.latest()?.context("no checkpoint yet: run `mandate notarize`")?;
-            log.read_from(cp.checkpoint.size, 1)?
-                .first()
-                .and_then(|e| e.receipt.parse().ok())
-                .map(|r| r.recorded_at)
-                .unwrap_or_else(|| SystemClock { offset: VIETNAM_OFFSET }.now())
-        }
-    };
-    let (bundle, answer) = bundle::export(&log, &notary, &signer, &args.person, args.from, to)?;
+    // As of the checkpoint: a bundle is cut at the time the gate recorded its last event, and a
+    // later --to is cut there (bundle::export does it, and says so in the bundle).
+    let (bundle, answer) =
+        bundle::export(&log, &notary, &signer, &args.person, args.from, args.to)?;
     std::fs::write(&args.out, serde_json::to_vec_pretty(&bundle)?)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     output::line(&format!(
@@ -625,6 +616,20 @@ pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCo
         .size,
         answer.tenures.len(),
         answer.full_name
+    ))?;
+    output::line(&format!(
+        "the answer is cut at {}, when the gate recorded the checkpoint's last event: the bundle \
+         proves nothing after it{}",
+        bundle.to.to_human(),
+        match args.to {
+            Some(asked) if asked > bundle.to => {
+                format!(
+                    " (you asked for up to {}; later checkpoints will cover more)",
+                    asked.to_human()
+                )
+            }
+            _ => String::new(),
+        }
     ))?;
     Ok(ExitCode::SUCCESS)
 }

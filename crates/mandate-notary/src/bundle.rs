@@ -28,8 +28,14 @@ use sha2::Digest as _;
 
 use crate::{Notary, NotaryError};
 
-/// The format name.
-pub const FORMAT: &str = "mandate-bundle/v1";
+mod cut;
+
+/// The format this release writes: v1 with `cut`, the checkpoint's last event, which proves
+/// the time the bundle's answer is cut at (schemas/BUNDLE.md §5).
+pub const FORMAT: &str = "mandate-bundle/v2";
+/// The first format, still verified: without `cut`, its window can only be bounded by the
+/// latest receipt it holds.
+pub const FORMAT_V1: &str = "mandate-bundle/v1";
 
 /// An audit bundle as written to its file (JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +56,10 @@ pub struct Bundle {
     pub events: Vec<BundleEvent>,
     /// Streams proven complete (or absent) as of the checkpoint.
     pub streams: Vec<StreamProof>,
+    /// v2: the event at the checkpoint's last position, whose receipt's `recorded_at` is the
+    /// time the answer is cut at: the bundle proves nothing after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<BundleEvent>,
     /// A note signed by the notary binding all of the above (schemas/BUNDLE.md §3): the
     /// question (person, window), the checkpoint size, and the SHA-256 of the events and
     /// streams exactly as written.
@@ -58,10 +68,15 @@ pub struct Bundle {
 
 /// The text the seal signs.
 fn seal_text(b: &Bundle, size: u64) -> String {
-    let contents = serde_json::to_vec(&(&b.events, &b.streams)).unwrap_or_default();
+    let contents = match &b.cut {
+        None => serde_json::to_vec(&(&b.events, &b.streams)),
+        Some(cut) => serde_json::to_vec(&(&b.events, &b.streams, cut)),
+    }
+    .unwrap_or_default();
     let digest: [u8; 32] = sha2::Sha256::digest(&contents).into();
     format!(
-        "{FORMAT}\n{}\n{size}\n{}\n{}\n{}\n{}\n{}\n",
+        "{}\n{}\n{size}\n{}\n{}\n{}\n{}\n{}\n",
+        b.format,
         b.origin,
         b.person,
         b.from.map_or_else(|| "-".to_owned(), |f| f.to_string()),
@@ -157,21 +172,36 @@ pub enum ExportError {
     Log(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("event {0} of the answer is not in the log")]
     Missing(EventId),
+    #[error("the window starts at {from}, after its end {to}: give --from before --to")]
+    Window { from: Timestamp, to: Timestamp },
 }
 
 /// Writes the bundle for `person`'s accountability in `[from, to]` as of the notary's latest
-/// checkpoint.
+/// checkpoint. The window is cut at the checkpoint (when the gate recorded its last event):
+/// without `to`, or with a later one, it ends there.
 pub fn export<L: LogBackend>(
     log: &L,
     notary: &Notary,
     sealer: &mandate_model::note::NoteSigner,
     person: &PersonId,
     from: Option<Timestamp>,
-    to: Timestamp,
+    to: Option<Timestamp>,
 ) -> Result<(Bundle, AccountabilityAnswer), ExportError> {
     let log_err = |e: L::Error| ExportError::Log(Box::new(e));
     let cp = notary.latest()?.ok_or(ExportError::NoCheckpoint)?;
     let size = cp.checkpoint.size;
+    // The answer is cut at the checkpoint: the gate's time of its last event.
+    let last = log.read_from(size, 1).map_err(log_err)?.pop();
+    let last =
+        last.ok_or_else(|| ExportError::Log(format!("no event at position {size}").into()))?;
+    let cut_at = last.receipt.parse().map_err(|e| ExportError::Log(Box::new(e)))?.recorded_at;
+    let to = to.map_or(cut_at, |to| to.min(cut_at));
+    if let Some(from) = from
+        && from > to
+    {
+        return Err(ExportError::Window { from, to });
+    }
+    let cut = bundle_event(&last, notary.inclusion_proof(size, size)?);
     // The answer as of the checkpoint.
     let views = Views::in_memory()?;
     views.catch_up(log, Some(size), 4_096, mandate_views::Commit::Durable, |_| true)?;
@@ -226,20 +256,7 @@ pub fn export<L: LogBackend>(
     let mut events = Vec::with_capacity(positions.len());
     for p in positions {
         let Some(e) = log.read_from(p, 1).map_err(log_err)?.pop() else { continue };
-        let inclusion = notary.inclusion_proof(p, size)?;
-        events.push(BundleEvent {
-            position: p,
-            body: STANDARD.encode(&e.body),
-            signatures: e.signatures.iter().map(signature_json).collect(),
-            receipt: BundleReceipt {
-                body: STANDARD.encode(&e.receipt.body),
-                batch: STANDARD.encode(&e.receipt.batch),
-                signature: signature_json(&e.receipt.signature),
-                index: e.receipt.index,
-                path: e.receipt.path.iter().map(hex::encode).collect(),
-            },
-            inclusion: inclusion.iter().map(hex::encode).collect(),
-        });
+        events.push(bundle_event(&e, notary.inclusion_proof(p, size)?));
     }
     let stream_proofs = done
         .iter()
@@ -269,11 +286,34 @@ pub fn export<L: LogBackend>(
         to,
         events,
         streams: stream_proofs,
+        cut: Some(cut),
         seal: String::new(),
     };
-    let text = seal_text(&bundle, size);
-    bundle.seal = Note { signatures: vec![sealer.sign(&text, 0)], text }.render();
+    seal(&mut bundle, size, sealer);
     Ok((bundle, answer))
+}
+
+/// Signs `bundle`'s seal (BUNDLE.md §3) for a checkpoint of `size`, replacing any seal it had.
+pub fn seal(bundle: &mut Bundle, size: u64, sealer: &mandate_model::note::NoteSigner) {
+    let text = seal_text(bundle, size);
+    bundle.seal = Note { signatures: vec![sealer.sign(&text, 0)], text }.render();
+}
+
+/// A logged event with its inclusion proof, as a bundle holds it.
+fn bundle_event(e: &LoggedEvent, inclusion: Vec<Hash>) -> BundleEvent {
+    BundleEvent {
+        position: e.position,
+        body: STANDARD.encode(&e.body),
+        signatures: e.signatures.iter().map(signature_json).collect(),
+        receipt: BundleReceipt {
+            body: STANDARD.encode(&e.receipt.body),
+            batch: STANDARD.encode(&e.receipt.batch),
+            signature: signature_json(&e.receipt.signature),
+            index: e.receipt.index,
+            path: e.receipt.path.iter().map(hex::encode).collect(),
+        },
+        inclusion: inclusion.iter().map(hex::encode).collect(),
+    }
 }
 
 /// The keys an inspector trusts: the notary's, the administrator's (named ORIGIN/admin), and
@@ -318,6 +358,9 @@ pub struct Verdict {
     pub answer: Option<AccountabilityAnswer>,
     pub checkpoint_size: u64,
     pub cosignatures: usize,
+    /// The time the answer is cut at: the checkpoint's last event's `recorded_at` (v2), or the
+    /// latest receipt the bundle holds (v1, a lower bound).
+    pub cut_at: Option<Timestamp>,
 }
 
 impl Verdict {
@@ -339,9 +382,19 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
         checks.push(Check { what: what.to_owned(), ok, detail });
         ok
     };
-    let mut verdict =
-        Verdict { checks: Vec::new(), answer: None, checkpoint_size: 0, cosignatures: 0 };
-    if !check("format", bundle.format == FORMAT, format!("{:?}", bundle.format)) {
+    let mut verdict = Verdict {
+        checks: Vec::new(),
+        answer: None,
+        checkpoint_size: 0,
+        cosignatures: 0,
+        cut_at: None,
+    };
+    let known = match bundle.format.as_str() {
+        FORMAT => bundle.cut.is_some(),
+        FORMAT_V1 => bundle.cut.is_none(),
+        _ => false,
+    };
+    if !check("format", known, format!("{:?} (v2 carries cut, v1 does not)", bundle.format)) {
         verdict.checks = checks;
         return verdict;
     }
@@ -691,12 +744,22 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
         ),
     });
 
-    // 5. The answer, recomputed from the bundle's events alone.
+    // 5. The cut: the answer claims nothing after the time the checkpoint proves.
+    let (found, cut_at) = cut::check(bundle, &cp, &gate_key, &logged);
+    checks.extend(found);
+    verdict.cut_at = cut_at;
+
+    // 6. The answer, recomputed from the bundle's events alone.
     if let Ok(views) = Views::in_memory()
         && views.apply_selected(&logged).is_ok()
         && let Ok(reader) = views.reader()
         && let Ok(answer) = reader.accountability(&bundle.person, bundle.from, bundle.to)
     {
+        if bundle.cut.is_none()
+            && let Some(cut_at) = cut_at
+        {
+            checks.push(cut::check_answer(&answer, cut_at));
+        }
         verdict.answer = Some(answer);
     } else {
         checks.push(Check {
