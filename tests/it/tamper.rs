@@ -161,3 +161,70 @@ fn a_checkpoint_re_signed_over_a_forked_tree_is_found() {
     assert_eq!(genuine.checkpoint.size, fork_cp.checkpoint.size);
     assert_ne!(genuine.checkpoint.root, fork_cp.checkpoint.root);
 }
+
+/// Issue 11: one byte of an event body changed inside `log.redb` itself. The projector stops at
+/// that position instead of folding it in, and an answer that would show the event (the head
+/// of Bồ Đề's People's Committee, whose name the changed registration gives) is refused, saying
+/// the log is damaged, while answers resting on other events are still shown.
+#[test]
+fn a_byte_changed_in_the_stored_log_is_never_served_as_fact() {
+    use mandate_views::integrity::{IntegrityError, check_events};
+    use mandate_views::{Commit, Views, ViewsError};
+    let fx = Fixture::seeded();
+    let path = fx.log_path();
+    let events = fx.gate.log().read_from(1, usize::MAX).unwrap();
+    let Fixture { gate, dir, .. } = fx;
+    drop(gate);
+    // The registration of Bồ Đề's chairman, Nguyễn Văn A: his name, one letter changed.
+    let target = events
+        .iter()
+        .find(|e| {
+            let text = String::from_utf8_lossy(&e.body);
+            text.contains("\"kind\":\"person.registered\"") && text.contains("Nguyễn Văn A")
+        })
+        .unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let needle = target.body.as_slice();
+    let mut n_changed = 0;
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(needle.len()).position(|w| w == needle) {
+        let start = at + i;
+        let name = start + needle.windows(5).position(|w| w == b"Nguy\xe1").unwrap();
+        bytes[name] = b'M'; // "Nguyễn" → "Mguyễn"
+        n_changed += 1;
+        at = start + needle.len();
+    }
+    assert!(n_changed >= 1, "the body is stored in the file");
+    std::fs::write(&path, &bytes).unwrap();
+    let log = mandate_store::EmbeddedLog::open_read_only(&path).unwrap();
+
+    // The projector stops at the changed event's position.
+    let views = Views::in_memory().unwrap();
+    let err = views.catch_up(&log, None, 1_000, Commit::Durable, |_| true).unwrap_err();
+    assert!(
+        matches!(err, ViewsError::Event { position, .. } if position == target.position),
+        "{err}"
+    );
+    assert_eq!(views.position().unwrap(), target.position - 1, "nothing of it was folded in");
+
+    // Answers over read models built before the change (as a live projector's would be): the
+    // one that rests on the changed event is refused, another is shown.
+    let genuine = Views::in_memory().unwrap();
+    let copy = Copy(events.clone());
+    genuine.catch_up(&copy, None, 1_000, Commit::Durable, |_| true).unwrap();
+    let reader = genuine.reader().unwrap();
+    let at = "2021-07-30T12:00:00+07:00".parse().unwrap();
+    let bo_de = reader.head(&"vn/ha-noi/long-bien/bo-de/ubnd".parse().unwrap(), at).unwrap();
+    assert!(bo_de.events.contains(&target.id()));
+    let refused = check_events(&log, &bo_de.events).unwrap_err();
+    assert!(
+        matches!(&refused, IntegrityError::Damaged { position: Some(p), .. } if *p == target.position),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("mandate verify"), "{refused}");
+    let thach_ban =
+        reader.head(&"vn/ha-noi/long-bien/thach-ban/ubnd".parse().unwrap(), at).unwrap();
+    assert!(!thach_ban.events.contains(&target.id()));
+    assert_eq!(check_events(&log, &thach_ban.events).unwrap(), thach_ban.events.len());
+    drop(dir);
+}

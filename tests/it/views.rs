@@ -688,3 +688,36 @@ fn the_watchdog_records_no_false_misses_and_only_its_window() {
     let again = watchdog.look(&mut fx.gate, &views, backfill).unwrap();
     assert!(again.owed.is_empty());
 }
+
+/// Issue 11, point 4: 06-CT/QU item 3 lies on the Standing Board member in charge of each
+/// ward, an office above the ward; asked from Bồ Đề's People's Committee, its own ward's daily
+/// duty is there (and only its own), saying whose it is.
+#[test]
+fn a_wards_own_duty_is_seen_from_the_ward() {
+    let fx = Fixture::seeded();
+    let r = reader(&fx);
+    let bo_de: mandate_model::ids::OfficeId = "vn/ha-noi/long-bien/bo-de/ubnd".parse().unwrap();
+    for below in [false, true] {
+        let answer = r
+            .misses(
+                t("2021-08-02T00:00:00+07:00"),
+                t("2021-08-08T23:59:59+07:00"),
+                Some(&bo_de),
+                below,
+            )
+            .unwrap();
+        let lines: BTreeSet<(&str, LocalDate, &str)> = answer
+            .lines
+            .iter()
+            .map(|l| {
+                (l.task.as_str(), l.period.unwrap(), l.in_charge_of.as_ref().unwrap().as_str())
+            })
+            .collect();
+        let expected = BTreeSet::from([
+            (TASK_3_BO_DE, day("2021-08-02"), "vn/ha-noi/long-bien/bo-de"),
+            (TASK_3_BO_DE, day("2021-08-06"), "vn/ha-noi/long-bien/bo-de"),
+        ]);
+        assert_eq!(lines, expected, "below {below}");
+        assert!(answer.lines.iter().all(|l| l.answerable.as_ref().unwrap().as_str() == "do-van-h"));
+    }
+}

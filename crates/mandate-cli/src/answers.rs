@@ -20,6 +20,17 @@ fn when(t: Timestamp) -> String {
     t.to_human()
 }
 
+/// A document's date as people read it, marked when the text does not give it.
+fn document_date(d: &mandate_views::query::DocumentLine) -> String {
+    match d.issued_on {
+        None => String::new(),
+        Some(day) if d.is_assumed("issued_on") => {
+            format!("{} (assumed: the text does not give the date)", day.to_human())
+        }
+        Some(day) => day.to_human(),
+    }
+}
+
 fn events_line(n: usize) -> String {
     format!("({n} events behind this answer; --json lists their ids)")
 }
@@ -63,6 +74,17 @@ fn case(c: &CaseLine, out: &mut Vec<String>) {
 }
 
 impl Answer {
+    /// The ids of the events behind the answer.
+    pub(crate) fn events(&self) -> &[mandate_model::ids::EventId] {
+        match self {
+            Self::Head(a) => &a.events,
+            Self::Accountability(a) => &a.events,
+            Self::Overdue(a) | Self::Misses(a) => &a.events,
+            Self::Cases(a) => &a.events,
+            Self::Directive(a) => &a.events,
+        }
+    }
+
     pub(crate) fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
         match self {
             Self::Head(a) => serde_json::to_value(a),
@@ -187,11 +209,14 @@ impl Answer {
                 }
                 for l in &a.lines {
                     out.push(format!(
-                        "  due {}  {} item {} — {}: {}; answerable {}; head of the office then {}{}",
+                        "  due {}  {} item {} — {}{}: {}; answerable {}; head of the office then {}{}",
                         when(l.due_at),
                         l.document,
                         l.item,
                         l.office_name,
+                        l.in_charge_of
+                            .as_ref()
+                            .map_or_else(String::new, |a| format!(", the member in charge of {a}")),
                         match l.standing {
                             Standing::Late => format!(
                                 "late (reported {})",
@@ -223,15 +248,22 @@ impl Answer {
                     d.title,
                     d.subject,
                     d.issuer,
-                    d.issued_on.map_or_else(String::new, |x| x.to_human())
+                    document_date(d)
                 ));
+                if let Some(revoked) = d.revoked {
+                    out.push(format!(
+                        "  revoked (event {}): its duties ended then",
+                        revoked.short()
+                    ));
+                }
                 for up in &a.above {
                     out.push(format!(
                         "  implements {}{} ({}{})",
                         up.title,
                         if up.in_ledger { "" } else { ", not in the ledger" },
                         up.issuer,
-                        up.issued_on.map_or_else(String::new, |x| format!(", {}", x.to_human()))
+                        up.issued_on
+                            .map_or_else(String::new, |_| format!(", {}", document_date(up)))
                     ));
                 }
                 for below in &a.below {

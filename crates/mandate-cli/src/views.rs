@@ -312,6 +312,8 @@ pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode
         QueryError::Views(v) => anyhow::Error::new(v),
         other => anyhow::Error::new(other),
     })?;
+    // Nothing is shown that the log itself does not still vouch for.
+    mandate_views::integrity::check_events(&log, answer.events())?;
     if args.json {
         output::json_line(&answer.json()?)?;
     } else {

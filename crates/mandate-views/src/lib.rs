@@ -21,6 +21,7 @@ use redb::{
 };
 use sha2::{Digest, Sha256};
 
+pub mod integrity;
 mod project;
 pub mod query;
 pub mod rows;
@@ -369,7 +370,20 @@ impl Views {
             // sixteenth durable, so a long replay stays within bounded memory.
             batches += 1;
             let this = if batches.is_multiple_of(16) { Commit::Durable } else { commit };
-            rows += self.apply(&events, this)?;
+            match self.apply(&events, this) {
+                Ok(n) => rows += n,
+                // An event that cannot be folded in (a damaged log): keep everything before it,
+                // so the read models stop exactly at its position, and say where.
+                Err(ViewsError::Event { position, reason }) => {
+                    let before: Vec<LoggedEvent> =
+                        events.into_iter().take_while(|e| e.position < position).collect();
+                    if !before.is_empty() {
+                        self.apply(&before, Commit::Durable)?;
+                    }
+                    return Err(ViewsError::Event { position, reason });
+                }
+                Err(other) => return Err(other),
+            }
             at = events.last().map_or(at, |e| e.position);
             if stopped || !full {
                 break;

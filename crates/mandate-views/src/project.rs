@@ -37,6 +37,7 @@ pub(crate) fn period_key(period: Option<mandate_model::time::LocalDate>) -> Stri
 }
 
 pub(crate) struct Tables<'txn> {
+    stored_check: crate::integrity::StoredCheck,
     pub meta: Table<'txn, &'static str, u64>,
     text: Table<'txn, &'static str, &'static str>,
     offices: Table<'txn, &'static str, &'static [u8]>,
@@ -70,6 +71,7 @@ fn event_error(event: &LoggedEvent, reason: impl std::fmt::Display) -> ViewsErro
 impl<'txn> Tables<'txn> {
     pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, ViewsError> {
         Ok(Self {
+            stored_check: crate::integrity::StoredCheck::default(),
             meta: txn.open_table(META)?,
             text: txn.open_table(TEXT)?,
             offices: txn.open_table(OFFICES)?,
@@ -128,8 +130,13 @@ impl<'txn> Tables<'txn> {
     pub(crate) fn apply(&mut self, event: &LoggedEvent) -> Result<u64, ViewsError> {
         let body: EventBody = mandate_model::body::decode_logged_body(&event.body)
             .map_err(|e| event_error(event, e))?;
-        let recorded_at = event.receipt.parse().map_err(|e| event_error(event, e))?.recorded_at;
+        // A log changed after the fact is not folded in (see `integrity::StoredCheck`).
         let id = event.id();
+        let receipt = self
+            .stored_check
+            .check(event, &body.stream, body.version)
+            .map_err(|reason| event_error(event, reason))?;
+        let recorded_at = receipt.recorded_at;
         let stream = body.stream.as_str();
         let key = body.stream.key();
         let mut rows = 0u64;
@@ -269,6 +276,7 @@ impl<'txn> Tables<'txn> {
                 subject,
                 implements,
                 cites,
+                assumed,
                 ..
             } => {
                 let title = symbol.as_ref().map_or_else(
@@ -288,6 +296,7 @@ impl<'txn> Tables<'txn> {
                     cites: cites.clone(),
                     amended: Vec::new(),
                     revoked: None,
+                    assumed: assumed.clone(),
                     events: vec![id],
                 };
                 self.documents.insert(stream, encode(&row).as_slice())?;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use mandate_model::event::{
     Assignee, AssigneeRole, Breach, DocumentRef, Obligation, SanctionKind, Subject,
 };
-use mandate_model::ids::{EventId, OfficeId, PersonId, StreamId};
+use mandate_model::ids::{AreaPath, EventId, OfficeId, PersonId, StreamId};
 use mandate_model::time::{LocalDate, Timestamp, parse_offset};
 use redb::{ReadTransaction, ReadableTable};
 use serde::Serialize;
@@ -81,7 +81,20 @@ pub struct DocumentLine {
     pub issued_on: Option<LocalDate>,
     /// False for a document outside the ledger, cited by issuer, symbol and date.
     pub in_ledger: bool,
+    /// The fields the recorder assumed rather than read from the text (`issued_on`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
     pub event: Option<EventId>,
+    /// The `directive.revoked` that ended it (and every duty it gave), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<EventId>,
+}
+
+impl DocumentLine {
+    /// Whether `field` is an assumption, not the text's.
+    pub fn is_assumed(&self, field: &str) -> bool {
+        self.assumed.iter().any(|f| f == field)
+    }
 }
 
 /// One task as it fell on one tenure.
@@ -196,6 +209,10 @@ pub struct MissLine {
     pub task: StreamId,
     pub document: String,
     pub item: String,
+    /// For a duty on a position in charge of an area, that area (one line per ward of 06-CT/QU
+    /// item 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_charge_of: Option<AreaPath>,
     pub office: OfficeId,
     pub office_name: String,
     pub period: Option<LocalDate>,
@@ -398,17 +415,24 @@ impl Reader {
         Ok(out)
     }
 
+    /// Who held a tenure, with the events behind every fact shown: the tenure's, and the
+    /// registrations the person's and the office's names come from.
     fn holder(&self, tenure: &TenureRow) -> Result<Holder, ViewsError> {
+        let person = self.person(&tenure.person)?;
+        let office = self.office(&tenure.office)?;
+        let mut events = tenure.events.clone();
+        events.extend(person.as_ref().map(|p| p.event));
+        events.extend(office.as_ref().map(|o| o.event));
         Ok(Holder {
             person: tenure.person.clone(),
-            full_name: self.person_name(&tenure.person)?,
+            full_name: person.map_or_else(|| tenure.person.to_string(), |p| p.full_name),
             office: tenure.office.clone(),
-            office_name: self.office_name(&tenure.office)?,
+            office_name: office.map_or_else(|| tenure.office.to_string(), |o| o.name),
             title: tenure.title.clone(),
             role: tenure.role,
             from: tenure.from,
             until: tenure.until,
-            events: tenure.events.clone(),
+            events,
         })
     }
 
@@ -440,6 +464,8 @@ impl Reader {
         if let Some(h) = &head {
             events.extend(h.events.iter().copied());
         }
+        events.sort();
+        events.dedup();
         Ok(HeadAnswer { office: office.clone(), office_name: row.name, at, head, events })
     }
 
@@ -573,7 +599,9 @@ impl Reader {
                             issuer: String::new(),
                             issued_on: None,
                             in_ledger: false,
+                            assumed: Vec::new(),
                             event: None,
+                            revoked: None,
                         }),
                     }
                 }
@@ -584,7 +612,9 @@ impl Reader {
                     issuer: ext.issuer.clone(),
                     issued_on: Some(ext.date),
                     in_ledger: false,
+                    assumed: Vec::new(),
                     event: None,
+                    revoked: None,
                 }),
             }
         }
@@ -599,7 +629,9 @@ impl Reader {
             issuer: self.office_name(&doc.issuer)?,
             issued_on: Some(doc.issued_on),
             in_ledger: true,
+            assumed: doc.assumed.clone(),
             event: doc.events.first().copied(),
+            revoked: doc.revoked,
         })
     }
 
@@ -914,7 +946,14 @@ impl Reader {
                 continue;
             }
             let Some(lead) = task.lead() else { continue };
-            if !self.office_matches(&lead.office, filter.as_ref(), below)? {
+            // A duty on the position in charge of an area (06-CT/QU item 3: the Standing Board
+            // member in charge of a ward) belongs to that area too, though the office that
+            // holds the position sits above it.
+            let in_charge = match (&lead.in_charge_of, filter.as_ref()) {
+                (Some(area), Some(f)) => *area == f.area || (below && f.area.contains(area)),
+                _ => false,
+            };
+            if !in_charge && !self.office_matches(&lead.office, filter.as_ref(), below)? {
                 continue;
             }
             let periods = self.periods(&task, now)?;
@@ -936,6 +975,7 @@ impl Reader {
                     task: task.stream.clone(),
                     document: document.clone(),
                     item: task.item.clone(),
+                    in_charge_of: lead.in_charge_of.clone(),
                     office: lead.office.clone(),
                     office_name: office_name.clone(),
                     period: p.period,
@@ -1101,7 +1141,11 @@ impl Reader {
                         } else {
                             "phối hợp"
                         };
-                        Ok(format!("{} ({part})", self.office_name(&a.office)?))
+                        let in_charge = a
+                            .in_charge_of
+                            .as_ref()
+                            .map_or_else(String::new, |area| format!(", phụ trách {area}"));
+                        Ok(format!("{} ({part}{in_charge})", self.office_name(&a.office)?))
                     })
                     .collect::<Result<_, ViewsError>>()?;
                 tasks.push(DirectiveTask {

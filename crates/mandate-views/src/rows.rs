@@ -83,6 +83,10 @@ pub struct DocumentRow {
     pub cites: Vec<DocumentRef>,
     pub amended: Vec<EventId>,
     pub revoked: Option<EventId>,
+    /// The fields the recorder assumed rather than read (`issued_on`, `symbol`, …): shown as
+    /// assumed wherever they are shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
     pub events: Vec<EventId>,
 }
 

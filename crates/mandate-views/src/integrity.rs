@@ -1,0 +1,280 @@
+//! Before an answer is shown, the events behind it are checked against the log itself, so that
+//! a log whose stored bytes were changed after the fact is never served as fact.
+//!
+//! For each event the answer lists: its body hashes to its id; its receipt names that id and its
+//! position, is included in its batch, and the batch is signed by the gate key the genesis
+//! declares; and its one signature verifies strictly with the key its `key.registered` event
+//! (or the genesis, for the administrator) gives, that event passing the same checks. The
+//! hashes are checked first; then every signature (events' and distinct batches') is verified
+//! together, 64 at a time on every core, with the same answer for each as one by one.
+//! `mandate verify` checks the whole log.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ed25519_dalek::VerifyingKey;
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::record::LoggedEvent;
+use mandate_model::event::EventData;
+use mandate_model::ids::{EventId, KeyId, StreamId, StreamKind};
+use mandate_model::receipt::RECEIPT_BATCH_PAYLOAD_TYPE;
+use mandate_model::sign::{self, BodySignature, EVENT_PAYLOAD_TYPE};
+use rayon::prelude::*;
+
+/// Why the events behind an answer could not be vouched for.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IntegrityError {
+    #[error(
+        "the log is damaged: {what}; nothing is shown from it (run `mandate verify` to find every \
+         damaged position)"
+    )]
+    Damaged { position: Option<u64>, what: String },
+    #[error("the log could not be read")]
+    Log(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn damaged(event: &LoggedEvent, what: impl std::fmt::Display) -> IntegrityError {
+    IntegrityError::Damaged {
+        position: Some(event.position),
+        what: format!("the event at position {} {what}", event.position),
+    }
+}
+
+/// One signature to verify, and what to say if it does not.
+struct Pending {
+    key: VerifyingKey,
+    payload_type: &'static str,
+    body: Vec<u8>,
+    signature: BodySignature,
+    position: u64,
+    what: &'static str,
+}
+
+/// What the checks need from the ledger: the gate's and the administrator's keys, the keys
+/// looked up so far, and the signatures still to verify.
+struct Checker<'a, L> {
+    log: &'a L,
+    gate_key: VerifyingKey,
+    admin: (KeyId, VerifyingKey),
+    keys: BTreeMap<KeyId, VerifyingKey>,
+    batches: BTreeSet<Vec<u8>>,
+    pending: Vec<Pending>,
+}
+
+impl<L: LogBackend> Checker<'_, L> {
+    /// Id and receipt now; the batch signature (once per distinct batch) queued.
+    fn check_stored(&mut self, event: &LoggedEvent, id: &EventId) -> Result<(), IntegrityError> {
+        if event.id() != *id {
+            return Err(damaged(
+                event,
+                format!("does not hash to its id {id}: its bytes were changed"),
+            ));
+        }
+        let receipt = event
+            .receipt
+            .verify_inclusion()
+            .map_err(|e| damaged(event, format!("has a receipt that does not hold: {e}")))?
+            .0;
+        if receipt.event_id != *id || receipt.position != event.position {
+            return Err(damaged(event, "has a receipt for another event or position"));
+        }
+        if self.batches.insert(event.receipt.batch.clone()) {
+            self.pending.push(Pending {
+                key: self.gate_key,
+                payload_type: RECEIPT_BATCH_PAYLOAD_TYPE,
+                body: event.receipt.batch.clone(),
+                signature: event.receipt.signature.clone(),
+                position: event.position,
+                what: "has a receipt the gate did not sign",
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues `event`'s own signatures, by `key`.
+    fn queue_signatures(&mut self, event: &LoggedEvent, key: VerifyingKey, what: &'static str) {
+        for signature in &event.signatures {
+            self.pending.push(Pending {
+                key,
+                payload_type: EVENT_PAYLOAD_TYPE,
+                body: event.body.clone(),
+                signature: signature.clone(),
+                position: event.position,
+                what,
+            });
+        }
+    }
+
+    /// The public key of `key_id`, from its `key.registered` event, itself checked.
+    fn key(&mut self, key_id: KeyId) -> Result<Option<VerifyingKey>, IntegrityError> {
+        if key_id == self.admin.0 {
+            return Ok(Some(self.admin.1));
+        }
+        if let Some(key) = self.keys.get(&key_id) {
+            return Ok(Some(*key));
+        }
+        let log_err = |e: L::Error| IntegrityError::Log(Box::new(e));
+        let Ok(stream) = StreamId::new(StreamKind::Key, &key_id.to_string()) else {
+            return Ok(None);
+        };
+        let Some(first) = self.log.stream_positions(&stream, 1).map_err(log_err)?.first().copied()
+        else {
+            return Ok(None);
+        };
+        let Some(event) = self.log.read_from(first, 1).map_err(log_err)?.pop() else {
+            return Ok(None);
+        };
+        let id = event.id();
+        self.check_stored(&event, &id)?;
+        let body = mandate_model::body::decode_logged_body(&event.body)
+            .map_err(|e| damaged(&event, format!("is not a valid event: {e}")))?;
+        let EventData::KeyRegistered { public_key, .. } = &body.data else {
+            return Err(damaged(&event, "opens a key stream but does not register a key"));
+        };
+        let key = sign::decode_public_key(public_key)
+            .map_err(|e| damaged(&event, format!("registers an unreadable key: {e}")))?;
+        if sign::key_id(&key) != key_id {
+            return Err(damaged(&event, "registers another key than its stream names"));
+        }
+        // Registered by the administrator, whose key genesis gives.
+        let admin = self.admin.1;
+        self.queue_signatures(&event, admin, "is not signed by the administrator");
+        self.keys.insert(key_id, key);
+        Ok(Some(key))
+    }
+
+    /// Verifies every queued signature; the first failure, in queue order, is the answer.
+    fn verify_pending(self) -> Result<(), IntegrityError> {
+        let results: Vec<Result<(), sign::SignatureError>> = self
+            .pending
+            .par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let items: Vec<sign::SignedBody<'_>> = chunk
+                    .iter()
+                    .map(|p| sign::SignedBody {
+                        key: &p.key,
+                        payload_type: p.payload_type,
+                        body: &p.body,
+                        signature: &p.signature,
+                    })
+                    .collect();
+                sign::verify_each(&items)
+            })
+            .collect();
+        match results.iter().position(Result::is_err) {
+            None => Ok(()),
+            Some(idx) => {
+                let p = &self.pending[idx];
+                Err(IntegrityError::Damaged {
+                    position: Some(p.position),
+                    what: format!("the event at position {} {}", p.position, p.what),
+                })
+            }
+        }
+    }
+}
+
+/// Checks every event of `ids` against `log` as the module says. Returns how many were checked.
+pub fn check_events<L: LogBackend>(log: &L, ids: &[EventId]) -> Result<usize, IntegrityError> {
+    let log_err = |e: L::Error| IntegrityError::Log(Box::new(e));
+    let Some(genesis) = log.read_from(1, 1).map_err(log_err)?.pop() else {
+        return if ids.is_empty() {
+            Ok(0)
+        } else {
+            Err(IntegrityError::Damaged { position: None, what: "the log is empty".into() })
+        };
+    };
+    let body = mandate_model::body::decode_logged_body(&genesis.body)
+        .map_err(|e| damaged(&genesis, format!("is not a valid event: {e}")))?;
+    let EventData::LedgerEstablished { administrator, gate_public_key, .. } = &body.data else {
+        return Err(damaged(&genesis, "is not the ledger's genesis"));
+    };
+    let keys = sign::decode_public_key(gate_public_key)
+        .and_then(|gate| Ok((gate, sign::decode_public_key(&administrator.public_key)?)));
+    let Ok((gate_key, admin_key)) = keys else {
+        return Err(damaged(&genesis, "declares unreadable keys"));
+    };
+    let mut checker = Checker {
+        log,
+        gate_key,
+        admin: (sign::key_id(&admin_key), admin_key),
+        keys: BTreeMap::new(),
+        batches: BTreeSet::new(),
+        pending: Vec::new(),
+    };
+    let genesis_id = genesis.id();
+    checker.check_stored(&genesis, &genesis_id)?;
+    let events = log.find_many(ids).map_err(log_err)?;
+    for (event, id) in events.iter().zip(ids) {
+        let Some(event) = event else {
+            return Err(IntegrityError::Damaged {
+                position: None,
+                what: format!("event {id} of the answer is not in it"),
+            });
+        };
+        checker.check_stored(event, id)?;
+        if event.signatures.is_empty() {
+            return Err(damaged(event, "carries no signature"));
+        }
+        for signature in &event.signatures {
+            let key = checker
+                .key(signature.key_id)?
+                .ok_or_else(|| damaged(event, "is signed by a key the log does not register"))?;
+            checker.pending.push(Pending {
+                key,
+                payload_type: EVENT_PAYLOAD_TYPE,
+                body: event.body.clone(),
+                signature: signature.clone(),
+                position: event.position,
+                what: "has a signature that does not verify",
+            });
+        }
+    }
+    checker.verify_pending()?;
+    Ok(ids.len())
+}
+
+/// The projector's cheap check of one stored event, before it is folded in: the body hashes to
+/// the id its receipt names, at its position, stream and version, and the receipt is included in
+/// its batch. Hashes only (the signatures are checked when an answer is shown); the parsed batch
+/// is kept, since consecutive events share it.
+#[derive(Debug, Default)]
+pub struct StoredCheck {
+    batch: Option<(Vec<u8>, mandate_model::receipt::ReceiptBatchBody)>,
+}
+
+impl StoredCheck {
+    /// The event's receipt, if the event is as its receipt says; else why not.
+    pub fn check(
+        &mut self,
+        event: &LoggedEvent,
+        stream: &StreamId,
+        version: u64,
+    ) -> Result<mandate_model::receipt::ReceiptBody, String> {
+        let batch = match &self.batch {
+            Some((bytes, parsed)) if *bytes == event.receipt.batch => parsed,
+            _ => {
+                let parsed = event.receipt.parse_batch().map_err(|e| {
+                    format!("its receipt's batch is unreadable ({e}); run mandate verify")
+                })?;
+                &self.batch.insert((event.receipt.batch.clone(), parsed)).1
+            }
+        };
+        let receipt = event
+            .receipt
+            .verify_inclusion_in(batch)
+            .map_err(|e| format!("its receipt does not hold ({e}); run mandate verify"))?;
+        if receipt.event_id != event.id()
+            || receipt.position != event.position
+            || receipt.stream != *stream
+            || receipt.version != version
+        {
+            return Err(
+                "its bytes do not match its receipt (the log was changed after the fact); \
+                        run mandate verify"
+                    .into(),
+            );
+        }
+        Ok(receipt)
+    }
+}
