@@ -153,7 +153,7 @@ struct InitArgs {
     utc_offset: String,
     /// The earliest time the ledger records acts from: genesis's occurred_at, from which the
     /// administrator's key is valid (to enter older documents) [default: now]
-    #[arg(long)]
+    #[arg(long, value_parser = parse_time)]
     since: Option<mandate_model::time::Timestamp>,
     /// Where to write the administrator's secret key [default: DATA/keys/admin.key]
     #[arg(long)]
@@ -717,6 +717,14 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
         ))?;
     }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A time as people type it (30/07/2021, 30/07/2021 16:30, 2021-07-30T16:30, read in UTC+7,
+/// or RFC 3339 with an offset or Z): what every time argument takes.
+pub(crate) fn parse_time(text: &str) -> Result<mandate_model::time::Timestamp, String> {
+    mandate_model::typed_time::parse_typed_time(text, VIETNAM_OFFSET)
+        .map(|t| t.to_offset(VIETNAM_OFFSET))
+        .map_err(|e| e.to_string())
 }
 
 /// Whether progress bars should be drawn.

@@ -584,10 +584,12 @@ fn witness_over_nats(
 pub(crate) struct ExportArgs {
     #[arg(long)]
     person: PersonId,
-    #[arg(long)]
+    /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
+    #[arg(long, value_parser = crate::parse_time)]
     from: Option<Timestamp>,
-    /// [default: when the gate recorded the checkpoint's last event]
-    #[arg(long)]
+    /// End of the window, cut at the checkpoint [default: when the gate recorded the
+    /// checkpoint's last event]
+    #[arg(long, value_parser = crate::parse_time)]
     to: Option<Timestamp>,
     /// The bundle file to write
     #[arg(long)]

@@ -75,11 +75,7 @@ impl std::str::FromStr for Point {
         if let Ok(n) = s.parse::<u64>() {
             return Ok(Self::Position(n));
         }
-        s.parse::<Timestamp>().map(Self::Time).map_err(|e| {
-            format!(
-                "expected a log position or an RFC 3339 time like 2021-07-28T16:30:00+07:00: {e}"
-            )
-        })
+        crate::parse_time(s).map(Self::Time).map_err(|e| format!("{e}, or a log position"))
     }
 }
 
@@ -219,7 +215,7 @@ enum Question {
     Head {
         #[arg(long)]
         office: OfficeId,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_time)]
         at: Timestamp,
     },
     /// Every task a person's offices and positions held during their tenures, on time, late
@@ -227,14 +223,14 @@ enum Question {
     Accountability {
         #[arg(long)]
         person: PersonId,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_time)]
         from: Option<Timestamp>,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_time)]
         to: Option<Timestamp>,
     },
     /// Obligations open and past due at a time
     Overdue {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_time)]
         at: Option<Timestamp>,
         #[arg(long)]
         office: Option<OfficeId>,
@@ -244,9 +240,9 @@ enum Question {
     },
     /// Every deadline and daily period missed in a window, with who headed each office then
     Misses {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_time)]
         from: Timestamp,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_time)]
         to: Option<Timestamp>,
         #[arg(long)]
         office: Option<OfficeId>,
@@ -277,6 +273,7 @@ fn system_now(reader: &Reader) -> Timestamp {
 /// `mandate query`.
 pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let log = open_log(target, Access::Read)?;
+    let mut as_of_line = None;
     let (views, now) = match args.as_of {
         Some(point) => {
             // The answer then: the read models of the log up to that point, in memory.
@@ -289,6 +286,28 @@ pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode
                     None => Timestamp::UNIX_EPOCH,
                 },
             };
+            // Say first which point the answer is for, and whether the log reaches it.
+            let head = log.head()?;
+            let beyond = match point {
+                Point::Position(p) => p > head,
+                Point::Time(t) => {
+                    at == head
+                        && log
+                            .read_from(head.max(1), 1)?
+                            .first()
+                            .and_then(recorded_at)
+                            .is_some_and(|last| t > last)
+                }
+            };
+            as_of_line = Some(format!(
+                "As of {} (the log's first {at} of {head} events){}:",
+                now.to_human(),
+                if beyond {
+                    "; that is after the log's last event, so this is what it says now"
+                } else {
+                    ""
+                }
+            ));
             (views, Some(now))
         }
         None => {
@@ -317,6 +336,9 @@ pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode
     if args.json {
         output::json_line(&answer.json()?)?;
     } else {
+        if let Some(line) = as_of_line {
+            output::line(&line)?;
+        }
         output::line(&answer.text())?;
     }
     Ok(ExitCode::SUCCESS)

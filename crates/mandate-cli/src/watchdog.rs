@@ -47,9 +47,9 @@ pub(crate) struct WatchdogArgs {
     /// Record only periods due within this long before now: 7d, 36h, 90m
     #[arg(long, default_value = DEFAULT_WINDOW, value_parser = parse_window)]
     window: i64,
-    /// Also record older periods, due from this time on (RFC 3339); says how many first and
+    /// Also record older periods, due from this time on (30/07/2021, 30/07/2021 16:30 in UTC+7, or RFC 3339); says how many first and
     /// asks on a terminal (give --yes when not on one); implies --once
-    #[arg(long)]
+    #[arg(long, value_parser = crate::parse_time)]
     backfill: Option<Timestamp>,
     /// Confirm a --backfill without asking
     #[arg(long)]

@@ -389,3 +389,37 @@ fn an_assumed_date_is_shown_as_assumed() {
     let out = mandate(&data, &["query", "directive", "06-CT/QU"]);
     assert!(!stdout(&out).contains("assumed"), "{}", stdout(&out));
 }
+
+/// Times are typed as people write them, read in UTC+7; an as-of answer says first which point
+/// it answers for; what is not a time gets a sentence saying what to write.
+#[test]
+fn times_are_typed_as_people_write_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    assert!(mandate(&data, &["demo", "--data", data.to_str().unwrap(), "--json"]).status.success());
+    let head = |at: &str| {
+        let out = mandate(
+            &data,
+            &["query", "head", "--office", "vn/ha-noi/long-bien/bo-de/ubnd", "--at", at, "--json"],
+        );
+        assert!(out.status.success(), "{at}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    let rfc = head("2021-07-30T12:00:00+07:00");
+    for typed in
+        ["30/07/2021 12:00", "2021-07-30T12:00", "2021-07-30 12:00", "2021-07-30T05:00:00Z"]
+    {
+        assert_eq!(head(typed), rfc, "{typed}");
+    }
+    assert_eq!(rfc["at"], "2021-07-30T12:00:00+07:00");
+    let out =
+        mandate(&data, &["query", "misses", "--from", "28/07/2021", "--as-of", "28/07/2021 16:30"]);
+    assert!(
+        stdout(&out).starts_with("As of 28/07/2021 16:30 (the log's first "),
+        "{}",
+        stdout(&out)
+    );
+    let out = mandate(&data, &["query", "head", "--office", "x", "--at", "30.07.2021"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("write 30/07/2021"));
+}

@@ -42,6 +42,7 @@ pub mod subject;
 pub mod symbol;
 pub mod time;
 pub mod tlog;
+pub mod typed_time;
 
 #[cfg(test)]
 mod tests;

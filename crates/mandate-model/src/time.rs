@@ -256,6 +256,13 @@ string_serde!(
 string_serde!(LocalDate, "LocalDate", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "A calendar day.");
 string_serde!(TimeOfDay, "TimeOfDay", "^[0-9]{2}:[0-9]{2}$", "A time of day, HH:MM.");
 
+/// `+07:00`, as an offset is written.
+pub fn format_offset(offset: UtcOffset) -> String {
+    let (h, m, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
+}
+
 /// Parses an offset written `+HH:MM`.
 pub fn parse_offset(s: &str) -> Option<UtcOffset> {
     let (sign, rest) = match s.as_bytes().first()? {
