@@ -72,6 +72,9 @@ struct Cli {
     /// For --nats: this client's TLS private key (PEM)
     #[arg(long = "nats-key", global = true, env = "MANDATE_NATS_KEY", requires = "nats_cert")]
     nats_key: Option<PathBuf>,
+    /// Seconds a command that writes the embedded log waits for another writer to finish
+    #[arg(long, global = true, default_value_t = 10, env = "MANDATE_WAIT")]
+    wait: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -288,7 +291,7 @@ fn run() -> anyhow::Result<ExitCode> {
     if mandate_nats::configure_tls(tls).is_err() {
         anyhow::bail!("the TLS files were already set");
     }
-    let target = Target { data, nats: cli.nats, ledger_name: cli.ledger_name };
+    let target = Target { data, nats: cli.nats, ledger_name: cli.ledger_name, wait: cli.wait };
     match cli.command {
         Command::Init(args) => init(&target, args),
         Command::Key(KeyCommand::Generate { out, person, json }) => {
@@ -358,6 +361,8 @@ struct Target {
     data: PathBuf,
     nats: Option<String>,
     ledger_name: Option<String>,
+    /// Seconds to wait for the embedded log's writer lock.
+    wait: u64,
 }
 
 impl Target {
@@ -417,9 +422,31 @@ fn open_log(target: &Target, access: Access) -> anyhow::Result<AnyLog> {
     }
     Ok(AnyLog::Embedded(match access {
         Access::Read => EmbeddedLog::open_read_only(&path)?,
-        Access::Write => EmbeddedLog::open(&path)?,
+        Access::Write => open_for_writing(&path, target.wait)?,
         Access::Scan => EmbeddedLog::open_read_only_with_cache(&path, 16 << 20)?,
     }))
+}
+
+/// Opens the embedded log to write, waiting up to `wait` seconds while another process holds
+/// it (each writer holds it for one command), then saying who has it.
+fn open_for_writing(path: &Path, wait: u64) -> anyhow::Result<EmbeddedLog> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(wait);
+    let mut pause = Duration::from_millis(20);
+    loop {
+        match EmbeddedLog::open(path) {
+            Err(mandate_store::OpenError::InUse { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(250));
+            }
+            Err(err @ mandate_store::OpenError::InUse { .. }) => {
+                return Err(anyhow::Error::new(err).context(format!(
+                    "waited {wait} s for the other writer; if `mandate serve` runs on this data \
+                     directory, submit through it, or raise --wait"
+                )));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 fn open_gate<L: LogBackend>(data: &Path, log: L) -> anyhow::Result<Gate<L>> {
@@ -483,8 +510,10 @@ fn subscribe(target: &Target, args: SubscribeArgs) -> anyhow::Result<ExitCode> {
 fn migrate(target: &Target, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let url =
         target.nats.as_deref().context("mandate migrate copies onto JetStream: pass --nats URL")?;
-    let source =
-        open_log(&Target { data: args.from.clone(), nats: None, ledger_name: None }, Access::Read)?;
+    let source = open_log(
+        &Target { data: args.from.clone(), nats: None, ledger_name: None, wait: target.wait },
+        Access::Read,
+    )?;
     let genesis = source.read_from(1, 1)?;
     let ledger = genesis
         .first()

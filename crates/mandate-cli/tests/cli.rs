@@ -423,3 +423,52 @@ fn times_are_typed_as_people_write_them() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("write 30/07/2021"));
 }
+
+/// Ten `mandate append`s at once on one embedded ledger: each waits its turn for the writer
+/// lock, so all ten are appended (a new user saw eight of ten fail).
+#[test]
+fn parallel_appends_wait_for_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out =
+        mandate(&data, &["init", "--ledger", "song-song", "--since", "2021-01-01T00:00:00+07:00"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = data.join("keys/admin.key");
+    let files: Vec<std::path::PathBuf> = (0..10)
+        .map(|i| {
+            let body = serde_json::json!({
+                "ledger": "song-song",
+                "stream": format!("office:vn/ha-noi/long-bien/to-{i}/ubnd"),
+                "occurred_at": "2021-07-01T08:00:00+07:00",
+                "actor": {"person": "admin", "office": "mandate/admin", "capacity": "administrator"},
+                "kind": "office.registered",
+                "data": {"name": format!("Tổ dân phố số {i}"), "kind": "peoples_committee",
+                         "level": "commune", "area": format!("vn/ha-noi/long-bien/to-{i}")}
+            });
+            let file = dir.path().join(format!("office-{i}.json"));
+            std::fs::write(&file, serde_json::to_vec(&body).unwrap()).unwrap();
+            file
+        })
+        .collect();
+    // All ten started before any is waited for.
+    let children: Vec<std::process::Child> = files
+        .iter()
+        .map(|file| {
+            Command::new(env!("CARGO_BIN_EXE_mandate"))
+                .arg("--data")
+                .arg(&data)
+                .args(["append", file.to_str().unwrap(), "--key", key.to_str().unwrap()])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let log = mandate(&data, &["log", "--json"]);
+    assert_eq!(stdout(&log).lines().count(), 11);
+    assert!(mandate(&data, &["verify"]).status.success());
+}
