@@ -57,7 +57,7 @@ fn split_offset(s: &str) -> (&str, Option<&str>) {
     if let Some(rest) = s.strip_suffix('Z').or_else(|| s.strip_suffix('z')) {
         return (rest, Some("+00:00"));
     }
-    if s.len() > 6 {
+    if s.len() > 6 && s.is_char_boundary(s.len() - 6) {
         let (head, tail) = s.split_at(s.len() - 6);
         if (tail.starts_with('+') || tail.starts_with('-')) && tail.as_bytes()[3] == b':' {
             return (head, Some(tail));

@@ -46,6 +46,8 @@ fn what_is_not_a_time_is_refused_with_a_sentence() {
         "2021-07-30+07:00",
         "2021-07-30T16:30:00+7",
         "30/07/2021 16h30",
+        // Found by the typed_time fuzz target: a multi-byte character where an offset would be.
+        "\t/7y\u{41841}/y\u{41841}/ySSS",
     ] {
         let err = parse_typed_time(text, VIETNAM_OFFSET).expect_err(text);
         assert!(err.to_string().contains("30/07/2021 16:30"), "{err}");
