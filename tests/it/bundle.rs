@@ -302,3 +302,47 @@ fn export_refuses_a_window_that_ends_before_it_starts() {
     .expect_err("from after to");
     assert!(err.to_string().contains("after its end"), "{err}");
 }
+
+/// `vectors/bundle-changes.json`: JSON Patch changes to the v2 bundle vector, each with the
+/// verdict a verifier must reach (members outside the format refused at any depth, the cut
+/// required, the window bounded; another spelling of the same values accepted).
+#[test]
+fn the_bundle_change_vectors_hold() {
+    fn pointer_parent<'a>(
+        value: &'a mut serde_json::Value,
+        path: &str,
+    ) -> (&'a mut serde_json::Value, String) {
+        let (parent, last) = path.rsplit_once('/').unwrap();
+        (value.pointer_mut(parent).unwrap(), last.to_owned())
+    }
+    let changes: serde_json::Value =
+        serde_json::from_str(include_str!("../../schemas/vectors/bundle-changes.json")).unwrap();
+    let trust = Trust::parse(VECTOR_TRUST, ORIGIN).unwrap();
+    let base: serde_json::Value = serde_json::from_str(VECTOR).unwrap();
+    let cases = changes["cases"].as_array().unwrap();
+    assert!(cases.len() >= 9);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut value = base.clone();
+        for op in case["patch"].as_array().unwrap() {
+            let (parent, key) = pointer_parent(&mut value, op["path"].as_str().unwrap());
+            let map = parent.as_object_mut().unwrap();
+            match op["op"].as_str().unwrap() {
+                "add" | "replace" => {
+                    map.insert(key, op["value"].clone());
+                }
+                "remove" => {
+                    map.remove(&key).unwrap();
+                }
+                other => panic!("{name}: op {other}"),
+            }
+        }
+        let bytes = if case["respell"] == true {
+            serde_json::to_vec(&value).unwrap()
+        } else {
+            serde_json::to_vec_pretty(&value).unwrap()
+        };
+        let valid = verify(&bytes, &trust).is_ok_and(|v| v.ok());
+        assert_eq!(valid, case["verdict"] == "valid", "{name}");
+    }
+}
