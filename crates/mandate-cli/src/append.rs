@@ -122,13 +122,7 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
         }
     }
     if args.json {
-        match (many, answers.pop()) {
-            (false, Some(one)) => output::json_line(&one)?,
-            (_, last) => {
-                answers.extend(last);
-                output::json_line(&serde_json::Value::Array(answers))?
-            }
-        }
+        print_answers(many, answers)?;
     }
     Ok(if all_accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -218,13 +212,18 @@ fn append_remote(
         }
     }
     if args.json {
-        match (many, answers.pop()) {
-            (false, Some(one)) => output::json_line(&one)?,
-            (_, last) => {
-                answers.extend(last);
-                output::json_line(&serde_json::Value::Array(answers))?
-            }
-        }
+        print_answers(many, answers)?;
     }
     Ok(if all_accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The JSON answers: one object for one input event, an array (in input order) for many.
+fn print_answers(many: bool, mut answers: Vec<serde_json::Value>) -> anyhow::Result<()> {
+    match (many, answers.pop()) {
+        (false, Some(one)) => output::json_line(&one),
+        (_, last) => {
+            answers.extend(last);
+            output::json_line(&serde_json::Value::Array(answers))
+        }
+    }
 }

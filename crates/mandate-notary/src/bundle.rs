@@ -299,6 +299,17 @@ pub fn seal(bundle: &mut Bundle, size: u64, sealer: &mandate_model::note::NoteSi
     bundle.seal = Note { signatures: vec![sealer.sign(&text, 0)], text }.render();
 }
 
+/// A bundle's receipt read back, if every part of it is well formed.
+fn signed_receipt(r: &BundleReceipt) -> Option<SignedReceipt> {
+    Some(SignedReceipt {
+        body: STANDARD.decode(&r.body).ok()?,
+        batch: STANDARD.decode(&r.batch).ok()?,
+        signature: signature_from(&r.signature)?,
+        index: r.index,
+        path: r.path.iter().map(|p| hex32(p)).collect::<Option<_>>()?,
+    })
+}
+
 /// A logged event with its inclusion proof, as a bundle holds it.
 fn bundle_event(e: &LoggedEvent, inclusion: Vec<Hash>) -> BundleEvent {
     BundleEvent {
@@ -506,15 +517,7 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
         };
         let signatures: Option<Vec<BodySignature>> =
             e.signatures.iter().map(signature_from).collect();
-        let receipt = (|| {
-            Some(SignedReceipt {
-                body: STANDARD.decode(&e.receipt.body).ok()?,
-                batch: STANDARD.decode(&e.receipt.batch).ok()?,
-                signature: signature_from(&e.receipt.signature)?,
-                index: e.receipt.index,
-                path: e.receipt.path.iter().map(|p| hex32(p)).collect::<Option<_>>()?,
-            })
-        })();
+        let receipt = signed_receipt(&e.receipt);
         let inclusion: Option<Vec<Hash>> = e.inclusion.iter().map(|p| hex32(p)).collect();
         let (Some(signatures), Some(receipt), Some(inclusion)) = (signatures, receipt, inclusion)
         else {

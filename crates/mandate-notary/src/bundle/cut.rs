@@ -7,13 +7,13 @@
 //! window from below, which is as far as it can be trusted.
 
 use ed25519_dalek::VerifyingKey;
-use mandate_ledger::record::{LoggedEvent, SignedReceipt};
+use mandate_ledger::record::LoggedEvent;
 use mandate_model::ids::EventId;
 use mandate_model::merkle::{self, Hash};
 use mandate_model::note::Checkpoint;
 use mandate_model::time::Timestamp;
 
-use super::{Bundle, BundleEvent, Check, hex32, signature_from};
+use super::{Bundle, BundleEvent, Check, hex32, signature_from, signed_receipt};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -32,15 +32,7 @@ fn proven_cut(
     let body = STANDARD.decode(&cut.body).map_err(|_| "its body is not base64".to_owned())?;
     let signatures = cut.signatures.iter().map(signature_from).collect::<Option<Vec<_>>>();
     let inclusion = cut.inclusion.iter().map(|h| hex32(h)).collect::<Option<Vec<Hash>>>();
-    let receipt = (|| {
-        Some(SignedReceipt {
-            body: STANDARD.decode(&cut.receipt.body).ok()?,
-            batch: STANDARD.decode(&cut.receipt.batch).ok()?,
-            signature: signature_from(&cut.receipt.signature)?,
-            index: cut.receipt.index,
-            path: cut.receipt.path.iter().map(|p| hex32(p)).collect::<Option<_>>()?,
-        })
-    })();
+    let receipt = signed_receipt(&cut.receipt);
     let (Some(signatures), Some(inclusion), Some(receipt)) = (signatures, inclusion, receipt)
     else {
         return Err("a signature, the receipt or the proof is malformed".into());
