@@ -76,6 +76,7 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
         submissions.push(submission);
     }
     // One commit for the whole input: its receipts share one signed batch (SPEC §5).
+    let head_before = gate.head();
     let results = gate.submit_batch(submissions);
     let mut answers = Vec::with_capacity(results.len());
     let mut all_accepted = true;
@@ -84,12 +85,25 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
         match result {
             Ok(receipt) => {
                 let parsed = receipt.parse()?;
+                // A re-sent event gets its original receipt; say it was already there.
+                let already = parsed.position <= head_before;
                 if args.json {
                     answers.push(json!({
                         "accepted": true,
+                        "already_in_log": already,
                         "receipt": parsed,
                         "signed_receipt": receipt.to_json(),
                     }));
+                } else if already {
+                    output::line(&format!(
+                        "{prefix}already in the log: event {} at position {}, {} version {}, \
+                         recorded {} (its original receipt; nothing was appended)",
+                        parsed.event_id,
+                        parsed.position,
+                        parsed.stream,
+                        parsed.version,
+                        parsed.recorded_at.to_human()
+                    ))?;
                 } else {
                     output::line(&format!(
                         "{prefix}accepted: event {} at position {}, {} version {}, recorded {}",

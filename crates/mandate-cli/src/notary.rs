@@ -594,10 +594,16 @@ pub(crate) struct ExportArgs {
     /// The bundle file to write
     #[arg(long)]
     out: PathBuf,
+    /// Replace --out if it exists
+    #[arg(long)]
+    force: bool,
 }
 
 /// `mandate export`: an audit bundle of one person's accountability.
 pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if args.out.exists() && !args.force {
+        bail!("{} exists; give another --out, or --force to replace it", args.out.display());
+    }
     let signer = notary_signer(target)?;
     let log = open_log(target, Access::Read)?;
     let notary = open_store(target)?;

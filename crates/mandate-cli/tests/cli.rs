@@ -80,6 +80,12 @@ fn init_append_log_verify() {
     assert!(out.status.success());
     let again: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(again["receipt"], receipt["receipt"]);
+    assert_eq!(
+        (&again["already_in_log"], &receipt["already_in_log"]),
+        (&true.into(), &false.into())
+    );
+    let out = mandate(&data, &["append", envelope.to_str().unwrap()]);
+    assert!(stdout(&out).starts_with("already in the log: event "), "{}", stdout(&out));
 
     let out = mandate(&data, &["verify", "--json"]);
     assert!(out.status.success(), "{}", stdout(&out));
@@ -220,6 +226,11 @@ fn checkpoints_proofs_and_bundles_from_the_binary() {
     let out =
         mandate(&data, &["export", "--person", "do-van-h", "--out", bundle.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // An existing file is not overwritten without --force.
+    let out =
+        mandate(&data, &["export", "--person", "le-van-c", "--out", bundle.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
     let keys = mandate(&data, &["key", "export", "--public"]);
     std::fs::write(&trust, &keys.stdout).unwrap();
     // Offline: no data directory, no network.
