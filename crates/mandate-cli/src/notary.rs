@@ -692,7 +692,13 @@ pub(crate) fn verify_bundle(args: VerifyBundleArgs) -> anyhow::Result<ExitCode> 
                 h.title,
                 h.office_name,
                 h.from.to_human(),
-                h.until.map_or_else(|| "now".to_owned(), |u| u.to_human())
+                h.until.map_or_else(
+                    || match verdict.cut_at {
+                        Some(cut) => format!("at least the cut, {}", cut.to_human()),
+                        None => "the bundle's end".to_owned(),
+                    },
+                    |u| u.to_human()
+                )
             ));
             for task in &t.tasks {
                 let doc = task.directive_chain.first().map_or("?", |d| d.title.as_str());
