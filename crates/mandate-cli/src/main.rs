@@ -20,6 +20,7 @@ mod bench;
 mod bench_notary;
 mod bench_views;
 mod demo;
+mod find;
 mod keys;
 mod notary;
 mod output;
@@ -86,6 +87,10 @@ enum Command {
     /// Manage keys
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Find offices, people and documents by name, with or without diacritics
+    Find(find::FindArgs),
+    /// List offices, people or documents, optionally within an area
+    List(find::ListArgs),
     /// Append an event: a signed DSSE envelope, or a body to sign with --key
     Append(AppendArgs),
     /// List the events in the log
@@ -316,6 +321,8 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Append(args) => append::append(&target, args),
+        Command::Find(args) => find::find(&target, args),
+        Command::List(args) => find::list(&target, args),
         Command::Log(args) => log(&target, args),
         Command::Verify(flag) => verify(&target, flag.json),
         Command::Serve(args) => serve(&target, args),
@@ -746,6 +753,11 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
         ))?;
     }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// An office id, also written as its stream (`office:vn/ha-noi/long-bien/bo-de/ubnd`).
+pub(crate) fn parse_office(text: &str) -> Result<mandate_model::ids::OfficeId, String> {
+    text.strip_prefix("office:").unwrap_or(text).parse().map_err(|e| format!("{e}"))
 }
 
 /// A time as people type it (30/07/2021, 30/07/2021 16:30, 2021-07-30T16:30, read in UTC+7,

@@ -213,7 +213,7 @@ pub(crate) struct QueryArgs {
 enum Question {
     /// Who headed an office at a time, since when, until when
     Head {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_office)]
         office: OfficeId,
         #[arg(long, value_parser = crate::parse_time)]
         at: Timestamp,
@@ -232,7 +232,7 @@ enum Question {
     Overdue {
         #[arg(long, value_parser = crate::parse_time)]
         at: Option<Timestamp>,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_office)]
         office: Option<OfficeId>,
         /// Include the offices in its area and under it
         #[arg(long)]
@@ -244,14 +244,14 @@ enum Question {
         from: Timestamp,
         #[arg(long, value_parser = crate::parse_time)]
         to: Option<Timestamp>,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_office)]
         office: Option<OfficeId>,
         #[arg(long)]
         below: bool,
     },
     /// Violations with their sanctions, and whether the office's head was later sanctioned
     Cases {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::parse_office)]
         office: Option<OfficeId>,
         #[arg(long)]
         below: bool,
@@ -310,26 +310,30 @@ pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode
             ));
             (views, Some(now))
         }
-        None => {
-            let path = views_path(&target.data);
-            let views = match Views::open(&path) {
-                Ok(views) => {
-                    // Bring them up to date first.
-                    views.catch_up(&log, None, CHUNK, Commit::Durable, |_| true)?;
-                    views
-                }
-                // A projector keeps them up to date: read beside it.
-                Err(ViewsError::InUse { .. }) => Views::open_read_only(&path)?,
-                Err(e) => return Err(e.into()),
-            };
-            (views, None)
-        }
+        None => (live_views(target, &log)?, None),
     };
     let reader = views.reader()?;
     let now = now.unwrap_or_else(|| system_now(&reader));
     let answer = answer(&reader, args.question, now).map_err(|e| match e {
         QueryError::Views(v) => anyhow::Error::new(v),
-        other => anyhow::Error::new(other),
+        other => {
+            // An unknown id: suggest the nearest ones.
+            use mandate_views::find::{ListKind, nearest};
+            let near = match &other {
+                QueryError::NoOffice(id) => nearest(&reader, ListKind::Offices, id, 3).ok(),
+                QueryError::NoPerson(id) => nearest(&reader, ListKind::People, id, 3).ok(),
+                QueryError::NoDocument(id) => nearest(&reader, ListKind::Documents, id, 3).ok(),
+                _ => None,
+            };
+            let ids: Vec<String> =
+                near.iter().flatten().map(|f| format!("{} ({})", f.id, f.name)).collect();
+            let error = anyhow::Error::new(other);
+            if ids.is_empty() {
+                error.context("`mandate find NAME` finds ids by name")
+            } else {
+                error.context(format!("did you mean: {}", ids.join("; ")))
+            }
+        }
     })?;
     // Nothing is shown that the log itself does not still vouch for.
     mandate_views::integrity::check_events(&log, answer.events())?;
@@ -363,5 +367,19 @@ fn answer(reader: &Reader, question: Question, now: Timestamp) -> Result<Answer,
             Answer::Cases(reader.cases(now, office.as_ref(), below, sanctioned)?)
         }
         Question::Directive { symbol } => Answer::Directive(reader.directive(&symbol, now)?),
+    })
+}
+
+/// DATA/views.redb brought up to the log's head, or, while a projector holds them, read beside
+/// it.
+pub(crate) fn live_views<L: LogBackend>(target: &Target, log: &L) -> anyhow::Result<Views> {
+    let path = views_path(&target.data);
+    Ok(match Views::open(&path) {
+        Ok(views) => {
+            views.catch_up(log, None, CHUNK, Commit::Durable, |_| true)?;
+            views
+        }
+        Err(ViewsError::InUse { .. }) => Views::open_read_only(&path)?,
+        Err(e) => return Err(e.into()),
     })
 }

@@ -483,3 +483,60 @@ fn parallel_appends_wait_for_the_writer() {
     assert_eq!(stdout(&log).lines().count(), 11);
     assert!(mandate(&data, &["verify"]).status.success());
 }
+
+/// Issue 11, point 7: ids are found by name with or without diacritics, listed by area, office
+/// ids are accepted in their stream form, symbols in any case, and an unknown id gets the
+/// nearest ones.
+#[test]
+fn ids_are_found_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    assert!(mandate(&data, &["demo", "--data", data.to_str().unwrap(), "--json"]).status.success());
+    let find = |text: &str| {
+        let out = mandate(&data, &["find", text, "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    let ids = |v: &serde_json::Value, kind: &str| -> Vec<String> {
+        v[kind].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+    };
+    for text in ["bo de", "Bo De", "bồ đề", "BỒ ĐỀ"] {
+        let found = find(text);
+        assert_eq!(
+            ids(&found, "offices")[..2],
+            ["vn/ha-noi/long-bien/bo-de/dang-uy", "vn/ha-noi/long-bien/bo-de/ubnd"],
+            "{text}"
+        );
+    }
+    assert_eq!(ids(&find("nguyen van a"), "people"), ["nguyen-van-a"]);
+    assert_eq!(
+        ids(&find("06-ct/qu"), "documents")[0],
+        "document:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU"
+    );
+    let out =
+        mandate(&data, &["list", "offices", "--below", "vn/ha-noi/long-bien/bo-de", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let out = mandate(&data, &["list", "people", "--below", "vn/ha-noi/long-bien/bo-de", "--json"]);
+    let people: Vec<String> = serde_json::from_str::<serde_json::Value>(&stdout(&out))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(people.contains(&"nguyen-van-a".to_owned()), "{people:?}");
+    let at = "30/07/2021";
+    let out = mandate(
+        &data,
+        &["query", "head", "--office", "office:vn/ha-noi/long-bien/bo-de/ubnd", "--at", at],
+    );
+    assert!(stdout(&out).contains("Nguyễn Văn A"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mandate(&data, &["query", "directive", "06-ct/qu"]);
+    assert!(stdout(&out).starts_with("06-CT/QU"));
+    let out =
+        mandate(&data, &["query", "head", "--office", "vn/ha-noi/long-bien/bode/ubnd", "--at", at]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean: vn/ha-noi/long-bien/bo-de/ubnd"), "{err}");
+}

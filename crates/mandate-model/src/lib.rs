@@ -30,6 +30,7 @@ pub mod body;
 pub mod canonical;
 pub mod chain;
 pub mod event;
+pub mod fold;
 pub mod ids;
 pub mod merkle;
 pub mod note;

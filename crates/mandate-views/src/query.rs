@@ -360,6 +360,11 @@ impl Reader {
         self.all(OFFICES)
     }
 
+    /// Every document in the ledger, in stream order.
+    pub fn documents(&self) -> Result<Vec<DocumentRow>, ViewsError> {
+        self.all(DOCUMENTS)
+    }
+
     /// Every person, in id order.
     pub fn people(&self) -> Result<Vec<PersonRow>, ViewsError> {
         self.all(PEOPLE)
@@ -1084,10 +1089,12 @@ impl Reader {
         }
         let titles = self.txn.open_table(DOCUMENT_TITLES)?;
         let found = titles.range((symbol, "")..=(symbol, MAX))?.next().transpose()?;
-        match found {
-            Some((key, _)) => self.row(DOCUMENTS, key.value().1),
-            None => Ok(None),
+        if let Some((key, _)) = found {
+            return self.row(DOCUMENTS, key.value().1);
         }
+        // A symbol typed in another case (`06-ct/qu`).
+        let wanted = symbol.to_lowercase();
+        Ok(self.documents()?.into_iter().find(|d| d.title.to_lowercase() == wanted))
     }
 
     /// Question 4: a document with every document above it and every task and report below.
