@@ -48,6 +48,7 @@ pub(crate) struct BenchArgs {
     /// With --nats: envelopes per request in the second service run (the first sends each alone)
     #[arg(long, default_value_t = 100)]
     per_request: usize,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }

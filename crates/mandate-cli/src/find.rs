@@ -17,6 +17,7 @@ pub(crate) struct FindArgs {
     /// At most this many of each kind
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -37,6 +38,7 @@ pub(crate) struct ListArgs {
     /// documents one issued), e.g. vn/ha-noi/long-bien
     #[arg(long)]
     below: Option<AreaPath>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }

@@ -57,21 +57,43 @@ struct Cli {
     #[arg(long, global = true, env = "MANDATE_DATA")]
     data: Option<PathBuf>,
     /// Use the log on NATS JetStream at this URL instead of the embedded log
-    #[arg(long, global = true, env = "MANDATE_NATS")]
+    #[arg(long, global = true, env = "MANDATE_NATS", help_heading = "NATS JetStream")]
     nats: Option<String>,
     /// The ledger's name, for --nats [default: the one `mandate init` recorded in the data
     /// directory]
-    #[arg(long = "ledger-name", global = true, env = "MANDATE_LEDGER")]
+    #[arg(
+        long = "ledger-name",
+        global = true,
+        env = "MANDATE_LEDGER",
+        help_heading = "NATS JetStream"
+    )]
     ledger_name: Option<String>,
     /// For --nats: the CA certificate (PEM) that signed the servers' TLS certificates; use a
     /// tls:// URL to require TLS
-    #[arg(long = "nats-ca", global = true, env = "MANDATE_NATS_CA")]
+    #[arg(
+        long = "nats-ca",
+        global = true,
+        env = "MANDATE_NATS_CA",
+        help_heading = "NATS JetStream"
+    )]
     nats_ca: Option<PathBuf>,
     /// For --nats: this client's TLS certificate (PEM), for servers that verify clients
-    #[arg(long = "nats-cert", global = true, env = "MANDATE_NATS_CERT", requires = "nats_key")]
+    #[arg(
+        long = "nats-cert",
+        global = true,
+        env = "MANDATE_NATS_CERT",
+        requires = "nats_key",
+        help_heading = "NATS JetStream"
+    )]
     nats_cert: Option<PathBuf>,
     /// For --nats: this client's TLS private key (PEM)
-    #[arg(long = "nats-key", global = true, env = "MANDATE_NATS_KEY", requires = "nats_cert")]
+    #[arg(
+        long = "nats-key",
+        global = true,
+        env = "MANDATE_NATS_KEY",
+        requires = "nats_cert",
+        help_heading = "NATS JetStream"
+    )]
     nats_key: Option<PathBuf>,
     /// Seconds a command that writes the embedded log waits for another writer to finish
     #[arg(long, global = true, default_value_t = 10, env = "MANDATE_WAIT")]
@@ -135,6 +157,7 @@ enum Command {
 #[derive(clap::Args)]
 struct JsonFlag {
     /// Print JSON instead of text
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -166,6 +189,7 @@ struct InitArgs {
     /// Where to write the administrator's secret key [default: DATA/keys/admin.key]
     #[arg(long)]
     admin_key_out: Option<PathBuf>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -180,6 +204,7 @@ enum KeyCommand {
         /// The person the key is for (recorded in the file)
         #[arg(long)]
         person: Option<String>,
+        /// Print JSON for programs (times in RFC 3339) instead of text for people
         #[arg(long)]
         json: bool,
     },
@@ -199,6 +224,7 @@ pub(crate) struct AppendArgs {
     /// Sign the body in FILE with this key file
     #[arg(long)]
     key: Option<PathBuf>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -217,6 +243,7 @@ struct LogArgs {
     /// Keep listing new events as they are appended
     #[arg(long)]
     follow: bool,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -233,6 +260,7 @@ struct SubscribeArgs {
     /// Stop after this many events
     #[arg(long)]
     limit: Option<u64>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -259,6 +287,7 @@ struct DemoArgs {
     /// Keep the demo's ledger in this (new or empty) directory instead of a temporary one
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -772,3 +801,6 @@ pub(crate) fn parse_time(text: &str) -> Result<mandate_model::time::Timestamp, S
 pub(crate) fn interactive(json: bool) -> bool {
     !json && std::io::stderr().is_terminal()
 }
+
+#[cfg(test)]
+mod help_tests;

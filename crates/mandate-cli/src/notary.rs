@@ -74,6 +74,7 @@ pub(crate) struct NotarizeArgs {
     /// With --follow: sign at least this often (milliseconds) while there are new events
     #[arg(long, default_value_t = 5_000)]
     interval_ms: u64,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -236,16 +237,24 @@ pub(crate) fn checkpoint(target: &Target, args: CheckpointArgs) -> anyhow::Resul
 pub(crate) enum ProofCommand {
     /// The inclusion proof of an event in a checkpoint's tree
     Inclusion {
+        /// The event's id (64 hex digits), as `mandate log` shows it
         event_id: EventId,
         /// The checkpoint's size [default: the latest]
         #[arg(long)]
         checkpoint: Option<u64>,
     },
     /// The consistency proof between two checkpoints' sizes
-    Consistency { old: u64, new: u64 },
+    Consistency {
+        /// The earlier checkpoint's size
+        old: u64,
+        /// The later checkpoint's size
+        new: u64,
+    },
     /// The map proof of a stream's head (or absence) at a checkpoint
     Stream {
+        /// The stream id, e.g. task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de
         stream: String,
+        /// The checkpoint's size [default: the latest]
         #[arg(long)]
         checkpoint: Option<u64>,
     },
@@ -582,6 +591,7 @@ fn witness_over_nats(
 
 #[derive(clap::Args)]
 pub(crate) struct ExportArgs {
+    /// Whose accountability the bundle proves (a person id; `mandate find NAME` finds it)
     #[arg(long)]
     person: PersonId,
     /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
@@ -644,6 +654,7 @@ pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCo
 
 #[derive(clap::Args)]
 pub(crate) struct VerifyBundleArgs {
+    /// The bundle file (`mandate export` writes one)
     file: PathBuf,
     /// A file of trusted verifier keys (`mandate key export --public`)
     #[arg(long)]
@@ -651,6 +662,7 @@ pub(crate) struct VerifyBundleArgs {
     /// Witness cosignatures required [default: every witness key in the trust file]
     #[arg(long)]
     witnesses: Option<usize>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }

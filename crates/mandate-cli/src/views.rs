@@ -29,6 +29,7 @@ pub(crate) struct ProjectArgs {
     /// Keep projecting new events as they are appended
     #[arg(long)]
     follow: bool,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -109,6 +110,7 @@ pub(crate) struct ReplayArgs {
     /// Then make them the live read models (the old ones are kept as views.redb.old)
     #[arg(long)]
     swap: bool,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -167,6 +169,7 @@ pub(crate) struct DigestArgs {
     /// The directory holding the read models [default: the data directory]
     #[arg(long)]
     views: Option<PathBuf>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
@@ -205,6 +208,7 @@ pub(crate) struct QueryArgs {
     /// Answer as the ledger would have at this position or time
     #[arg(long, global = true)]
     as_of: Option<Point>,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long, global = true)]
     json: bool,
 }
@@ -213,25 +217,32 @@ pub(crate) struct QueryArgs {
 enum Question {
     /// Who headed an office at a time, since when, until when
     Head {
+        /// The office id (or office:ID), e.g. vn/ha-noi/long-bien/bo-de/ubnd
         #[arg(long, value_parser = crate::parse_office)]
         office: OfficeId,
+        /// The time: 30/07/2021 16:30 (UTC+7) or RFC 3339
         #[arg(long, value_parser = crate::parse_time)]
         at: Timestamp,
     },
     /// Every task a person's offices and positions held during their tenures, on time, late
     /// or missing; violations and sanctions
     Accountability {
+        /// The person id, e.g. nguyen-van-a (`mandate find NAME` finds it)
         #[arg(long)]
         person: PersonId,
+        /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
         #[arg(long, value_parser = crate::parse_time)]
         from: Option<Timestamp>,
+        /// End of the window [default: now]
         #[arg(long, value_parser = crate::parse_time)]
         to: Option<Timestamp>,
     },
     /// Obligations open and past due at a time
     Overdue {
+        /// The time: 30/07/2021 16:30 (UTC+7) or RFC 3339 [default: now]
         #[arg(long, value_parser = crate::parse_time)]
         at: Option<Timestamp>,
+        /// Only this office (or office:ID); with --below, its area too
         #[arg(long, value_parser = crate::parse_office)]
         office: Option<OfficeId>,
         /// Include the offices in its area and under it
@@ -240,21 +251,28 @@ enum Question {
     },
     /// Every deadline and daily period missed in a window, with who headed each office then
     Misses {
+        /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
         #[arg(long, value_parser = crate::parse_time)]
         from: Timestamp,
+        /// End of the window [default: now]
         #[arg(long, value_parser = crate::parse_time)]
         to: Option<Timestamp>,
+        /// Only this office (or office:ID); with --below, its area too
         #[arg(long, value_parser = crate::parse_office)]
         office: Option<OfficeId>,
+        /// Include the offices in its area and under it
         #[arg(long)]
         below: bool,
     },
     /// Violations with their sanctions, and whether the office's head was later sanctioned
     Cases {
+        /// Only this office (or office:ID); with --below, its area too
         #[arg(long, value_parser = crate::parse_office)]
         office: Option<OfficeId>,
+        /// Include the offices in its area and under it
         #[arg(long)]
         below: bool,
+        /// Only violations whose office's head was later sanctioned
         /// Only violations whose office's head was later sanctioned
         #[arg(long)]
         sanctioned: bool,

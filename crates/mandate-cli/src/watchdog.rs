@@ -54,6 +54,7 @@ pub(crate) struct WatchdogArgs {
     /// Confirm a --backfill without asking
     #[arg(long)]
     yes: bool,
+    /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
 }
