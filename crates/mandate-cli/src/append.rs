@@ -96,23 +96,11 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
                     }));
                 } else if already {
                     output::line(&format!(
-                        "{prefix}already in the log: event {} at position {}, {} version {}, \
-                         recorded {} (its original receipt; nothing was appended)",
-                        parsed.event_id,
-                        parsed.position,
-                        parsed.stream,
-                        parsed.version,
-                        parsed.recorded_at.to_human()
+                        "{prefix}already in the log: {} (its original receipt; nothing was appended)",
+                        receipt_line(&parsed)
                     ))?;
                 } else {
-                    output::line(&format!(
-                        "{prefix}accepted: event {} at position {}, {} version {}, recorded {}",
-                        parsed.event_id,
-                        parsed.position,
-                        parsed.stream,
-                        parsed.version,
-                        parsed.recorded_at.to_human()
-                    ))?;
+                    output::line(&format!("{prefix}accepted: {}", receipt_line(&parsed)))?;
                 }
             }
             Err(SubmitError::Rejected(rejection)) => {
@@ -139,6 +127,18 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
         print_answers(many, answers)?;
     }
     Ok(if all_accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `event ID at position N, STREAM version V, recorded dd/mm/yyyy hh:mm`.
+fn receipt_line(r: &mandate_model::receipt::ReceiptBody) -> String {
+    format!(
+        "event {} at position {}, {} version {}, recorded {}",
+        r.event_id,
+        r.position,
+        r.stream,
+        r.version,
+        r.recorded_at.to_human()
+    )
 }
 
 /// The JSON values of an `append` input: one value, a JSON array of them (as the gate service
@@ -208,14 +208,7 @@ fn append_remote(
         if args.json {
             answers.push(serde_json::to_value(&reply)?);
         } else if let (true, Some(r)) = (reply.accepted, &reply.receipt) {
-            output::line(&format!(
-                "{prefix}accepted: event {} at position {}, {} version {}, recorded {}",
-                r.event_id,
-                r.position,
-                r.stream,
-                r.version,
-                r.recorded_at.to_human()
-            ))?;
+            output::line(&format!("{prefix}accepted: {}", receipt_line(r)))?;
         } else {
             eprintln!(
                 "{prefix}rejected ({}): {}",
