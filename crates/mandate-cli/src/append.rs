@@ -46,7 +46,25 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
             }
             Some(key) => {
                 let mut body = item;
-                // Fill the stream's next version and previous id when the author left them out.
+                // Fill the stream's next version and previous id when the author left them out
+                // (a kind that opens its stream is always version 1: the gate then says plainly
+                // that it is already there).
+                let opens = body.get("kind").and_then(|k| k.as_str()).is_some_and(|k| {
+                    matches!(
+                        k,
+                        "ledger.established"
+                            | "office.registered"
+                            | "person.registered"
+                            | "key.registered"
+                            | "directive.issued"
+                            | "task.assigned"
+                            | "commendation.awarded"
+                            | "deadline.missed"
+                    )
+                });
+                if opens && body.get("version").is_none() {
+                    body["version"] = json!(1);
+                }
                 if body.get("version").is_none() {
                     let stream: StreamId = body
                         .get("stream")

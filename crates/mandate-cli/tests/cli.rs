@@ -53,14 +53,18 @@ fn init_append_log_verify() {
     let receipt: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(receipt["receipt"]["position"], 2);
 
-    // The same office again: version 2 of the stream is not an office.registered.
+    // The same office again: it is already registered, and the refusal says so.
+    let mut again = body.clone();
+    again["data"]["name"] = "Ủy ban nhân dân phường Bồ Đề (lần hai)".into();
+    std::fs::write(&file, serde_json::to_vec_pretty(&again).unwrap()).unwrap();
     let out = mandate(&data, &["append", file.to_str().unwrap(), "--key", key.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("rejected"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("rejected (version_conflict)") && err.contains("already exists (1 event)"),
+        "{err}"
     );
+    std::fs::write(&file, serde_json::to_vec_pretty(&body).unwrap()).unwrap();
 
     // An envelope signed by a key nobody registered.
     let stranger = dir.path().join("stranger.key");

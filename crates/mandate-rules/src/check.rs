@@ -87,14 +87,29 @@ pub enum Rejection {
          decided by a body above the one that imposed it, whose area contains {competent}'s"
     )]
     NotCompetent { office: OfficeId, competent: OfficeId },
-    #[error(
-        "stream {stream} is at version {head}; the event claims version {claimed} (expected {expected})"
-    )]
+    #[error("{}", version_conflict_text(stream, *head, *claimed, *expected))]
     VersionConflict { stream: StreamId, head: u64, claimed: u64, expected: u64 },
     #[error(
         "the event's prev does not name the last event of stream {stream} (expected {expected})"
     )]
     PrevMismatch { stream: StreamId, expected: EventId },
+}
+
+/// A version conflict said as what it means: a stream opened twice is something already
+/// there (an office already registered), otherwise someone appended first.
+fn version_conflict_text(stream: &StreamId, head: u64, claimed: u64, expected: u64) -> String {
+    if claimed == 1 && head > 0 {
+        let events = if head == 1 { "1 event".to_owned() } else { format!("{head} events") };
+        format!(
+            "{stream} already exists ({events}): what opens it is already in the ledger; to \
+             change it, append the next event at version {expected}"
+        )
+    } else {
+        format!(
+            "stream {stream} is at version {head}; the event claims version {claimed} (expected \
+             {expected}): someone appended first, or the version is wrong"
+        )
+    }
 }
 
 impl Rejection {
