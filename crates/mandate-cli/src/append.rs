@@ -49,19 +49,10 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
                 // Fill the stream's next version and previous id when the author left them out
                 // (a kind that opens its stream is always version 1: the gate then says plainly
                 // that it is already there).
-                let opens = body.get("kind").and_then(|k| k.as_str()).is_some_and(|k| {
-                    matches!(
-                        k,
-                        "ledger.established"
-                            | "office.registered"
-                            | "person.registered"
-                            | "key.registered"
-                            | "directive.issued"
-                            | "task.assigned"
-                            | "commendation.awarded"
-                            | "deadline.missed"
-                    )
-                });
+                let opens = body
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .is_some_and(mandate_model::event::kind_opens_stream);
                 if opens && body.get("version").is_none() {
                     body["version"] = json!(1);
                 }

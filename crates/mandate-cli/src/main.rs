@@ -15,6 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod answers;
 mod append;
+mod args;
 mod backend;
 mod bench;
 mod bench_notary;
@@ -184,7 +185,7 @@ struct InitArgs {
     utc_offset: String,
     /// The earliest time the ledger records acts from: genesis's occurred_at, from which the
     /// administrator's key is valid (to enter older documents) [default: now]
-    #[arg(long, value_parser = parse_time)]
+    #[arg(long, value_parser = args::parse_time)]
     since: Option<mandate_model::time::Timestamp>,
     /// Where to write the administrator's secret key [default: DATA/keys/admin.key]
     #[arg(long)]
@@ -782,19 +783,6 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
         ))?;
     }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// An office id, also written as its stream (`office:vn/ha-noi/long-bien/bo-de/ubnd`).
-pub(crate) fn parse_office(text: &str) -> Result<mandate_model::ids::OfficeId, String> {
-    text.strip_prefix("office:").unwrap_or(text).parse().map_err(|e| format!("{e}"))
-}
-
-/// A time as people type it (30/07/2021, 30/07/2021 16:30, 2021-07-30T16:30, read in UTC+7,
-/// or RFC 3339 with an offset or Z): what every time argument takes.
-pub(crate) fn parse_time(text: &str) -> Result<mandate_model::time::Timestamp, String> {
-    mandate_model::typed_time::parse_typed_time(text, VIETNAM_OFFSET)
-        .map(|t| t.to_offset(VIETNAM_OFFSET))
-        .map_err(|e| e.to_string())
 }
 
 /// Whether progress bars should be drawn.

@@ -595,11 +595,11 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     person: PersonId,
     /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
-    #[arg(long, value_parser = crate::parse_time)]
+    #[arg(long, value_parser = crate::args::parse_time)]
     from: Option<Timestamp>,
     /// End of the window, cut at the checkpoint [default: when the gate recorded the
     /// checkpoint's last event]
-    #[arg(long, value_parser = crate::parse_time)]
+    #[arg(long, value_parser = crate::args::parse_time)]
     to: Option<Timestamp>,
     /// The bundle file to write
     #[arg(long)]

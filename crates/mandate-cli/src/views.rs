@@ -76,7 +76,7 @@ impl std::str::FromStr for Point {
         if let Ok(n) = s.parse::<u64>() {
             return Ok(Self::Position(n));
         }
-        crate::parse_time(s).map(Self::Time).map_err(|e| format!("{e}, or a log position"))
+        crate::args::parse_time(s).map(Self::Time).map_err(|e| format!("{e}, or a log position"))
     }
 }
 
@@ -218,10 +218,10 @@ enum Question {
     /// Who headed an office at a time, since when, until when
     Head {
         /// The office id (or office:ID), e.g. vn/ha-noi/long-bien/bo-de/ubnd
-        #[arg(long, value_parser = crate::parse_office)]
+        #[arg(long, value_parser = crate::args::parse_office)]
         office: OfficeId,
         /// The time: 30/07/2021 16:30 (UTC+7) or RFC 3339
-        #[arg(long, value_parser = crate::parse_time)]
+        #[arg(long, value_parser = crate::args::parse_time)]
         at: Timestamp,
     },
     /// Every task a person's offices and positions held during their tenures, on time, late
@@ -231,19 +231,19 @@ enum Question {
         #[arg(long)]
         person: PersonId,
         /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
-        #[arg(long, value_parser = crate::parse_time)]
+        #[arg(long, value_parser = crate::args::parse_time)]
         from: Option<Timestamp>,
         /// End of the window [default: now]
-        #[arg(long, value_parser = crate::parse_time)]
+        #[arg(long, value_parser = crate::args::parse_time)]
         to: Option<Timestamp>,
     },
     /// Obligations open and past due at a time
     Overdue {
         /// The time: 30/07/2021 16:30 (UTC+7) or RFC 3339 [default: now]
-        #[arg(long, value_parser = crate::parse_time)]
+        #[arg(long, value_parser = crate::args::parse_time)]
         at: Option<Timestamp>,
         /// Only this office (or office:ID); with --below, its area too
-        #[arg(long, value_parser = crate::parse_office)]
+        #[arg(long, value_parser = crate::args::parse_office)]
         office: Option<OfficeId>,
         /// Include the offices in its area and under it
         #[arg(long)]
@@ -252,13 +252,13 @@ enum Question {
     /// Every deadline and daily period missed in a window, with who headed each office then
     Misses {
         /// Start of the window: 30/07/2021, 30/07/2021 16:30 (UTC+7) or RFC 3339
-        #[arg(long, value_parser = crate::parse_time)]
+        #[arg(long, value_parser = crate::args::parse_time)]
         from: Timestamp,
         /// End of the window [default: now]
-        #[arg(long, value_parser = crate::parse_time)]
+        #[arg(long, value_parser = crate::args::parse_time)]
         to: Option<Timestamp>,
         /// Only this office (or office:ID); with --below, its area too
-        #[arg(long, value_parser = crate::parse_office)]
+        #[arg(long, value_parser = crate::args::parse_office)]
         office: Option<OfficeId>,
         /// Include the offices in its area and under it
         #[arg(long)]
@@ -267,7 +267,7 @@ enum Question {
     /// Violations with their sanctions, and whether the office's head was later sanctioned
     Cases {
         /// Only this office (or office:ID); with --below, its area too
-        #[arg(long, value_parser = crate::parse_office)]
+        #[arg(long, value_parser = crate::args::parse_office)]
         office: Option<OfficeId>,
         /// Include the offices in its area and under it
         #[arg(long)]

@@ -49,7 +49,7 @@ pub(crate) struct WatchdogArgs {
     window: i64,
     /// Also record older periods, due from this time on (30/07/2021, 30/07/2021 16:30 in UTC+7, or RFC 3339); says how many first and
     /// asks on a terminal (give --yes when not on one); implies --once
-    #[arg(long, value_parser = crate::parse_time)]
+    #[arg(long, value_parser = crate::args::parse_time)]
     backfill: Option<Timestamp>,
     /// Confirm a --backfill without asking
     #[arg(long)]

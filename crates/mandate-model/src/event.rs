@@ -707,16 +707,23 @@ impl EventData {
 
     /// Whether this kind opens its stream (must be version 1) rather than continuing one.
     pub fn opens_stream(&self) -> bool {
-        matches!(
-            self,
-            Self::LedgerEstablished { .. }
-                | Self::OfficeRegistered { .. }
-                | Self::PersonRegistered { .. }
-                | Self::KeyRegistered { .. }
-                | Self::DirectiveIssued { .. }
-                | Self::TaskAssigned { .. }
-                | Self::CommendationAwarded { .. }
-                | Self::DeadlineMissed { .. }
-        )
+        kind_opens_stream(self.kind())
     }
+}
+
+/// The kinds that open their stream (SPEC §3): their events are always version 1.
+pub const STREAM_OPENING_KINDS: [&str; 8] = [
+    "ledger.established",
+    "office.registered",
+    "person.registered",
+    "key.registered",
+    "directive.issued",
+    "task.assigned",
+    "commendation.awarded",
+    "deadline.missed",
+];
+
+/// Whether events of `kind` open their stream.
+pub fn kind_opens_stream(kind: &str) -> bool {
+    STREAM_OPENING_KINDS.contains(&kind)
 }
