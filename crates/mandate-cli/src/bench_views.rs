@@ -74,7 +74,7 @@ pub(crate) fn run(n: usize, batch: usize, as_json: bool) -> anyhow::Result<ExitC
         let started = Instant::now();
         let mut check = mandate_views::integrity::StoredCheck::default();
         for (e, b) in events.iter().zip(&bodies) {
-            check.check(e, &b.stream, b.version).map_err(anyhow::Error::msg)?;
+            check.check(e, &e.id(), &b.stream, b.version).map_err(anyhow::Error::msg)?;
         }
         check_time += started.elapsed();
     }

@@ -244,10 +244,12 @@ pub struct StoredCheck {
 }
 
 impl StoredCheck {
-    /// The event's receipt, if the event is as its receipt says; else why not.
+    /// The event's receipt, if the event (whose body hashes to `id`) is as its receipt says;
+    /// else why not.
     pub fn check(
         &mut self,
         event: &LoggedEvent,
+        id: &EventId,
         stream: &StreamId,
         version: u64,
     ) -> Result<mandate_model::receipt::ReceiptBody, String> {
@@ -264,7 +266,7 @@ impl StoredCheck {
             .receipt
             .verify_inclusion_in(batch)
             .map_err(|e| format!("its receipt does not hold ({e}); run mandate verify"))?;
-        if receipt.event_id != event.id()
+        if receipt.event_id != *id
             || receipt.position != event.position
             || receipt.stream != *stream
             || receipt.version != version

@@ -134,7 +134,7 @@ impl<'txn> Tables<'txn> {
         let id = event.id();
         let receipt = self
             .stored_check
-            .check(event, &body.stream, body.version)
+            .check(event, &id, &body.stream, body.version)
             .map_err(|reason| event_error(event, reason))?;
         let recorded_at = receipt.recorded_at;
         let stream = body.stream.as_str();
