@@ -123,7 +123,7 @@ fn a_ward_chairmans_bundle_shows_the_violation_and_the_sanction() {
     let answer = verdict.answer.unwrap();
     assert_eq!(answer.tenures[0].violations.len(), 1);
     assert_eq!(answer.personal_sanctions.len(), 1);
-    assert!(answer.personal_sanctions[0].appealed);
+    assert!(!answer.personal_sanctions[0].appeals.is_empty());
 }
 
 #[test]

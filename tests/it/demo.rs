@@ -10,7 +10,7 @@ use mandate_views::query::{AccountabilityAnswer, Standing, TaskAnswer};
 fn person<'a>(people: &'a [AccountabilityAnswer], id: &str) -> &'a AccountabilityAnswer {
     people
         .iter()
-        .find(|p| p.person.as_str() == id)
+        .find(|p| p.person.id.as_str() == id)
         .unwrap_or_else(|| panic!("{id} is in the summary"))
 }
 
@@ -58,8 +58,8 @@ fn the_seed_scenario_runs_and_verifies() {
     assert_eq!(le_van_c.tenures[0].violations.len(), 1);
     assert_eq!(le_van_c.personal_sanctions.len(), 1);
     let sanction = &le_van_c.personal_sanctions[0];
-    assert!(sanction.appealed);
-    assert_eq!(sanction.revised_to, Some(mandate_model::event::SanctionKind::Reminder));
+    assert!(!sanction.appeals.is_empty());
+    assert_eq!(sanction.revised.map(|r| r.to), Some(mandate_model::event::SanctionKind::Reminder));
     let successor = person(&summary.people, "ly-van-r");
     assert!(successor.tenures.iter().all(|t| t.violations.is_empty()));
     assert!(successor.personal_sanctions.is_empty());
@@ -78,7 +78,7 @@ fn the_seed_scenario_runs_and_verifies() {
             || !p.personal_sanctions.is_empty()
             || !p.personal_violations.is_empty()
         {
-            assert!(p.fictional, "{} is found at fault but not marked fictional", p.full_name);
+            assert!(p.fictional, "{} is found at fault but not marked fictional", p.person.name);
         }
     }
 }

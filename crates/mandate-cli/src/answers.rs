@@ -1,6 +1,7 @@
 //! Query answers as text for people (`--json` gives them whole, with every event id).
 
 use mandate_model::time::Timestamp;
+use mandate_model::words::count;
 use mandate_views::query::{
     AccountabilityAnswer, CaseLine, CasesAnswer, DirectiveAnswer, HeadAnswer, MissesAnswer,
     SanctionLine, Standing,
@@ -31,42 +32,55 @@ fn document_date(d: &mandate_views::query::DocumentLine) -> String {
     }
 }
 
+fn issuer_name(d: &mandate_views::query::DocumentLine) -> &str {
+    d.issuer.as_ref().map_or("issuer not in the ledger", |i| i.name.as_str())
+}
+
+/// `Quận ủy Long Biên (lead, in charge of vn/…)`: the office and its part (chủ trì is the lead,
+/// phối hợp coordinating).
+fn assigned(a: &mandate_views::query::AssignedOffice) -> String {
+    let part = if a.role == "lead" { "lead" } else { "coordinating" };
+    let in_charge =
+        a.in_charge_of.as_ref().map_or_else(String::new, |area| format!(", in charge of {area}"));
+    format!("{} ({part}{in_charge})", a.name)
+}
+
 fn events_line(n: usize) -> String {
-    format!("({n} events behind this answer; --json lists their ids)")
+    format!("({} behind this answer; --json lists their ids)", count(n, "event"))
 }
 
 /// One sanction on one line: when, what, on whom, by whom, appeal and revision.
 pub(crate) fn sanction(s: &SanctionLine) -> String {
     let mut line = format!(
-        "{} {} ({:?}) on {} by {}",
+        "{} {} on {} by {}",
         when(s.occurred_at),
-        s.vietnamese,
         s.sanction,
-        s.against,
-        s.imposed_by_name
+        s.against.name(),
+        s.imposed_by.name
     );
-    if s.appealed {
+    if !s.appeals.is_empty() {
         line.push_str("; appealed");
     }
-    if let Some(to) = s.revised_to {
-        line.push_str(&format!("; revised to {} ({to:?})", to.vietnamese_name()));
+    if let Some(revision) = s.revised {
+        line.push_str(&format!("; revised to {}", revision.to));
     }
     line
 }
 
 fn case(c: &CaseLine, out: &mut Vec<String>) {
     out.push(format!(
-        "violation {} against {}{}: {}",
+        "violation {} against {}{}:",
         when(c.occurred_at),
-        c.against,
-        if c.withdrawn { " (withdrawn)" } else { "" },
-        c.finding
+        c.against.name(),
+        if c.withdrawn.is_some() { " (withdrawn)" } else { "" },
     ));
+    // The finding is the inspectors' own words, on a line of its own.
+    out.push(format!("  “{}”", c.finding));
     for s in &c.sanctions {
         out.push(format!("  sanction {}", sanction(s)));
     }
-    if let (Some(head), Some(_)) = (&c.head_then, &c.against_office) {
-        out.push(format!("  its head then: {head}"));
+    if let Some(head) = &c.head_then {
+        out.push(format!("  its head then: {} ({})", head.name, head.id));
         for s in &c.head_sanctioned_later {
             out.push(format!("  later sanctioned: {}", sanction(s)));
         }
@@ -102,19 +116,19 @@ impl Answer {
                 match &a.head {
                     Some(h) => out.push(format!(
                         "{} ({}) was headed on {} by {} ({}), {}, from {}{}",
-                        a.office_name,
-                        a.office,
+                        a.office.name,
+                        a.office.id,
                         when(a.at),
-                        h.full_name,
-                        h.person,
+                        h.person.name,
+                        h.person.id,
                         h.title,
                         when(h.from),
-                        h.until.map_or_else(String::new, |u| format!(" until {}", when(u)))
+                        h.to.map_or_else(String::new, |u| format!(" until {}", when(u)))
                     )),
                     None => out.push(format!(
                         "{} ({}) had no recorded head on {}",
-                        a.office_name,
-                        a.office,
+                        a.office.name,
+                        a.office.id,
                         when(a.at)
                     )),
                 }
@@ -123,8 +137,8 @@ impl Answer {
             Self::Accountability(a) => {
                 out.push(format!(
                     "{} ({}){}, {} – {}: {} on time, {} late, {} missing",
-                    a.full_name,
-                    a.person,
+                    a.person.name,
+                    a.person.id,
                     if a.fictional { ", fictional" } else { "" },
                     a.from.map_or_else(|| "from the start".to_owned(), when),
                     when(a.to),
@@ -137,9 +151,9 @@ impl Answer {
                     out.push(format!(
                         "  {}, {} ({} – {})",
                         h.title,
-                        h.office_name,
+                        h.office.name,
                         when(h.from),
-                        h.until.map_or_else(|| "now".to_owned(), when)
+                        h.to.map_or_else(|| "now".to_owned(), when)
                     ));
                     for task in &t.tasks {
                         let chain: Vec<&str> =
@@ -166,7 +180,7 @@ impl Answer {
                                 match p.standing {
                                     Standing::Late => format!(
                                         "late, reported {}",
-                                        p.reported_at.map_or_else(String::new, when)
+                                        p.report.map_or_else(String::new, |r| when(r.recorded_at))
                                     ),
                                     _ => "no report".to_owned(),
                                 },
@@ -213,21 +227,21 @@ impl Answer {
                         when(l.due_at),
                         l.document,
                         l.item,
-                        l.office_name,
+                        l.office.name,
                         l.in_charge_of
                             .as_ref()
                             .map_or_else(String::new, |a| format!(", the member in charge of {a}")),
                         match l.standing {
                             Standing::Late => format!(
                                 "late (reported {})",
-                                l.reported_at.map_or_else(String::new, when)
+                                l.report.map_or_else(String::new, |r| when(r.recorded_at))
                             ),
                             Standing::Missing => "no report".to_owned(),
                             Standing::OnTime => "on time".to_owned(),
                         },
-                        l.answerable_name.as_deref().unwrap_or("nobody recorded"),
-                        l.office_head_name.as_deref().unwrap_or("nobody recorded"),
-                        if l.miss_event.is_some() { " (deadline.missed recorded)" } else { "" }
+                        l.answerable.as_ref().map_or("nobody recorded", |p| p.name.as_str()),
+                        l.office_head.as_ref().map_or("nobody recorded", |p| p.name.as_str()),
+                        if l.miss.is_some() { " (deadline.missed recorded)" } else { "" }
                     ));
                 }
                 out.push(events_line(a.events.len()));
@@ -246,8 +260,8 @@ impl Answer {
                 out.push(format!(
                     "{} — {} ({}, {})",
                     d.title,
-                    d.subject,
-                    d.issuer,
+                    d.subject.as_deref().unwrap_or(""),
+                    issuer_name(d),
                     document_date(d)
                 ));
                 if let Some(revoked) = d.revoked {
@@ -261,7 +275,7 @@ impl Answer {
                         "  implements {}{} ({}{})",
                         up.title,
                         if up.in_ledger { "" } else { ", not in the ledger" },
-                        up.issuer,
+                        issuer_name(up),
                         up.issued_on
                             .map_or_else(String::new, |_| format!(", {}", document_date(up)))
                     ));
@@ -271,16 +285,17 @@ impl Answer {
                     if below.depth > 0 {
                         out.push(format!(
                             "{pad}{} — {}",
-                            below.document.title, below.document.subject
+                            below.document.title,
+                            below.document.subject.as_deref().unwrap_or("")
                         ));
                     }
                     for t in &below.tasks {
                         out.push(format!(
-                            "{pad}item {} [{}] {}: {} reports, {} deadline.missed",
+                            "{pad}item {} [{}] {}: {}, {} deadline.missed",
                             t.item,
                             t.obligation,
-                            t.offices.join(", "),
-                            t.reports.len(),
+                            t.offices.iter().map(assigned).collect::<Vec<_>>().join(", "),
+                            count(t.reports.len(), "report"),
                             t.misses.len()
                         ));
                     }

@@ -1,6 +1,7 @@
 //! `mandate append`: sign (with `--key`) and submit events, one or many in one commit, to the
 //! embedded gate or, with `--nats`, to the gate service.
 
+use mandate_model::words::human_times;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -124,7 +125,7 @@ pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCo
                     eprintln!(
                         "{prefix}rejected ({}): {}",
                         rejection.rule(),
-                        output::chain(&rejection)
+                        human_times(&output::chain(&rejection))
                     );
                     eprintln!("{prefix}nothing was appended for it");
                 }
@@ -222,7 +223,7 @@ fn append_remote(
             eprintln!(
                 "{prefix}rejected ({}): {}",
                 reply.rule.as_deref().unwrap_or("?"),
-                reply.message.as_deref().unwrap_or("")
+                human_times(reply.message.as_deref().unwrap_or(""))
             );
             eprintln!("{prefix}nothing was appended for it");
         }

@@ -183,7 +183,7 @@ pub(crate) fn run(
             if let Some(note) = &o.note {
                 say(format!("      {note}"));
             }
-            say(format!("      → {}: {}", r.rule, r.message));
+            say(format!("      → {}: {}", r.rule, mandate_model::words::human_times(&r.message)));
         }
     }
     say(String::new());
@@ -204,7 +204,12 @@ pub(crate) fn run(
         ));
     } else {
         for f in &report.findings {
-            say(format!("mandate verify: position {}: {} — {}", f.position, f.rule, f.message));
+            say(format!(
+                "mandate verify: position {}: {} — {}",
+                f.position,
+                f.rule,
+                mandate_model::words::human_times(&f.message)
+            ));
         }
     }
     output::line(text.trim_end())?;
@@ -213,7 +218,7 @@ pub(crate) fn run(
 
 fn person_block(person: &AccountabilityAnswer, say: &mut impl FnMut(String)) {
     say(String::new());
-    say(format!("{}{}", person.full_name, if person.fictional { " (fictional)" } else { "" }));
+    say(format!("{}{}", person.person.name, if person.fictional { " (fictional)" } else { "" }));
     for tenure in &person.tenures {
         let h = &tenure.holder;
         let day = |ts: mandate_model::time::Timestamp| {
@@ -222,9 +227,9 @@ fn person_block(person: &AccountabilityAnswer, say: &mut impl FnMut(String)) {
         say(format!(
             "  {}, {} ({} – {})",
             h.title,
-            h.office_name,
+            h.office.name,
             day(h.from),
-            h.until.map_or_else(|| "nay".to_owned(), day)
+            h.to.map_or_else(|| "now".to_owned(), day)
         ));
         for t in &tenure.tasks {
             let document = t.directive_chain.first().map_or("?", |d| d.title.as_str());
@@ -257,24 +262,21 @@ fn person_block(person: &AccountabilityAnswer, say: &mut impl FnMut(String)) {
             say(line);
         }
         for v in &tenure.violations {
+            // The finding is the inspectors' own words, on a line of its own.
             say(format!(
-                "    violation {} against {}: {}",
+                "    violation {} against {}:",
                 v.occurred_at.to_human(),
-                v.against,
-                v.finding
+                v.against.name()
             ));
+            say(format!("      “{}”", v.finding));
         }
         for s in &tenure.sanctions {
             sanction_line(s, say);
         }
     }
     for v in &person.personal_violations {
-        say(format!(
-            "  violation {} against {}: {}",
-            v.occurred_at.to_human(),
-            v.against,
-            v.finding
-        ));
+        say(format!("  violation {} against {}:", v.occurred_at.to_human(), v.against.name()));
+        say(format!("    “{}”", v.finding));
     }
     for s in &person.personal_sanctions {
         sanction_line(s, say);

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use mandate_model::ids::AreaPath;
 use mandate_views::find::{self, Found, ListKind};
-use serde_json::json;
 
 use crate::views::live_views;
 use crate::{Access, Target, open_log, output};
@@ -55,7 +54,7 @@ pub(crate) fn find(target: &Target, args: FindArgs) -> anyhow::Result<ExitCode> 
     let log = open_log(target, Access::Read)?;
     let views = live_views(target, &log)?;
     let answer = find::find(&views.reader()?, &args.text, args.limit)?;
-    mandate_views::integrity::check_events(&log, &answer.events())?;
+    mandate_views::integrity::check_events(&log, &answer.events)?;
     if args.json {
         output::json_line(&serde_json::to_value(&answer)?)?;
         return Ok(ExitCode::SUCCESS);
@@ -88,10 +87,11 @@ pub(crate) fn list(target: &Target, args: ListArgs) -> anyhow::Result<ExitCode> 
         ListWhat::Documents => ListKind::Documents,
     };
     let found = find::list(&views.reader()?, kind, args.below.as_ref())?;
-    let events: Vec<_> = found.iter().map(|f| f.event).collect();
-    mandate_views::integrity::check_events(&log, &events)?;
+    let answer = find::ListAnswer::new(kind, args.below.as_ref(), found);
+    mandate_views::integrity::check_events(&log, &answer.events)?;
+    let found = &answer.items;
     if args.json {
-        output::json_line(&json!(found))?;
+        output::json_line(&serde_json::to_value(&answer)?)?;
     } else if found.is_empty() {
         output::line("none")?;
     } else {

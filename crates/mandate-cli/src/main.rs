@@ -28,6 +28,7 @@ mod output;
 mod views;
 mod watchdog;
 
+use mandate_model::words::count;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -304,9 +305,11 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err}");
+            // Messages state times for programs (RFC 3339); a person reads them dd/mm/yyyy.
+            let human = mandate_model::words::human_times;
+            eprintln!("error: {}", human(&err.to_string()));
             for cause in err.chain().skip(1) {
-                eprintln!("  because: {cause}");
+                eprintln!("  because: {}", human(&cause.to_string()));
             }
             ExitCode::from(2)
         }
@@ -315,9 +318,19 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    // Checking a bundle, making a key, the demo and the benchmark use no data directory (a
+    // bundle is checked offline, without HOME).
+    let needs_data = !matches!(
+        cli.command,
+        Command::VerifyBundle(_)
+            | Command::Key(KeyCommand::Generate { .. })
+            | Command::Demo(_)
+            | Command::Bench(_)
+    );
     let data = match &cli.data {
         Some(dir) => dir.clone(),
-        None => default_data_dir()?,
+        None if needs_data => default_data_dir()?,
+        None => PathBuf::new(),
     };
     for file in [&cli.nats_ca, &cli.nats_cert, &cli.nats_key].into_iter().flatten() {
         anyhow::ensure!(file.is_file(), "the TLS file {} does not exist", file.display());
@@ -764,8 +777,8 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
         }))?;
     } else if report.is_ok() {
         output::line(&format!(
-            "verified {} events: every signature, chain link, receipt and gate rule holds{}",
-            report.n_events,
+            "verified {}: every signature, chain link, receipt and gate rule holds{}",
+            count(report.n_events, "event"),
             if checkpoints > 0 {
                 format!("; {checkpoints} signed checkpoint(s) match the log's tree and stream map")
             } else {
@@ -774,12 +787,17 @@ fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
         ))?;
     } else {
         for f in &report.findings {
-            output::line(&format!("position {}: {} — {}", f.position, f.rule, f.message))?;
+            output::line(&format!(
+                "position {}: {} — {}",
+                f.position,
+                f.rule,
+                mandate_model::words::human_times(&f.message)
+            ))?;
         }
         output::line(&format!(
-            "{} finding(s) in {} events",
-            report.findings.len(),
-            report.n_events
+            "{} in {}",
+            count(report.findings.len(), "finding"),
+            count(report.n_events, "event")
         ))?;
     }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })

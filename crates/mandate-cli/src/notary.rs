@@ -1,5 +1,6 @@
 //! `mandate notarize|checkpoint|proof|witness|export|verify-bundle` and `key export --public`.
 
+use mandate_model::words::count;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -624,16 +625,16 @@ pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCo
     std::fs::write(&args.out, serde_json::to_vec_pretty(&bundle)?)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     output::line(&format!(
-        "wrote {}: {} events, {} streams proven complete, checkpoint {}, {} tenure(s) of {}",
+        "wrote {}: {}, {} proven complete, checkpoint {}, {} of {}",
         args.out.display(),
-        bundle.events.len(),
-        bundle.streams.len(),
+        count(bundle.events.len(), "event"),
+        count(bundle.streams.len(), "stream"),
         mandate_model::note::Checkpoint::parse(
             &mandate_model::note::Note::parse(&bundle.checkpoint)?.text
         )?
         .size,
-        answer.tenures.len(),
-        answer.full_name
+        count(answer.tenures.len(), "tenure"),
+        answer.person.name
     ))?;
     output::line(&format!(
         "the answer is cut at {}, when the gate recorded the checkpoint's last event: the bundle \
@@ -695,16 +696,16 @@ pub(crate) fn verify_bundle(args: VerifyBundleArgs) -> anyhow::Result<ExitCode> 
     }
     if let Some(a) = &verdict.answer {
         let ok = verdict.ok();
-        text.push_str(&format!("\n{} ({})\n", a.full_name, a.person));
+        text.push_str(&format!("\n{} ({})\n", a.person.name, a.person.id));
         for t in &a.tenures {
             let h = &t.holder;
             text.push_str(&format!(
                 "  [{}] {}, {} from {} until {}\n",
                 mark(ok),
                 h.title,
-                h.office_name,
+                h.office.name,
                 h.from.to_human(),
-                h.until.map_or_else(
+                h.to.map_or_else(
                     || match verdict.cut_at {
                         Some(cut) => format!("at least the cut, {}", cut.to_human()),
                         None => "the bundle's end".to_owned(),
@@ -715,14 +716,14 @@ pub(crate) fn verify_bundle(args: VerifyBundleArgs) -> anyhow::Result<ExitCode> 
             for task in &t.tasks {
                 let doc = task.directive_chain.first().map_or("?", |d| d.title.as_str());
                 text.push_str(&format!(
-                    "  [{}]   task {doc} item {} [{}]: {} on time, {} late, {} missing; {} reports, {} deadline.missed\n",
+                    "  [{}]   task {doc} item {} [{}]: {} on time, {} late, {} missing; {}, {} deadline.missed\n",
                     mark(ok),
                     task.item,
                     task.obligation,
                     task.on_time,
                     task.late,
                     task.missing,
-                    task.reports.len(),
+                    count(task.reports.len(), "report"),
                     task.periods.iter().filter(|p| p.miss.is_some()).count()
                 ));
             }

@@ -6,6 +6,7 @@
 //! them with `--backfill FROM`, which says how many it will write and asks first. `--dry-run`
 //! prints what a look would record and writes nothing.
 
+use mandate_model::words::count;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -240,9 +241,9 @@ pub(crate) fn spawn_watchdog(
                     if r.held_back.len() != warned_held_back {
                         warned_held_back = r.held_back.len();
                         eprintln!(
-                            "mandate serve: watchdog holds back {} periods due before its window ({}): \
+                            "mandate serve: watchdog holds back {} due before its window ({}): \
                              run mandate watchdog --backfill FROM if they are real",
-                            r.held_back.len(),
+                            count(r.held_back.len(), "period"),
                             span(&r.held_back)
                         );
                     }

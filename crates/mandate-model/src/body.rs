@@ -147,7 +147,13 @@ pub fn decode_body_strict(bytes: &[u8]) -> Result<EventBody, DecodeError> {
     let mut tagged = Map::new();
     tagged.insert("kind".into(), kind);
     tagged.insert("data".into(), data);
-    let data: EventData = from_value(Value::Object(tagged), "data")?;
+    // Paths inside `{kind, data}` are already the body's own (`kind`, `data.level`).
+    let data: EventData = from_value(Value::Object(tagged), "").map_err(|err| match err {
+        DecodeError::Schema { path, message } if path.is_empty() || path == "." => {
+            DecodeError::Schema { path: "data".into(), message }
+        }
+        other => other,
+    })?;
     let ledger: String = from_value(take(&mut map, "ledger")?, "ledger")?;
     let stream = from_value(take(&mut map, "stream")?, "stream")?;
     let version: u64 = from_value(take(&mut map, "version")?, "version")?;
@@ -381,25 +387,24 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
     match (body.version, &body.prev) {
         (0, _) => return Err(DecodeError::field("version", "starts at 1")),
         (1, Some(_)) => return Err(DecodeError::field("prev", "must be absent at version 1")),
-        (v, None) if v > 1 => {
-            return Err(DecodeError::field("prev", "must name the previous event after version 1"));
-        }
+        // A later version without `prev` is a version conflict, judged against the stream's
+        // head (SPEC §6 rule 9), where the message can name the event it must follow.
         _ => {}
     }
     if body.data.stream_kind() != body.stream.kind() {
         return Err(DecodeError::field(
             "stream",
             format!(
-                "must be a {}: stream for a {} event",
-                body.data.stream_kind().as_str(),
-                body.data.kind()
+                "must be {}: stream for {} event",
+                crate::words::a(body.data.stream_kind().as_str()),
+                crate::words::a(body.data.kind())
             ),
         ));
     }
     if body.data.opens_stream() && body.version != 1 {
         return Err(DecodeError::field(
             "version",
-            format!("must be 1: a {} event opens its stream", body.data.kind()),
+            format!("must be 1: {} event opens its stream", crate::words::a(body.data.kind())),
         ));
     }
     optional_text("actor.title", &body.actor.title)?;

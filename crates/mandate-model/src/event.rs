@@ -82,6 +82,25 @@ impl Capacity {
     }
 }
 
+/// The name a serde enum value has on the wire (`in_place`, `reprimand`): what `--json` and the
+/// schemas say, for messages that must not show Rust's variant names.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+/// As users write it: `KT. (in_place)`, `T/M (on_behalf)`, `direct`, `administrator`.
+impl std::fmt::Display for Capacity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Direct | Self::Administrator | Self::System => f.write_str(&wire_name(self)),
+            _ => write!(f, "{} ({})", self.abbreviation(), wire_name(self)),
+        }
+    }
+}
+
 /// A position held in an office.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -102,6 +121,13 @@ pub enum Role {
     Member,
     /// A ledger system process (the watchdog), held in the administration office.
     System,
+}
+
+/// The wire name: `head`, `standing_board_member`.
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&wire_name(self))
+    }
 }
 
 /// What kind of body an office is.
@@ -334,6 +360,13 @@ pub enum Ladder {
     Administrative,
 }
 
+/// The wire name: `party`, `civil_service`.
+impl std::fmt::Display for Ladder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&wire_name(self))
+    }
+}
+
 /// A sanction's kind. Which kinds a ladder allows on a date is dated data kept by the gate.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -389,6 +422,13 @@ impl SanctionKind {
             Self::Dismissal => "buộc thôi việc",
             Self::Fine => "phạt tiền",
         }
+    }
+}
+
+/// The Vietnamese name and the wire name: `khiển trách (reprimand)`.
+impl std::fmt::Display for SanctionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.vietnamese_name(), wire_name(self))
     }
 }
 

@@ -44,6 +44,7 @@ pub mod symbol;
 pub mod time;
 pub mod tlog;
 pub mod typed_time;
+pub mod words;
 
 #[cfg(test)]
 mod tests;

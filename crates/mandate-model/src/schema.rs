@@ -135,3 +135,16 @@ pub fn receipt_batch_schema() -> Value {
     close_objects(&mut schema);
     schema
 }
+
+/// The schema of any other published shape (an answer, a token), at `$id` BASE + `path`:
+/// draft 2020-12, absent options left out rather than `null`, objects closed.
+pub fn closed_schema_for<T: schemars::JsonSchema>(path: &str) -> Value {
+    let generator = settings().into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Some(map) = schema.as_object_mut() {
+        map.insert("$id".into(), json!(format!("{BASE}{path}")));
+    }
+    strip_null(&mut schema);
+    close_objects(&mut schema);
+    schema
+}

@@ -4,6 +4,7 @@
 //! stream involved is complete as of the checkpoint, and the checkpoint with its signatures and
 //! cosignatures.
 
+use mandate_model::words::count;
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
@@ -545,7 +546,7 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
     check(
         "inclusion proofs",
         logged.len() == bundle.events.len(),
-        format!("{} events in the checkpoint's tree", logged.len()),
+        format!("{} in the checkpoint's tree", count(logged.len(), "event")),
     );
 
     // 3. Completeness: each listed stream's events are all here, chained, up to the map's head.
@@ -592,14 +593,14 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
                     ok,
                     if ok {
                         format!(
-                            "complete: {} events, head {}",
-                            head.version,
+                            "complete: {}, head {}",
+                            count(head.version, "event"),
                             hex::encode(&head.last[..6])
                         )
                     } else {
                         format!(
-                            "incomplete: the ledger has {} events ending in {}, the bundle {}",
-                            head.version,
+                            "incomplete: the ledger has {} ending in {}, the bundle {}",
+                            count(head.version, "event"),
                             hex::encode(&head.last[..6]),
                             held.len()
                         )

@@ -25,7 +25,8 @@ use crate::state::{Citable, Key, LedgerState};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
-    #[error("the event body is malformed")]
+    /// The decoder's own words say what is wrong (no "malformed: … malformed").
+    #[error(transparent)]
     Malformed(#[from] DecodeError),
     #[error("the event carries {n_signatures} signatures; exactly one is required")]
     SignatureCount { n_signatures: usize },
@@ -61,7 +62,7 @@ pub enum Rejection {
     OccurredInFuture { occurred_at: Timestamp, recorded_at: Timestamp },
     #[error("{what} {id} is not registered in this ledger")]
     NotRegistered { what: &'static str, id: String },
-    #[error("{person} may not sign as {capacity:?} for {office} at {at}: {reason}")]
+    #[error("{person} may not sign as {capacity} for {office} at {at}: {reason}")]
     NotEntitled {
         person: PersonId,
         office: OfficeId,
@@ -75,7 +76,7 @@ pub enum Rejection {
     Inconsistent { field: &'static str, reason: String },
     #[error("the deadline {due_at} is before the document's issue date {issued_on}")]
     DeadlineBeforeIssue { due_at: Timestamp, issued_on: LocalDate },
-    #[error("{sanction:?} is not on the {ladder:?} ladder in force on {day}{source_text}")]
+    #[error("{sanction} is not on the {ladder} ladder in force on {day}{source_text}")]
     SanctionNotOnLadder {
         sanction: SanctionKind,
         ladder: Ladder,
@@ -89,10 +90,27 @@ pub enum Rejection {
     NotCompetent { office: OfficeId, competent: OfficeId },
     #[error("{}", version_conflict_text(stream, *head, *claimed, *expected))]
     VersionConflict { stream: StreamId, head: u64, claimed: u64, expected: u64 },
+    #[error("{}", prev_missing_text(stream, *claimed, *head, last.as_ref()))]
+    PrevMissing { stream: StreamId, claimed: u64, head: u64, last: Option<EventId> },
     #[error(
         "the event's prev does not name the last event of stream {stream} (expected {expected})"
     )]
     PrevMismatch { stream: StreamId, expected: EventId },
+}
+
+/// A version without `prev` does not say which event it follows: say which one it must.
+fn prev_missing_text(stream: &StreamId, claimed: u64, head: u64, last: Option<&EventId>) -> String {
+    match last {
+        Some(last) => format!(
+            "the event claims version {claimed} of {stream} but gives no prev: the stream is at \
+             version {head}, so the next event is version {} with prev {last}",
+            head + 1
+        ),
+        None => format!(
+            "the event claims version {claimed} of {stream} but gives no prev, and the stream has \
+             no events yet: its first event is version 1, without prev"
+        ),
+    }
 }
 
 /// A version conflict said as what it means: a stream opened twice is something already
@@ -141,7 +159,7 @@ impl Rejection {
             Self::DeadlineBeforeIssue { .. } => "deadline_before_issue",
             Self::SanctionNotOnLadder { .. } => "sanction_not_on_ladder",
             Self::NotCompetent { .. } => "not_competent",
-            Self::VersionConflict { .. } => "version_conflict",
+            Self::VersionConflict { .. } | Self::PrevMissing { .. } => "version_conflict",
             Self::PrevMismatch { .. } => "prev_mismatch",
         }
     }
@@ -300,6 +318,15 @@ fn check_key(
 
 fn check_version(state: &LedgerState, body: &EventBody) -> Result<(), Rejection> {
     let head = state.head(&body.stream).map(|h| (h.version, h.last));
+    if body.version > 1 && body.prev.is_none() {
+        let (version, last) = head.map_or((0, None), |(v, id)| (v, Some(id)));
+        return Err(Rejection::PrevMissing {
+            stream: body.stream.clone(),
+            claimed: body.version,
+            head: version,
+            last,
+        });
+    }
     mandate_model::chain::continues(head, body).map_err(|chain_break| match chain_break {
         ChainBreak::Version { stream, head, claimed } => {
             Rejection::VersionConflict { stream, head, claimed, expected: head + 1 }
@@ -388,8 +415,8 @@ fn check_entitled(
     registered_person(state, &actor.person)?;
     if !allowed.contains(&actor.capacity) {
         return Err(refuse(format!(
-            "a {} event cannot be signed in that capacity",
-            body.data.kind()
+            "{} event cannot be signed in that capacity",
+            mandate_model::words::a(body.data.kind())
         )));
     }
     let office = state
@@ -578,7 +605,7 @@ fn check_references_and_authority(
                 return Err(inconsistent(
                     "data.person",
                     format!(
-                        "{person} holds no open {role:?} position in {office} that began before {until}"
+                        "{person} holds no open {role} position in {office} that began before {until}"
                     ),
                 ));
             }

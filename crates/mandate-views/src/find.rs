@@ -7,44 +7,63 @@
 
 use mandate_model::fold::fold;
 use mandate_model::ids::{AreaPath, EventId};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::ViewsError;
 use crate::query::Reader;
 
 /// One thing found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Found {
     /// The id to use in other commands (office id, person id, document stream).
     pub id: String,
     pub name: String,
-    /// What else helps tell it apart: an office's area, a document's issuer and date.
+    /// What else helps tell it apart: an office's area, a document's issuer and date, that a
+    /// person is fictional; absent when nothing does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
-    /// 0 exact, 1 prefix, 2 phrase, 3 words, 4 contains.
-    pub rank: u8,
+    /// 0 exact, 1 prefix, 2 phrase, 3 words, 4 contains; absent in a list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u8>,
     pub event: EventId,
 }
 
 /// What `find` answers: each kind, best first.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct FindAnswer {
     pub query: String,
     pub offices: Vec<Found>,
     pub people: Vec<Found>,
     pub documents: Vec<Found>,
+    /// The registrations and directives behind the answer.
+    pub events: Vec<EventId>,
 }
 
-impl FindAnswer {
-    /// The event ids behind the answer.
-    pub fn events(&self) -> Vec<EventId> {
-        let mut events: Vec<EventId> = [&self.offices, &self.people, &self.documents]
-            .into_iter()
-            .flatten()
-            .map(|f| f.event)
-            .collect();
+/// What `list` answers: every office, person or document (within an area, when asked).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ListAnswer {
+    /// `offices`, `people` or `documents`.
+    pub kind: String,
+    /// The area asked about; absent for the whole ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub below: Option<AreaPath>,
+    pub items: Vec<Found>,
+    pub events: Vec<EventId>,
+}
+
+impl ListAnswer {
+    /// The answer listing `items`, with the events behind them.
+    pub fn new(kind: ListKind, below: Option<&AreaPath>, items: Vec<Found>) -> Self {
+        let mut events: Vec<EventId> = items.iter().map(|f| f.event).collect();
         events.sort();
         events.dedup();
-        events
+        let kind = match kind {
+            ListKind::Offices => "offices",
+            ListKind::People => "people",
+            ListKind::Documents => "documents",
+        };
+        Self { kind: kind.to_owned(), below: below.cloned(), items, events }
     }
 }
 
@@ -91,7 +110,7 @@ pub fn find(reader: &Reader, text: &str, limit: usize) -> Result<FindAnswer, Vie
                 id: o.office.to_string(),
                 name: o.name,
                 detail: o.area.to_string(),
-                rank,
+                rank: Some(rank),
                 event: o.event,
             });
         }
@@ -104,7 +123,7 @@ pub fn find(reader: &Reader, text: &str, limit: usize) -> Result<FindAnswer, Vie
                 id: p.person.to_string(),
                 name: p.full_name,
                 detail,
-                rank,
+                rank: Some(rank),
                 event: p.event,
             });
         }
@@ -117,7 +136,7 @@ pub fn find(reader: &Reader, text: &str, limit: usize) -> Result<FindAnswer, Vie
                 id: d.stream.to_string(),
                 name: format!("{} — {}", d.title, d.subject),
                 detail: format!("{}, {}", d.issuer, d.issued_on.to_human()),
-                rank,
+                rank: Some(rank),
                 event,
             });
         }
@@ -125,6 +144,14 @@ pub fn find(reader: &Reader, text: &str, limit: usize) -> Result<FindAnswer, Vie
     answer.offices = sorted(offices, limit);
     answer.people = sorted(people, limit);
     answer.documents = sorted(documents, limit);
+    let mut events: Vec<EventId> = [&answer.offices, &answer.people, &answer.documents]
+        .into_iter()
+        .flatten()
+        .map(|f| f.event)
+        .collect();
+    events.sort();
+    events.dedup();
+    answer.events = events;
     Ok(answer)
 }
 
@@ -147,7 +174,7 @@ pub fn list(
                 id: o.office.to_string(),
                 name: o.name,
                 detail: o.area.to_string(),
-                rank: 0,
+                rank: None,
                 event: o.event,
             })
             .collect(),
@@ -165,7 +192,7 @@ pub fn list(
                         id: p.person.to_string(),
                         name: p.full_name,
                         detail,
-                        rank: 0,
+                        rank: None,
                         event: p.event,
                     });
                 }
@@ -181,7 +208,7 @@ pub fn list(
                     id: d.stream.to_string(),
                     name: format!("{} — {}", d.title, d.subject),
                     detail: format!("{}, {}", d.issuer, d.issued_on.to_human()),
-                    rank: 0,
+                    rank: None,
                     event: *d.events.first()?,
                 })
             })

@@ -21,6 +21,7 @@ use redb::{
 };
 use sha2::{Digest, Sha256};
 
+pub mod answer;
 pub mod find;
 pub mod integrity;
 mod project;

@@ -7,273 +7,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mandate_model::event::{
-    Assignee, AssigneeRole, Breach, DocumentRef, Obligation, SanctionKind, Subject,
-};
-use mandate_model::ids::{AreaPath, EventId, OfficeId, PersonId, StreamId};
+use mandate_model::event::{Assignee, AssigneeRole, Breach, DocumentRef, Obligation, Subject};
+use mandate_model::ids::{EventId, OfficeId, PersonId, StreamId};
 use mandate_model::time::{LocalDate, Timestamp, parse_offset};
 use redb::{ReadTransaction, ReadableTable};
-use serde::Serialize;
+
+pub use crate::answer::*;
 
 use crate::project::decode;
 use crate::rows::*;
 use crate::*;
 
 const MAX: &str = "\u{10ffff}";
-
-/// How one period of an obligation stands at the moment asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Standing {
-    /// Reported by the due time.
-    OnTime,
-    /// Reported, after the due time.
-    Late,
-    /// Due, and no report yet.
-    Missing,
-}
-
-/// One due period of a task (its one deadline, or one day of a daily duty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Period {
-    pub task: StreamId,
-    pub period: Option<LocalDate>,
-    pub due_at: Timestamp,
-    pub standing: Standing,
-    /// The first report for the period (or, for a deadline, the completion), if any.
-    pub report: Option<EventId>,
-    pub reported_at: Option<Timestamp>,
-    /// The watchdog's `deadline.missed`, if recorded.
-    pub miss: Option<EventId>,
-}
-
-/// A person in a position, as answers show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Holder {
-    pub person: PersonId,
-    pub full_name: String,
-    pub office: OfficeId,
-    pub office_name: String,
-    pub title: String,
-    pub role: mandate_model::event::Role,
-    pub from: Timestamp,
-    pub until: Option<Timestamp>,
-    pub events: Vec<EventId>,
-}
-
-/// `head`: who headed an office at a moment.
-#[derive(Debug, Clone, Serialize)]
-pub struct HeadAnswer {
-    pub office: OfficeId,
-    pub office_name: String,
-    pub at: Timestamp,
-    pub head: Option<Holder>,
-    pub events: Vec<EventId>,
-}
-
-/// A document as answers show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DocumentLine {
-    pub stream: String,
-    pub title: String,
-    pub subject: String,
-    pub issuer: String,
-    pub issued_on: Option<LocalDate>,
-    /// False for a document outside the ledger, cited by issuer, symbol and date.
-    pub in_ledger: bool,
-    /// The fields the recorder assumed rather than read from the text (`issued_on`, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub assumed: Vec<String>,
-    pub event: Option<EventId>,
-    /// The `directive.revoked` that ended it (and every duty it gave), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revoked: Option<EventId>,
-}
-
-impl DocumentLine {
-    /// Whether `field` is an assumption, not the text's.
-    pub fn is_assumed(&self, field: &str) -> bool {
-        self.assumed.iter().any(|f| f == field)
-    }
-}
-
-/// One task as it fell on one tenure.
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskAnswer {
-    pub task: StreamId,
-    pub item: String,
-    pub content: String,
-    /// `deadline`, `daily`, `daily, no report` or `standing`.
-    pub obligation: String,
-    /// The office's part: `lead` or `coordinate`.
-    pub role: String,
-    /// The document, then each document it implements, up to the top.
-    pub directive_chain: Vec<DocumentLine>,
-    pub on_time: u32,
-    pub late: u32,
-    pub missing: u32,
-    /// Every period due in the window, with how it stands.
-    pub periods: Vec<Period>,
-    /// Reports on the task in the window, with who answers for each.
-    pub reports: Vec<ReportLine>,
-}
-
-/// A report as answers show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportLine {
-    pub event: EventId,
-    pub period: Option<LocalDate>,
-    pub recorded_at: Timestamp,
-    pub signer: PersonId,
-    pub capacity: mandate_model::event::Capacity,
-    /// The head the report is signed for (KT., TL., TUQ. resolve to the head).
-    pub accountable: Option<PersonId>,
-}
-
-impl From<ReportRow> for ReportLine {
-    fn from(r: ReportRow) -> Self {
-        Self {
-            event: r.event,
-            period: r.period,
-            recorded_at: r.recorded_at,
-            signer: r.signer,
-            capacity: r.capacity,
-            accountable: r.accountable,
-        }
-    }
-}
-
-/// A violation with what followed it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseLine {
-    pub violation: EventId,
-    pub case: StreamId,
-    pub against: String,
-    pub against_office: Option<OfficeId>,
-    pub finding: String,
-    pub breach: String,
-    pub occurred_at: Timestamp,
-    pub withdrawn: bool,
-    pub sanctions: Vec<SanctionLine>,
-    /// For a violation by an office: who headed it then.
-    pub head_then: Option<PersonId>,
-    /// Sanctions on that head imposed after the violation.
-    pub head_sanctioned_later: Vec<SanctionLine>,
-}
-
-/// A sanction as answers show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SanctionLine {
-    pub event: EventId,
-    pub against: String,
-    pub sanction: SanctionKind,
-    pub vietnamese: String,
-    pub imposed_by: OfficeId,
-    pub imposed_by_name: String,
-    pub occurred_at: Timestamp,
-    pub appealed: bool,
-    pub revised_to: Option<SanctionKind>,
-}
-
-/// `accountability`: one tenure's share.
-#[derive(Debug, Clone, Serialize)]
-pub struct TenureAnswer {
-    pub holder: Holder,
-    pub tasks: Vec<TaskAnswer>,
-    pub violations: Vec<CaseLine>,
-    pub sanctions: Vec<SanctionLine>,
-}
-
-/// `accountability`: everything that fell on a person in a window.
-#[derive(Debug, Clone, Serialize)]
-pub struct AccountabilityAnswer {
-    pub person: PersonId,
-    pub full_name: String,
-    /// True for the demo's invented people.
-    pub fictional: bool,
-    pub from: Option<Timestamp>,
-    pub to: Timestamp,
-    pub tenures: Vec<TenureAnswer>,
-    /// Violations recorded against the person themself, and sanctions on them.
-    pub personal_violations: Vec<CaseLine>,
-    pub personal_sanctions: Vec<SanctionLine>,
-    pub on_time: u32,
-    pub late: u32,
-    pub missing: u32,
-    pub events: Vec<EventId>,
-}
-
-/// `overdue` and `misses`: one period with who answered for it.
-#[derive(Debug, Clone, Serialize)]
-pub struct MissLine {
-    pub task: StreamId,
-    pub document: String,
-    pub item: String,
-    /// For a duty on a position in charge of an area, that area (one line per ward of 06-CT/QU
-    /// item 3).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub in_charge_of: Option<AreaPath>,
-    pub office: OfficeId,
-    pub office_name: String,
-    pub period: Option<LocalDate>,
-    pub due_at: Timestamp,
-    pub standing: Standing,
-    pub reported_at: Option<Timestamp>,
-    /// Who headed (or held the named position of) the lead office at the due time.
-    pub answerable: Option<PersonId>,
-    pub answerable_name: Option<String>,
-    /// Who headed the lead office at the due time (người đứng đầu).
-    pub office_head: Option<PersonId>,
-    pub office_head_name: Option<String>,
-    pub miss_event: Option<EventId>,
-}
-
-/// A list of periods.
-#[derive(Debug, Clone, Serialize)]
-pub struct MissesAnswer {
-    pub from: Option<Timestamp>,
-    pub to: Timestamp,
-    pub lines: Vec<MissLine>,
-    pub events: Vec<EventId>,
-}
-
-/// `cases`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CasesAnswer {
-    pub cases: Vec<CaseLine>,
-    pub events: Vec<EventId>,
-}
-
-/// `directive`: a document, above and below.
-#[derive(Debug, Clone, Serialize)]
-pub struct DirectiveAnswer {
-    pub document: DocumentLine,
-    /// The documents it implements, then theirs, up to the top (nearest first).
-    pub above: Vec<DocumentLine>,
-    /// Its tasks, and the documents below it (recursively) with theirs.
-    pub below: Vec<DocumentBelow>,
-    pub events: Vec<EventId>,
-}
-
-/// A document in the tree below a directive, with its tasks.
-#[derive(Debug, Clone, Serialize)]
-pub struct DocumentBelow {
-    pub document: DocumentLine,
-    pub depth: u32,
-    pub tasks: Vec<DirectiveTask>,
-}
-
-/// A task under a directive, with its reports.
-#[derive(Debug, Clone, Serialize)]
-pub struct DirectiveTask {
-    pub task: StreamId,
-    pub item: String,
-    pub content: String,
-    pub offices: Vec<String>,
-    pub obligation: String,
-    pub reports: Vec<ReportLine>,
-    pub misses: Vec<EventId>,
-}
 
 /// Why a query found nothing to answer about.
 #[derive(Debug, thiserror::Error)]
@@ -429,14 +174,18 @@ impl Reader {
         events.extend(person.as_ref().map(|p| p.event));
         events.extend(office.as_ref().map(|o| o.event));
         Ok(Holder {
-            person: tenure.person.clone(),
-            full_name: person.map_or_else(|| tenure.person.to_string(), |p| p.full_name),
-            office: tenure.office.clone(),
-            office_name: office.map_or_else(|| tenure.office.to_string(), |o| o.name),
+            person: PersonRef {
+                id: tenure.person.clone(),
+                name: person.map_or_else(|| tenure.person.to_string(), |p| p.full_name),
+            },
+            office: OfficeRef {
+                id: tenure.office.clone(),
+                name: office.map_or_else(|| tenure.office.to_string(), |o| o.name),
+            },
             title: tenure.title.clone(),
             role: tenure.role,
             from: tenure.from,
-            until: tenure.until,
+            to: tenure.until,
             events,
         })
     }
@@ -471,7 +220,12 @@ impl Reader {
         }
         events.sort();
         events.dedup();
-        Ok(HeadAnswer { office: office.clone(), office_name: row.name, at, head, events })
+        Ok(HeadAnswer {
+            office: OfficeRef { id: office.clone(), name: row.name },
+            at,
+            head,
+            events,
+        })
     }
 
     fn reports_of(&self, task: &StreamId) -> Result<Vec<ReportRow>, ViewsError> {
@@ -503,8 +257,12 @@ impl Reader {
         let reports: Vec<ReportRow> =
             self.reports_of(&task.stream)?.into_iter().filter(|r| r.recorded_at <= now).collect();
         let misses = self.misses_of(&task.stream)?;
-        let miss_of =
-            |p: Option<LocalDate>| misses.get(&p).filter(|m| m.recorded_at <= now).map(|m| m.event);
+        let miss_of = |p: Option<LocalDate>| {
+            misses
+                .get(&p)
+                .filter(|m| m.recorded_at <= now)
+                .map(|m| Recorded { event: m.event, recorded_at: m.recorded_at })
+        };
         let judge =
             |period: Option<LocalDate>, due_at: Timestamp, first: Option<(EventId, Timestamp)>| {
                 let standing = match first {
@@ -517,8 +275,7 @@ impl Reader {
                     period,
                     due_at,
                     standing,
-                    report: first.map(|f| f.0),
-                    reported_at: first.map(|f| f.1),
+                    report: first.map(|(event, recorded_at)| Recorded { event, recorded_at }),
                     miss: miss_of(period),
                 }
             };
@@ -598,10 +355,10 @@ impl Reader {
                             next.extend(doc.implements.iter().rev().cloned());
                         }
                         None => out.push(DocumentLine {
-                            stream: stream.to_string(),
-                            title: stream.to_string(),
-                            subject: String::new(),
-                            issuer: String::new(),
+                            title: stream.key().to_owned(),
+                            stream: Some(stream),
+                            subject: None,
+                            issuer: None,
                             issued_on: None,
                             in_ledger: false,
                             assumed: Vec::new(),
@@ -611,10 +368,10 @@ impl Reader {
                     }
                 }
                 DocumentRef::External(ext) => out.push(DocumentLine {
-                    stream: String::new(),
+                    stream: None,
                     title: ext.symbol.to_string(),
-                    subject: String::new(),
-                    issuer: ext.issuer.clone(),
+                    subject: None,
+                    issuer: Some(Issuer { id: None, name: ext.issuer.clone() }),
                     issued_on: Some(ext.date),
                     in_ledger: false,
                     assumed: Vec::new(),
@@ -628,10 +385,13 @@ impl Reader {
 
     fn document_line(&self, doc: &DocumentRow) -> Result<DocumentLine, ViewsError> {
         Ok(DocumentLine {
-            stream: doc.stream.to_string(),
+            stream: Some(doc.stream.clone()),
             title: doc.title.clone(),
-            subject: doc.subject.clone(),
-            issuer: self.office_name(&doc.issuer)?,
+            subject: Some(doc.subject.clone()),
+            issuer: Some(Issuer {
+                id: Some(doc.issuer.clone()),
+                name: self.office_name(&doc.issuer)?,
+            }),
             issued_on: Some(doc.issued_on),
             in_ledger: true,
             assumed: doc.assumed.clone(),
@@ -643,22 +403,68 @@ impl Reader {
     fn sanction_line(&self, s: &SanctionRow) -> Result<SanctionLine, ViewsError> {
         Ok(SanctionLine {
             event: s.event,
-            against: self.subject_name(&s.against)?,
+            against: self.subject_ref(&s.against)?,
+            ladder: s.ladder,
             sanction: s.sanction,
             vietnamese: s.sanction.vietnamese_name().to_owned(),
-            imposed_by: s.imposed_by.clone(),
-            imposed_by_name: self.office_name(&s.imposed_by)?,
+            imposed_by: self.office_ref(&s.imposed_by)?,
             occurred_at: s.occurred_at,
-            appealed: !s.appeals.is_empty(),
-            revised_to: s.revised_to.map(|r| r.0),
+            appeals: s.appeals.clone(),
+            revised: s.revised_to.map(|(to, event)| Revision { to, event }),
         })
     }
 
-    fn subject_name(&self, subject: &Subject) -> Result<String, ViewsError> {
-        match subject {
-            Subject::Office(o) => self.office_name(o),
-            Subject::Person(p) => self.person_name(p),
+    fn subject_ref(&self, subject: &Subject) -> Result<SubjectRef, ViewsError> {
+        Ok(match subject {
+            Subject::Office(o) => SubjectRef::Office { id: o.clone(), name: self.office_name(o)? },
+            Subject::Person(p) => SubjectRef::Person { id: p.clone(), name: self.person_name(p)? },
+        })
+    }
+
+    fn office_ref(&self, office: &OfficeId) -> Result<OfficeRef, ViewsError> {
+        Ok(OfficeRef { id: office.clone(), name: self.office_name(office)? })
+    }
+
+    fn person_ref(&self, person: &PersonId) -> Result<PersonRef, ViewsError> {
+        Ok(PersonRef { id: person.clone(), name: self.person_name(person)? })
+    }
+
+    fn report_line(&self, r: ReportRow) -> Result<ReportLine, ViewsError> {
+        Ok(ReportLine {
+            event: r.event,
+            period: r.period,
+            recorded_at: r.recorded_at,
+            signer: self.person_ref(&r.signer)?,
+            capacity: r.capacity,
+            accountable: r.accountable.as_ref().map(|a| self.person_ref(a)).transpose()?,
+        })
+    }
+
+    /// The events a sanction line rests on: the sanction, its appeals and revision, and the
+    /// registration of the body that imposed it (its name comes from there).
+    /// The events a case line rests on, beyond the violation: the subject's registration, the
+    /// sanctions and what they rest on, and the head's tenure's events are the holder's.
+    fn case_events(&self, c: &CaseLine) -> Result<Vec<EventId>, ViewsError> {
+        let mut events = Vec::new();
+        match &c.against {
+            SubjectRef::Office { id, .. } => events.extend(self.office(id)?.map(|o| o.event)),
+            SubjectRef::Person { id, .. } => events.extend(self.person(id)?.map(|p| p.event)),
         }
+        if let Some(head) = &c.head_then {
+            events.extend(self.person(&head.id)?.map(|p| p.event));
+        }
+        for s in c.sanctions.iter().chain(&c.head_sanctioned_later) {
+            events.extend(self.sanction_events(s)?);
+        }
+        Ok(events)
+    }
+
+    fn sanction_events(&self, s: &SanctionLine) -> Result<Vec<EventId>, ViewsError> {
+        let mut events = vec![s.event];
+        events.extend(s.appeals.iter().copied());
+        events.extend(s.revised.map(|r| r.event));
+        events.extend(self.office(&s.imposed_by.id)?.map(|o| o.event));
+        Ok(events)
     }
 
     fn all<T: serde::de::DeserializeOwned>(
@@ -709,7 +515,7 @@ impl Reader {
             .collect::<Result<_, _>>()?;
         let (against_office, head_then) = match &v.against {
             Subject::Office(o) => (Some(o.clone()), self.head_at(o, v.occurred_at)?),
-            Subject::Person(p) => (None, Some(p.clone())),
+            Subject::Person(_) => (None, None),
         };
         let head_sanctioned_later = match &head_then {
             Some(head) if against_office.is_some() => sanctions
@@ -725,8 +531,7 @@ impl Reader {
         Ok(CaseLine {
             violation: v.event,
             case: v.case.clone(),
-            against: self.subject_name(&v.against)?,
-            against_office,
+            against: self.subject_ref(&v.against)?,
             finding: v.finding.clone(),
             breach: match &v.breach {
                 Breach::Task(t) => t.to_string(),
@@ -734,9 +539,9 @@ impl Reader {
                 Breach::Document(DocumentRef::External(e)) => e.symbol.to_string(),
             },
             occurred_at: v.occurred_at,
-            withdrawn: v.withdrawn.is_some(),
+            withdrawn: v.withdrawn,
             sanctions: on_it,
-            head_then,
+            head_then: head_then.as_ref().map(|h| self.person_ref(h)).transpose()?,
             head_sanctioned_later,
         })
     }
@@ -754,8 +559,7 @@ impl Reader {
         let mut events: BTreeSet<EventId> = BTreeSet::from([row.event]);
         let (violations, sanctions) = self.oversight(to)?;
         let mut answer = AccountabilityAnswer {
-            person: person.clone(),
-            full_name: row.full_name.clone(),
+            person: PersonRef { id: person.clone(), name: row.full_name.clone() },
             fictional: row.fictional,
             from,
             to,
@@ -809,13 +613,13 @@ impl Reader {
                             && r.occurred_at >= window_from
                             && r.occurred_at <= window_to
                     })
-                    .map(ReportLine::from)
-                    .collect();
+                    .map(|r| self.report_line(r))
+                    .collect::<Result<_, _>>()?;
                 let chain = self.chain_up(&task.document)?;
                 events.extend(task.events.iter().copied());
                 events.extend(chain.iter().filter_map(|d| d.event));
-                events.extend(periods.iter().filter_map(|p| p.report));
-                events.extend(periods.iter().filter_map(|p| p.miss));
+                events.extend(periods.iter().filter_map(|p| p.report.map(|r| r.event)));
+                events.extend(periods.iter().filter_map(|p| p.miss.map(|m| m.event)));
                 events.extend(reports.iter().map(|r| r.event));
                 let line = TaskAnswer {
                     task: task.stream.clone(),
@@ -843,8 +647,10 @@ impl Reader {
                         && tenure.covers(v.occurred_at)
                         && v.occurred_at >= start
                     {
+                        let line = self.case_line(v, &sanctions)?;
                         events.insert(v.event);
-                        tenure_violations.push(self.case_line(v, &sanctions)?);
+                        events.extend(self.case_events(&line)?);
+                        tenure_violations.push(line);
                     }
                 }
                 for s in &sanctions {
@@ -852,8 +658,9 @@ impl Reader {
                         && tenure.covers(s.occurred_at)
                         && s.occurred_at >= start
                     {
-                        events.insert(s.event);
-                        tenure_sanctions.push(self.sanction_line(s)?);
+                        let line = self.sanction_line(s)?;
+                        events.extend(self.sanction_events(&line)?);
+                        tenure_sanctions.push(line);
                     }
                 }
             }
@@ -866,14 +673,17 @@ impl Reader {
         }
         for v in &violations {
             if matches!(&v.against, Subject::Person(p) if p == person) && v.occurred_at >= start {
+                let line = self.case_line(v, &sanctions)?;
                 events.insert(v.event);
-                answer.personal_violations.push(self.case_line(v, &sanctions)?);
+                events.extend(self.case_events(&line)?);
+                answer.personal_violations.push(line);
             }
         }
         for s in &sanctions {
             if matches!(&s.against, Subject::Person(p) if p == person) && s.occurred_at >= start {
-                events.insert(s.event);
-                answer.personal_sanctions.push(self.sanction_line(s)?);
+                let line = self.sanction_line(s)?;
+                events.extend(self.sanction_events(&line)?);
+                answer.personal_sanctions.push(line);
             }
         }
         answer.events = events.into_iter().collect();
@@ -968,30 +778,25 @@ impl Reader {
             let document = self
                 .row::<DocumentRow>(DOCUMENTS, task.document.as_str())?
                 .map_or_else(|| task.document.to_string(), |d| d.title);
-            let office_name = self.office_name(&lead.office)?;
+            let office = self.office_ref(&lead.office)?;
             for p in periods.into_iter().filter(|p| keep(p)) {
                 let answerable = self.answering(lead, p.due_at)?.map(|t| t.person);
-                let answerable_name =
-                    answerable.as_ref().map(|a| self.person_name(a)).transpose()?;
+                let answerable = answerable.as_ref().map(|a| self.person_ref(a)).transpose()?;
                 let office_head = self.head_at(&lead.office, p.due_at)?;
-                let office_head_name =
-                    office_head.as_ref().map(|h| self.person_name(h)).transpose()?;
+                let office_head = office_head.as_ref().map(|h| self.person_ref(h)).transpose()?;
                 lines.push(MissLine {
                     task: task.stream.clone(),
                     document: document.clone(),
                     item: task.item.clone(),
                     in_charge_of: lead.in_charge_of.clone(),
-                    office: lead.office.clone(),
-                    office_name: office_name.clone(),
+                    office: office.clone(),
                     period: p.period,
                     due_at: p.due_at,
                     standing: p.standing,
-                    reported_at: p.reported_at,
+                    report: p.report,
                     answerable,
-                    answerable_name,
                     office_head,
-                    office_head_name,
-                    miss_event: p.miss,
+                    miss: p.miss,
                 });
             }
         }
@@ -1005,7 +810,7 @@ impl Reader {
             if let Some(task) = self.task(&line.task)? {
                 events.extend(task.events.first().copied());
             }
-            events.extend(line.miss_event);
+            events.extend(line.miss.map(|m| m.event));
         }
         Ok(events.into_iter().collect())
     }
@@ -1076,8 +881,7 @@ impl Reader {
                 continue;
             }
             events.insert(line.violation);
-            events.extend(line.sanctions.iter().map(|s| s.event));
-            events.extend(line.head_sanctioned_later.iter().map(|s| s.event));
+            events.extend(self.case_events(&line)?);
             cases.push(line);
         }
         Ok(CasesAnswer { cases, events: events.into_iter().collect() })
@@ -1128,31 +932,28 @@ impl Reader {
                     .reports_of(&stream)?
                     .into_iter()
                     .filter(|r| r.recorded_at <= now)
-                    .map(ReportLine::from)
-                    .collect();
-                let misses: Vec<EventId> = self
+                    .map(|r| self.report_line(r))
+                    .collect::<Result<_, _>>()?;
+                let misses: Vec<Recorded> = self
                     .misses_of(&stream)?
                     .into_values()
                     .filter(|m| m.recorded_at <= now)
-                    .map(|m| m.event)
+                    .map(|m| Recorded { event: m.event, recorded_at: m.recorded_at })
                     .collect();
                 events.extend(task.events.iter().copied());
                 events.extend(reports.iter().map(|r| r.event));
-                events.extend(misses.iter().copied());
+                events.extend(misses.iter().map(|m| m.event));
                 let offices = task
                     .assignees
                     .iter()
                     .map(|a| {
-                        let part = if a.role == AssigneeRole::Lead {
-                            "chủ trì"
-                        } else {
-                            "phối hợp"
-                        };
-                        let in_charge = a
-                            .in_charge_of
-                            .as_ref()
-                            .map_or_else(String::new, |area| format!(", phụ trách {area}"));
-                        Ok(format!("{} ({part}{in_charge})", self.office_name(&a.office)?))
+                        Ok(AssignedOffice {
+                            id: a.office.clone(),
+                            name: self.office_name(&a.office)?,
+                            role: if a.role == AssigneeRole::Lead { "lead" } else { "coordinate" }
+                                .to_owned(),
+                            in_charge_of: a.in_charge_of.clone(),
+                        })
                     })
                     .collect::<Result<_, ViewsError>>()?;
                 tasks.push(DirectiveTask {

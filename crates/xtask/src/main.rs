@@ -3,8 +3,9 @@
 //! - `cargo xtask test`: what CI runs: installs `nats-server` when missing (Debian's package,
 //!   with sudo when not root), then `cargo fmt --check`, `cargo clippy -D warnings` and the whole
 //!   test suite.
-//! - `cargo xtask schemas`: rewrites `schemas/events/*.schema.json` and
-//!   `schemas/receipt.schema.json` from the types (a test fails when they drift).
+//! - `cargo xtask schemas`: rewrites `schemas/events/*.schema.json`,
+//!   `schemas/receipt.schema.json` and `schemas/answers/*.schema.json` from the types (a test
+//!   fails when they drift).
 //! - `cargo xtask vectors --force`: rewrites `schemas/vectors/events.json`. Vectors are a
 //!   contract: they are never regenerated silently, only with `--force`, and the diff is read.
 
@@ -72,7 +73,15 @@ fn schemas() -> anyhow::Result<()> {
         root().join("schemas/receipt-batch.schema.json"),
         serde_json::to_string_pretty(&mandate_model::schema::receipt_batch_schema())? + "\n",
     )?;
-    eprintln!("wrote {}", dir.display());
+    let answers = root().join("schemas/answers");
+    std::fs::create_dir_all(&answers)?;
+    for (name, schema) in mandate_views::answer::schemas() {
+        std::fs::write(
+            answers.join(format!("{name}.schema.json")),
+            serde_json::to_string_pretty(&schema)? + "\n",
+        )?;
+    }
+    eprintln!("wrote {} and {}", dir.display(), answers.display());
     Ok(())
 }
 
