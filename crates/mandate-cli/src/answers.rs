@@ -2,20 +2,8 @@
 
 use mandate_model::time::Timestamp;
 use mandate_model::words::count;
-use mandate_views::query::{
-    AccountabilityAnswer, CaseLine, CasesAnswer, DirectiveAnswer, HeadAnswer, MissesAnswer,
-    SanctionLine, Standing,
-};
-
-/// One answer of `mandate query`.
-pub(crate) enum Answer {
-    Head(HeadAnswer),
-    Accountability(AccountabilityAnswer),
-    Overdue(MissesAnswer),
-    Misses(MissesAnswer),
-    Cases(CasesAnswer),
-    Directive(DirectiveAnswer),
-}
+use mandate_node::ask::Answer;
+use mandate_views::query::{CaseLine, SanctionLine, Standing};
 
 fn when(t: Timestamp) -> String {
     t.to_human()
@@ -87,29 +75,17 @@ fn case(c: &CaseLine, out: &mut Vec<String>) {
     }
 }
 
-impl Answer {
-    /// The ids of the events behind the answer.
-    pub(crate) fn events(&self) -> &[mandate_model::ids::EventId] {
-        match self {
-            Self::Head(a) => &a.events,
-            Self::Accountability(a) => &a.events,
-            Self::Overdue(a) | Self::Misses(a) => &a.events,
-            Self::Cases(a) => &a.events,
-            Self::Directive(a) => &a.events,
-        }
-    }
+/// An answer as text for people.
+pub(crate) fn text(answer: &Answer) -> String {
+    answer.text()
+}
 
-    pub(crate) fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
-        match self {
-            Self::Head(a) => serde_json::to_value(a),
-            Self::Accountability(a) => serde_json::to_value(a),
-            Self::Overdue(a) | Self::Misses(a) => serde_json::to_value(a),
-            Self::Cases(a) => serde_json::to_value(a),
-            Self::Directive(a) => serde_json::to_value(a),
-        }
-    }
+trait Text {
+    fn text(&self) -> String;
+}
 
-    pub(crate) fn text(&self) -> String {
+impl Text for Answer {
+    fn text(&self) -> String {
         let mut out: Vec<String> = Vec::new();
         match self {
             Self::Head(a) => {

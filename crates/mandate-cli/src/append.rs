@@ -11,14 +11,14 @@ use mandate_model::ids::StreamId;
 use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope};
 use serde_json::json;
 
-use crate::{Access, AppendArgs, Target, keys, open_gate, open_log, output, read_input};
+use crate::{Access, AppendArgs, Ledger, keys, output, read_input};
 
-pub(crate) fn append(target: &Target, args: AppendArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn append(target: &Ledger, args: AppendArgs) -> anyhow::Result<ExitCode> {
     let input = read_input(&args.file)?;
     if let Some(url) = &target.nats {
         return append_remote(target, url, &args, input);
     }
-    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
+    let mut gate = target.open_gate(target.open_log(Access::Write)?)?;
     let items =
         append_items(&input).with_context(|| format!("{} is not JSON", args.file.display()))?;
     let many = items.len() != 1;
@@ -173,7 +173,7 @@ fn append_items(input: &[u8]) -> anyhow::Result<Vec<serde_json::Value>> {
 /// Sends signed events to the gate service (in requests of up to 256, as its submit subject
 /// takes them) and prints each answer.
 fn append_remote(
-    target: &Target,
+    target: &Ledger,
     url: &str,
     args: &AppendArgs,
     input: Vec<u8>,
@@ -201,13 +201,9 @@ fn append_remote(
     }
     let per_request = if many { mandate_model::sign::MAX_ENVELOPES_PER_REQUEST } else { 1 };
     let mut replies = Vec::new();
-    for request in mandate_nats::service::submit_many_remote(
-        url,
-        &target.ledger()?,
-        envelopes,
-        per_request,
-        4,
-    )? {
+    for request in
+        mandate_nats::service::submit_many_remote(url, &target.name()?, envelopes, per_request, 4)?
+    {
         replies.extend(request?);
     }
     let mut all_accepted = true;

@@ -124,7 +124,7 @@ pub(crate) fn run(n: usize, batch: usize, as_json: bool) -> anyhow::Result<ExitC
     let rows = replay["rows_written"].as_f64().unwrap_or(0.0);
 
     // Accountability questions about random heads.
-    let views = mandate_views::Views::open(&crate::views::views_path(&views_dir))?;
+    let views = mandate_views::Views::open(&views_dir.join("views.redb"))?;
     // After every report the gate recorded (at the real time of this run).
     let now: Timestamp = "2099-12-31T00:00:00+07:00".parse()?;
     let mut state = 0x2545_f491_4f6c_dd1du64;

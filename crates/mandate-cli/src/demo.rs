@@ -16,8 +16,8 @@ use mandate_model::note::{NoteSigner, TYPE_COSIGNATURE, TYPE_ED25519};
 use mandate_notary::Notary;
 use mandate_notary::witness::Witness;
 
-use crate::backend::AnyLog;
 use crate::output;
+use mandate_node::backend::AnyLog;
 
 /// The demo's witness.
 const DEMO_WITNESS: &str = "witness.mandate.demo/w1";
@@ -68,7 +68,7 @@ pub(crate) fn run(
     let summary = run.views.reader()?.summary(scenario.end)?;
     if let Some(dir) = data {
         // The read models beside the log, for `mandate query` on the demo's ledger.
-        let views = mandate_views::Views::open(&crate::views::views_path(dir))?;
+        let views = mandate_views::Views::open(&dir.join("views.redb"))?;
         views.catch_up(log, None, 1_000, mandate_views::Commit::Durable, |_| true)?;
     }
     // The notary signs a checkpoint over the whole log and a witness cosigns it.

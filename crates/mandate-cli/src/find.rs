@@ -7,7 +7,7 @@ use mandate_model::ids::AreaPath;
 use mandate_views::find::{self, Found, ListKind};
 
 use crate::views::live_views;
-use crate::{Access, Target, open_log, output};
+use crate::{Access, Ledger, output};
 
 #[derive(clap::Args)]
 pub(crate) struct FindArgs {
@@ -50,8 +50,8 @@ fn line(f: &Found) -> String {
     }
 }
 
-pub(crate) fn find(target: &Target, args: FindArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
+pub(crate) fn find(target: &Ledger, args: FindArgs) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Read)?;
     let views = live_views(target, &log)?;
     let answer = find::find(&views.reader()?, &args.text, args.limit)?;
     mandate_views::integrity::check_events(&log, &answer.events)?;
@@ -78,8 +78,8 @@ pub(crate) fn find(target: &Target, args: FindArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn list(target: &Target, args: ListArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
+pub(crate) fn list(target: &Ledger, args: ListArgs) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Read)?;
     let views = live_views(target, &log)?;
     let kind = match args.what {
         ListWhat::Offices => ListKind::Offices,

@@ -16,13 +16,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod answers;
 mod append;
 mod args;
-mod backend;
 mod bench;
 mod bench_notary;
 mod bench_views;
 mod demo;
 mod find;
-mod keys;
 mod notary;
 mod output;
 mod views;
@@ -43,11 +41,13 @@ use mandate_ledger::gate::{Gate, Submission, SubmitError};
 use mandate_model::canonical;
 use mandate_model::ids::StreamId;
 use mandate_model::sign::{self, encode_public_key};
-use mandate_model::time::{VIETNAM_OFFSET, parse_offset};
+use mandate_model::time::parse_offset;
 use mandate_nats::{JetStreamConfig, JetStreamLog};
 use mandate_store::EmbeddedLog;
 
-use crate::backend::AnyLog;
+use mandate_node::backend::AnyLog;
+use mandate_node::keys;
+pub(crate) use mandate_node::{Access, Ledger};
 use serde_json::json;
 
 /// Mandate: a tamper-evident ledger of who was told to do what, by whom, by when — and what
@@ -339,7 +339,7 @@ fn run() -> anyhow::Result<ExitCode> {
     if mandate_nats::configure_tls(tls).is_err() {
         anyhow::bail!("the TLS files were already set");
     }
-    let target = Target { data, nats: cli.nats, ledger_name: cli.ledger_name, wait: cli.wait };
+    let target = Ledger { data, nats: cli.nats, ledger_name: cli.ledger_name, wait: cli.wait };
     match cli.command {
         Command::Init(args) => init(&target, args),
         Command::Key(KeyCommand::Generate { out, person, json }) => {
@@ -397,123 +397,12 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/mandate"))
 }
 
-fn log_path(data: &Path) -> PathBuf {
-    data.join("log.redb")
-}
-
-fn gate_key_path(data: &Path) -> PathBuf {
-    data.join("keys").join("gate.key")
-}
-
-/// Where a command's ledger is: the data directory (keys, and the embedded log), and JetStream
-/// when `--nats` is given.
-struct Target {
-    data: PathBuf,
-    nats: Option<String>,
-    ledger_name: Option<String>,
-    /// Seconds to wait for the embedded log's writer lock.
-    wait: u64,
-}
-
-impl Target {
-    fn ledger_file(&self) -> PathBuf {
-        self.data.join("ledger.json")
-    }
-
-    /// The ledger's name: `--ledger-name`, or what `mandate init` recorded.
-    fn ledger(&self) -> anyhow::Result<String> {
-        if let Some(name) = &self.ledger_name {
-            return Ok(name.clone());
-        }
-        let path = self.ledger_file();
-        let text = std::fs::read(&path).with_context(|| {
-            format!(
-                "cannot tell which ledger to use: pass --ledger-name, or run `mandate init` with \
-                 --data {}",
-                self.data.display()
-            )
-        })?;
-        let value: serde_json::Value = serde_json::from_slice(&text)?;
-        value["ledger"]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("{} names no ledger", path.display()))
-    }
-
-    fn jetstream(&self, url: &str) -> anyhow::Result<JetStreamLog> {
-        Ok(JetStreamLog::connect(JetStreamConfig::new(url, &self.ledger()?))?)
-    }
-}
-
-/// How a command opens the log.
-#[derive(Clone, Copy)]
-enum Access {
-    /// To read, beside a process that may be writing it.
-    Read,
-    /// To write: the gate's single writer.
-    Write,
-    /// To read once from start to end (a replay): a small cache, since nothing is read twice.
-    Scan,
-}
-
-/// Opens the log of a ledger that `mandate init` prepared.
-fn open_log(target: &Target, access: Access) -> anyhow::Result<AnyLog> {
-    if let Some(url) = &target.nats {
-        return Ok(AnyLog::JetStream(Box::new(target.jetstream(url)?)));
-    }
-    let data = &target.data;
-    let path = log_path(data);
-    if !path.exists() {
-        bail!(
-            "there is no ledger in {} yet; run `mandate init --data {}` first",
-            data.display(),
-            data.display()
-        );
-    }
-    Ok(AnyLog::Embedded(match access {
-        Access::Read => EmbeddedLog::open_read_only(&path)?,
-        Access::Write => open_for_writing(&path, target.wait)?,
-        Access::Scan => EmbeddedLog::open_read_only_with_cache(&path, 16 << 20)?,
-    }))
-}
-
-/// Opens the embedded log to write, waiting up to `wait` seconds while another process holds
-/// it (each writer holds it for one command), then saying who has it.
-fn open_for_writing(path: &Path, wait: u64) -> anyhow::Result<EmbeddedLog> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(wait);
-    let mut pause = Duration::from_millis(20);
-    loop {
-        match EmbeddedLog::open(path) {
-            Err(mandate_store::OpenError::InUse { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(250));
-            }
-            Err(err @ mandate_store::OpenError::InUse { .. }) => {
-                return Err(anyhow::Error::new(err).context(format!(
-                    "waited {wait} s for the other writer; if `mandate serve` runs on this data \
-                     directory, submit through it, or raise --wait"
-                )));
-            }
-            other => return Ok(other?),
-        }
-    }
-}
-
-fn open_gate<L: LogBackend>(data: &Path, log: L) -> anyhow::Result<Gate<L>> {
-    let gate_key = keys::read(&gate_key_path(data))?;
-    let mut gate = Gate::open(log, gate_key, Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
-    if let Some(offset) = gate.rules().state.ledger.as_ref().map(|l| l.utc_offset) {
-        gate.set_clock(Arc::new(SystemClock { offset }));
-    }
-    Ok(gate)
-}
-
-fn subscribe(target: &Target, args: SubscribeArgs) -> anyhow::Result<ExitCode> {
+fn subscribe(target: &Ledger, args: SubscribeArgs) -> anyhow::Result<ExitCode> {
     let url = target
         .nats
         .as_deref()
         .context("mandate subscribe reads the log on NATS: pass --nats URL")?;
-    let config = JetStreamConfig::new(url, &target.ledger()?);
+    let config = JetStreamConfig::new(url, &target.name()?);
     let mut n = 0u64;
     let mut failure: Option<anyhow::Error> = None;
     mandate_nats::subscribe::subscribe(
@@ -557,13 +446,12 @@ fn subscribe(target: &Target, args: SubscribeArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn migrate(target: &Target, args: MigrateArgs) -> anyhow::Result<ExitCode> {
+fn migrate(target: &Ledger, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let url =
         target.nats.as_deref().context("mandate migrate copies onto JetStream: pass --nats URL")?;
-    let source = open_log(
-        &Target { data: args.from.clone(), nats: None, ledger_name: None, wait: target.wait },
-        Access::Read,
-    )?;
+    let source =
+        Ledger { data: args.from.clone(), nats: None, ledger_name: None, wait: target.wait }
+            .open_log(Access::Read)?;
     let genesis = source.read_from(1, 1)?;
     let ledger = genesis
         .first()
@@ -590,14 +478,14 @@ fn migrate(target: &Target, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn serve(target: &Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
+fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let url =
         target.nats.as_deref().context("mandate serve runs the gate on NATS: pass --nats URL")?;
     if let (Some(key), Some(person)) = (&args.watchdog_key, args.watchdog_person) {
         let _watchdog = watchdog::spawn_watchdog(target, url, key, person)?;
     }
     let log = target.jetstream(url)?;
-    let gate = open_gate(&target.data, log)?;
+    let gate = target.open_gate(log)?;
     eprintln!(
         "mandate serve: gate for ledger {:?} on {url}, log at position {}; submissions on {}",
         gate.log().config().ledger,
@@ -608,7 +496,7 @@ fn serve(target: &Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init(target: &Target, args: InitArgs) -> anyhow::Result<ExitCode> {
+fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {
     let data = &target.data;
     let offset = parse_offset(&args.utc_offset)
         .with_context(|| format!("{:?} is not an offset like +07:00", args.utc_offset))?;
@@ -621,7 +509,7 @@ fn init(target: &Target, args: InitArgs) -> anyhow::Result<ExitCode> {
             url,
             &args.ledger,
         ))?)),
-        None => AnyLog::Embedded(EmbeddedLog::open(&log_path(data))?),
+        None => AnyLog::Embedded(EmbeddedLog::open(&target.log_path())?),
     };
     if log.head()? > 0 {
         bail!("that log already holds a ledger; choose another --data directory or stream");
@@ -630,7 +518,7 @@ fn init(target: &Target, args: InitArgs) -> anyhow::Result<ExitCode> {
         args.admin_key_out.clone().unwrap_or_else(|| data.join("keys").join("admin.key"));
     let gate_key = keys::generate()?;
     let admin_key = keys::generate()?;
-    keys::write(&gate_key_path(data), &gate_key, Some("gate"))?;
+    keys::write(&target.gate_key_path(), &gate_key, Some("gate"))?;
     keys::write(&notary::notary_key_path(data), &keys::generate()?, Some("notary"))?;
     keys::write(&admin_key_path, &admin_key, Some(&args.admin_person))?;
     let clock = SystemClock { offset };
@@ -703,8 +591,8 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-fn log(target: &Target, args: LogArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
+fn log(target: &Ledger, args: LogArgs) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Read)?;
     let stream: Option<StreamId> = args.stream.as_deref().map(str::parse).transpose()?;
     let mut position = args.from.max(1);
     let mut remaining = args.limit.unwrap_or(usize::MAX);
@@ -744,18 +632,17 @@ fn log(target: &Target, args: LogArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(target: &Target, json: bool) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
+fn verify(target: &Ledger, json: bool) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Read)?;
     let head = log.head()?;
     let bar = output::progress(head, json, "verifying");
     let mut report = mandate_ledger::verify::verify_log(&log, |n| bar.set_position(n));
     bar.finish_and_clear();
     // Every signed checkpoint, against the tree and map recomputed from the log.
     let mut checkpoints = 0;
-    if notary::notary_path(&target.data).exists() && notary::notary_key_path(&target.data).exists()
-    {
+    if target.notary_path().exists() && target.notary_key_path().exists() {
         let signer = notary::notary_signer(target)?;
-        let path = notary::notary_path(&target.data);
+        let path = target.notary_path();
         let store = match mandate_notary::Notary::open_read_only(&path, &signer.name) {
             Ok(store) => store,
             Err(_) => mandate_notary::Notary::open(&path, &signer.name)?,

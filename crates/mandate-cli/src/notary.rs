@@ -21,7 +21,7 @@ use mandate_notary::witness::Witness;
 use mandate_notary::{Notary, NotaryError, SignedCheckpoint};
 use serde_json::json;
 
-use crate::{Access, Target, keys, open_log, output};
+use crate::{Access, Ledger, keys, output};
 
 pub(crate) fn notary_path(data: &Path) -> PathBuf {
     data.join("notary.redb")
@@ -31,13 +31,13 @@ pub(crate) fn notary_key_path(data: &Path) -> PathBuf {
     data.join("keys").join("notary.key")
 }
 
-fn origin(target: &Target) -> anyhow::Result<String> {
-    Ok(tlog::origin(&target.ledger()?))
+fn origin(target: &Ledger) -> anyhow::Result<String> {
+    Ok(tlog::origin(&target.name()?))
 }
 
 /// The notary's signer, from DATA/keys/notary.key.
-pub(crate) fn notary_signer(target: &Target) -> anyhow::Result<NoteSigner> {
-    let path = notary_key_path(&target.data);
+pub(crate) fn notary_signer(target: &Ledger) -> anyhow::Result<NoteSigner> {
+    let path = target.notary_key_path();
     let key = keys::read(&path).with_context(|| {
         format!(
             "the notary's key is missing: create it with `mandate key generate --out {} --person notary`",
@@ -48,8 +48,8 @@ pub(crate) fn notary_signer(target: &Target) -> anyhow::Result<NoteSigner> {
 }
 
 /// The notary's store, opened to read (beside a running notary).
-fn open_store(target: &Target) -> anyhow::Result<Notary> {
-    let path = notary_path(&target.data);
+fn open_store(target: &Ledger) -> anyhow::Result<Notary> {
+    let path = target.notary_path();
     if !path.exists() {
         bail!("there is no notary store at {} yet: run `mandate notarize`", path.display());
     }
@@ -82,7 +82,7 @@ pub(crate) struct NotarizeArgs {
 
 /// Imports cosignature lines that witnesses left in DATA/cosignatures/ while the store was
 /// busy.
-fn import_cosignatures(target: &Target, notary: &Notary) -> anyhow::Result<usize> {
+fn import_cosignatures(target: &Ledger, notary: &Notary) -> anyhow::Result<usize> {
     let dir = target.data.join("cosignatures");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(0) };
     let mut n = 0;
@@ -149,16 +149,15 @@ fn checkpoint_from_message(payload: &[u8]) -> anyhow::Result<SignedCheckpoint> {
 }
 
 /// `mandate notarize`: follows the log into the notary's store and signs checkpoints.
-pub(crate) fn notarize(target: &Target, args: NotarizeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn notarize(target: &Ledger, args: NotarizeArgs) -> anyhow::Result<ExitCode> {
     let signer = notary_signer(target)?;
-    let log = open_log(target, Access::Read)?;
-    let notary = Notary::open(&notary_path(&target.data), &signer.name)?;
-    let subject = format!("mandate.checkpoint.{}", target.ledger()?);
+    let log = target.open_log(Access::Read)?;
+    let notary = Notary::open(&target.notary_path(), &signer.name)?;
+    let subject = format!("mandate.checkpoint.{}", target.name()?);
     // Witnesses on other machines send their cosignatures back on mandate.cosignature.LEDGER.
     let (cosig_tx, cosig_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     if let (Some(url), true) = (&target.nats, args.follow) {
-        let (url, cosig_subject) =
-            (url.clone(), format!("mandate.cosignature.{}", target.ledger()?));
+        let (url, cosig_subject) = (url.clone(), format!("mandate.cosignature.{}", target.name()?));
         std::thread::spawn(move || {
             let result = mandate_nats::follow_subject(
                 &url,
@@ -223,7 +222,7 @@ pub(crate) struct CheckpointArgs {
 }
 
 /// `mandate checkpoint`: prints a signed checkpoint (with cosignatures) as text.
-pub(crate) fn checkpoint(target: &Target, args: CheckpointArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn checkpoint(target: &Ledger, args: CheckpointArgs) -> anyhow::Result<ExitCode> {
     let notary = open_store(target)?;
     let cp = match args.size {
         Some(size) => notary.checkpoint_at(size)?,
@@ -262,7 +261,7 @@ pub(crate) enum ProofCommand {
 }
 
 /// `mandate proof …`: prints a proof as JSON, checked before it is printed.
-pub(crate) fn proof(target: &Target, command: ProofCommand) -> anyhow::Result<ExitCode> {
+pub(crate) fn proof(target: &Ledger, command: ProofCommand) -> anyhow::Result<ExitCode> {
     let notary = open_store(target)?;
     let at = |size: Option<u64>| -> anyhow::Result<SignedCheckpoint> {
         Ok(match size {
@@ -274,7 +273,7 @@ pub(crate) fn proof(target: &Target, command: ProofCommand) -> anyhow::Result<Ex
     let answer = match command {
         ProofCommand::Inclusion { event_id, checkpoint } => {
             let cp = at(checkpoint)?;
-            let log = open_log(target, Access::Read)?;
+            let log = target.open_log(Access::Read)?;
             let event =
                 log.find(&event_id)?.with_context(|| format!("no event {event_id} in the log"))?;
             if event.position > cp.checkpoint.size {
@@ -339,7 +338,7 @@ pub(crate) fn proof(target: &Target, command: ProofCommand) -> anyhow::Result<Ex
 }
 
 /// `mandate key export --public`: the verifier keys inspectors pass to `--trust`.
-pub(crate) fn export_public_keys(target: &Target) -> anyhow::Result<ExitCode> {
+pub(crate) fn export_public_keys(target: &Ledger) -> anyhow::Result<ExitCode> {
     let origin = origin(target)?;
     let mut lines =
         vec![format!("# verifier keys of ledger {origin} (c2sp.org/signed-note vkeys)")];
@@ -384,7 +383,7 @@ pub(crate) struct WitnessArgs {
     interval: u64,
 }
 
-fn witness_state_path(target: &Target, name: &str) -> PathBuf {
+fn witness_state_path(target: &Ledger, name: &str) -> PathBuf {
     let safe: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
     target.data.join("witness").join(format!("{safe}.json"))
@@ -392,7 +391,7 @@ fn witness_state_path(target: &Target, name: &str) -> PathBuf {
 
 /// `mandate witness`: cosigns each new checkpoint after checking it against the log and the
 /// last one it cosigned; refuses loudly (exit 3) on a split view.
-pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn witness(target: &Ledger, args: WitnessArgs) -> anyhow::Result<ExitCode> {
     let key = keys::read(&args.key)?;
     let signer = NoteSigner::new(&args.name, TYPE_COSIGNATURE, key)?;
     let notary_vkey = match &args.notary {
@@ -423,7 +422,7 @@ pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<Exit
         return witness_over_nats(target, &url, &args, witness, &state_path);
     }
     loop {
-        let log = open_log(target, Access::Read)?;
+        let log = target.open_log(Access::Read)?;
         let store = open_store(target)?;
         if let Some(cp) = store.latest()?
             && witness.last().is_none_or(|(size, _)| size < cp.checkpoint.size)
@@ -437,7 +436,7 @@ pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<Exit
                 Ok((cp_sig, map_sig)) => {
                     let size = cp.checkpoint.size;
                     drop(store);
-                    match Notary::open(&notary_path(&target.data), &cp.checkpoint.origin) {
+                    match Notary::open(&target.notary_path(), &cp.checkpoint.origin) {
                         Ok(writer) => {
                             writer.add_cosignatures(size, Some(&cp_sig), Some(&map_sig))?
                         }
@@ -474,7 +473,7 @@ pub(crate) fn witness(target: &Target, args: WitnessArgs) -> anyhow::Result<Exit
                         let alert = json!({"witness": args.name, "size": cp.checkpoint.size, "refused": output::chain(&err)});
                         let _ = mandate_nats::publish(
                             url,
-                            &format!("mandate.alert.{}", target.ledger()?),
+                            &format!("mandate.alert.{}", target.name()?),
                             serde_json::to_vec(&alert)?,
                         );
                     }
@@ -503,14 +502,14 @@ fn save_witness_state(path: &Path, size: u64, root: &[u8; 32]) -> anyhow::Result
 /// JetStream, consistency proven from the log it reads, cosignatures sent back on
 /// mandate.cosignature.LEDGER.
 fn witness_over_nats(
-    target: &Target,
+    target: &Ledger,
     url: &str,
     args: &WitnessArgs,
     mut witness: Witness,
     state_path: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let ledger = target.ledger()?;
-    let log = open_log(target, Access::Read)?;
+    let ledger = target.name()?;
+    let log = target.open_log(Access::Read)?;
     let (checkpoints, cosignatures, alerts) = (
         format!("mandate.checkpoint.{ledger}"),
         format!("mandate.cosignature.{ledger}"),
@@ -611,12 +610,12 @@ pub(crate) struct ExportArgs {
 }
 
 /// `mandate export`: an audit bundle of one person's accountability.
-pub(crate) fn export(target: &Target, args: ExportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn export(target: &Ledger, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.out.exists() && !args.force {
         bail!("{} exists; give another --out, or --force to replace it", args.out.display());
     }
     let signer = notary_signer(target)?;
-    let log = open_log(target, Access::Read)?;
+    let log = target.open_log(Access::Read)?;
     let notary = open_store(target)?;
     // As of the checkpoint: a bundle is cut at the time the gate recorded its last event, and a
     // later --to is cut there (bundle::export does it, and says so in the bundle).

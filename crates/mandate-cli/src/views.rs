@@ -1,28 +1,19 @@
 //! `mandate project|replay|digest|query|watchdog`: the read models and what they answer.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use mandate_ledger::backend::LogBackend;
-use mandate_ledger::clock::{Clock, SystemClock};
 use mandate_model::ids::{OfficeId, PersonId};
 use mandate_model::time::Timestamp;
-use mandate_views::query::{QueryError, Reader};
+use mandate_model::words::count;
+use mandate_node::ask::{self, AskError, CHUNK, Point, Question, replay_into};
 use mandate_views::{Commit, Views, ViewsError, digest_hex};
 use serde_json::json;
 
-use crate::answers::Answer;
-use crate::{Access, Target, open_log, output};
-
-/// Events per projector transaction.
-const CHUNK: usize = 1_000;
-
-/// The live read models' file.
-pub(crate) fn views_path(data: &Path) -> PathBuf {
-    data.join("views.redb")
-}
+use crate::{Access, Ledger, output};
 
 #[derive(clap::Args)]
 pub(crate) struct ProjectArgs {
@@ -35,9 +26,9 @@ pub(crate) struct ProjectArgs {
 }
 
 /// `mandate project`: brings DATA/views.redb up to the log's head (and follows it).
-pub(crate) fn project(target: &Target, args: ProjectArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
-    let views = Views::open(&views_path(&target.data))?;
+pub(crate) fn project(target: &Ledger, args: ProjectArgs) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Read)?;
+    let views = Views::open(&target.views_path())?;
     loop {
         let before = views.position()?;
         let (at, rows) = views.catch_up(&log, None, CHUNK, Commit::Durable, |_| true)?;
@@ -63,39 +54,19 @@ pub(crate) fn project(target: &Target, args: ProjectArgs) -> anyhow::Result<Exit
     }
 }
 
-/// A point in the log: a position, or a time (the last event the gate recorded by then).
+/// A point in the log, as typed: a position, or a time (dd/mm/yyyy, RFC 3339, …).
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Point {
-    Position(u64),
-    Time(Timestamp),
-}
+pub(crate) struct PointArg(pub(crate) Point);
 
-impl std::str::FromStr for Point {
+impl std::str::FromStr for PointArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         if let Ok(n) = s.parse::<u64>() {
-            return Ok(Self::Position(n));
+            return Ok(Self(Point::Position(n)));
         }
-        crate::args::parse_time(s).map(Self::Time).map_err(|e| format!("{e}, or a log position"))
-    }
-}
-
-fn recorded_at(event: &mandate_ledger::record::LoggedEvent) -> Option<Timestamp> {
-    event.receipt.parse().ok().map(|r| r.recorded_at)
-}
-
-/// Projects `log` into `views` up to `to`. Returns the position reached and the rows written.
-fn replay_into<L: LogBackend>(
-    log: &L,
-    views: &Views,
-    to: Option<Point>,
-    commit: Commit,
-) -> Result<(u64, u64), ViewsError> {
-    match to {
-        None => views.catch_up(log, None, CHUNK * 4, commit, |_| true),
-        Some(Point::Position(p)) => views.catch_up(log, Some(p), CHUNK * 4, commit, |_| true),
-        Some(Point::Time(t)) => views
-            .catch_up(log, None, CHUNK * 4, commit, |e| recorded_at(e).is_some_and(|at| at <= t)),
+        crate::args::parse_time(s)
+            .map(|t| Self(Point::Time(t)))
+            .map_err(|e| format!("{e}, or a log position"))
     }
 }
 
@@ -106,7 +77,7 @@ pub(crate) struct ReplayArgs {
     into: PathBuf,
     /// Stop at this position, or at the last event recorded by this time
     #[arg(long)]
-    to: Option<Point>,
+    to: Option<PointArg>,
     /// Then make them the live read models (the old ones are kept as views.redb.old)
     #[arg(long)]
     swap: bool,
@@ -116,22 +87,22 @@ pub(crate) struct ReplayArgs {
 }
 
 /// `mandate replay`: rebuilds the read models from zero into a fresh directory.
-pub(crate) fn replay(target: &Target, args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Scan)?;
+pub(crate) fn replay(target: &Ledger, args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Scan)?;
     std::fs::create_dir_all(&args.into)
         .with_context(|| format!("cannot create {}", args.into.display()))?;
-    let path = views_path(&args.into);
+    let path = args.into.join("views.redb");
     if path.exists() {
         bail!("{} already holds read models; replay into a new or empty directory", path.display());
     }
     let started = Instant::now();
     let views = Views::create_for_replay(&path, mandate_views::DEFAULT_CACHE_BYTES)?;
-    let (at, rows) = replay_into(&log, &views, args.to, Commit::Deferred)?;
+    let (at, rows) = replay_into(&log, &views, args.to.map(|p| p.0), Commit::Deferred)?;
     let secs = started.elapsed().as_secs_f64();
     let digest = digest_hex(&views.digest()?);
     drop(views);
     if args.swap {
-        let live = views_path(&target.data);
+        let live = target.views_path();
         if live.exists() {
             // Fails if a projector holds the live read models.
             drop(Views::open(&live).context("cannot swap while the live read models are in use")?);
@@ -175,8 +146,8 @@ pub(crate) struct DigestArgs {
 }
 
 /// `mandate digest`: the hash of the read models' logical contents, and their position.
-pub(crate) fn digest(target: &Target, args: DigestArgs) -> anyhow::Result<ExitCode> {
-    let path = views_path(args.views.as_deref().unwrap_or(&target.data));
+pub(crate) fn digest(target: &Ledger, args: DigestArgs) -> anyhow::Result<ExitCode> {
+    let path = args.views.as_deref().unwrap_or(&target.data).join("views.redb");
     if !path.exists() {
         bail!("there are no read models at {} (run `mandate project`)", path.display());
     }
@@ -204,17 +175,17 @@ pub(crate) fn digest(target: &Target, args: DigestArgs) -> anyhow::Result<ExitCo
 #[derive(clap::Args)]
 pub(crate) struct QueryArgs {
     #[command(subcommand)]
-    question: Question,
+    question: QuestionArgs,
     /// Answer as the ledger would have at this position or time
     #[arg(long, global = true)]
-    as_of: Option<Point>,
+    as_of: Option<PointArg>,
     /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long, global = true)]
     json: bool,
 }
 
 #[derive(clap::Subcommand)]
-enum Question {
+enum QuestionArgs {
     /// Who headed an office at a time, since when, until when
     Head {
         /// The office id (or office:ID), e.g. vn/ha-noi/long-bien/bo-de/ubnd
@@ -284,120 +255,69 @@ enum Question {
     },
 }
 
-fn system_now(reader: &Reader) -> Timestamp {
-    SystemClock { offset: reader.offset() }.now()
-}
-
 /// `mandate query`.
-pub(crate) fn query(target: &Target, args: QueryArgs) -> anyhow::Result<ExitCode> {
-    let log = open_log(target, Access::Read)?;
-    let mut as_of_line = None;
-    let (views, now) = match args.as_of {
-        Some(point) => {
-            // The answer then: the read models of the log up to that point, in memory.
-            let views = Views::in_memory()?;
-            let (at, _) = replay_into(&log, &views, Some(point), Commit::Durable)?;
-            let now = match point {
-                Point::Time(t) => t,
-                Point::Position(_) => match log.read_from(at.max(1), 1)?.first() {
-                    Some(e) => recorded_at(e).context("a receipt in the log cannot be read")?,
-                    None => Timestamp::UNIX_EPOCH,
-                },
-            };
+pub(crate) fn query(target: &Ledger, args: QueryArgs) -> anyhow::Result<ExitCode> {
+    let log = target.open_log(Access::Read)?;
+    let views = match args.as_of {
+        // As of a point, the read models of the prefix are rebuilt in memory.
+        Some(_) => Views::in_memory()?,
+        None => live_views(target, &log)?,
+    };
+    let asked = match ask::ask(&log, &views, question(args.question), args.as_of.map(|p| p.0)) {
+        Ok(asked) => asked,
+        Err(AskError::Unknown { error, nearest }) => {
+            let error = anyhow::Error::new(error);
+            return Err(if nearest.is_empty() {
+                error.context("`mandate find NAME` finds ids by name")
+            } else {
+                let ids: Vec<String> =
+                    nearest.iter().map(|(id, name)| format!("{id} ({name})")).collect();
+                error.context(format!("did you mean: {}", ids.join("; ")))
+            });
+        }
+        Err(AskError::Failed(e)) => return Err(e),
+    };
+    if args.json {
+        output::json_line(&serde_json::to_value(&asked.answer)?)?;
+    } else {
+        if let Some(a) = asked.as_of {
             // Say first which point the answer is for, and whether the log reaches it.
-            let head = log.head()?;
-            let beyond = match point {
-                Point::Position(p) => p > head,
-                Point::Time(t) => {
-                    at == head
-                        && log
-                            .read_from(head.max(1), 1)?
-                            .first()
-                            .and_then(recorded_at)
-                            .is_some_and(|last| t > last)
-                }
-            };
-            as_of_line = Some(format!(
-                "As of {} (the log's first {at} of {head} events){}:",
-                now.to_human(),
-                if beyond {
+            output::line(&format!(
+                "As of {} (the log's first {} of {}){}:",
+                a.now.to_human(),
+                a.position,
+                count(a.head, "event"),
+                if a.beyond {
                     "; that is after the log's last event, so this is what it says now"
                 } else {
                     ""
                 }
-            ));
-            (views, Some(now))
+            ))?;
         }
-        None => (live_views(target, &log)?, None),
-    };
-    let reader = views.reader()?;
-    let now = now.unwrap_or_else(|| system_now(&reader));
-    let answer = answer(&reader, args.question, now).map_err(|e| match e {
-        QueryError::Views(v) => anyhow::Error::new(v),
-        other => {
-            // An unknown id: suggest the nearest ones.
-            use mandate_views::find::{ListKind, nearest};
-            let near = match &other {
-                QueryError::NoOffice(id) => nearest(&reader, ListKind::Offices, id, 3).ok(),
-                QueryError::NoPerson(id) => nearest(&reader, ListKind::People, id, 3).ok(),
-                QueryError::NoDocument(id) => nearest(&reader, ListKind::Documents, id, 3).ok(),
-                _ => None,
-            };
-            let ids: Vec<String> =
-                near.iter().flatten().map(|f| format!("{} ({})", f.id, f.name)).collect();
-            let error = anyhow::Error::new(other);
-            if ids.is_empty() {
-                error.context("`mandate find NAME` finds ids by name")
-            } else {
-                error.context(format!("did you mean: {}", ids.join("; ")))
-            }
-        }
-    })?;
-    // Nothing is shown that the log itself does not still vouch for.
-    mandate_views::integrity::check_events(&log, answer.events())?;
-    if args.json {
-        output::json_line(&answer.json()?)?;
-    } else {
-        if let Some(line) = as_of_line {
-            output::line(&line)?;
-        }
-        output::line(&answer.text())?;
+        output::line(&crate::answers::text(&asked.answer))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn answer(reader: &Reader, question: Question, now: Timestamp) -> Result<Answer, QueryError> {
-    Ok(match question {
-        Question::Head { office, at } => Answer::Head(reader.head(&office, at)?),
-        Question::Accountability { person, from, to } => Answer::Accountability(
-            reader.accountability(&person, from, to.unwrap_or(now).min(now))?,
-        ),
-        Question::Overdue { at, office, below } => {
-            Answer::Overdue(reader.overdue(at.unwrap_or(now).min(now), office.as_ref(), below)?)
+fn question(q: QuestionArgs) -> Question {
+    match q {
+        QuestionArgs::Head { office, at } => Question::Head { office, at },
+        QuestionArgs::Accountability { person, from, to } => {
+            Question::Accountability { person, from, to }
         }
-        Question::Misses { from, to, office, below } => Answer::Misses(reader.misses(
-            from,
-            to.unwrap_or(now).min(now),
-            office.as_ref(),
-            below,
-        )?),
-        Question::Cases { office, below, sanctioned } => {
-            Answer::Cases(reader.cases(now, office.as_ref(), below, sanctioned)?)
+        QuestionArgs::Overdue { at, office, below } => Question::Overdue { at, office, below },
+        QuestionArgs::Misses { from, to, office, below } => {
+            Question::Misses { from, to, office, below }
         }
-        Question::Directive { symbol } => Answer::Directive(reader.directive(&symbol, now)?),
-    })
+        QuestionArgs::Cases { office, below, sanctioned } => {
+            Question::Cases { office, below, sanctioned }
+        }
+        QuestionArgs::Directive { symbol } => Question::Directive { symbol },
+    }
 }
 
 /// DATA/views.redb brought up to the log's head, or, while a projector holds them, read beside
 /// it.
-pub(crate) fn live_views<L: LogBackend>(target: &Target, log: &L) -> anyhow::Result<Views> {
-    let path = views_path(&target.data);
-    Ok(match Views::open(&path) {
-        Ok(views) => {
-            views.catch_up(log, None, CHUNK, Commit::Durable, |_| true)?;
-            views
-        }
-        Err(ViewsError::InUse { .. }) => Views::open_read_only(&path)?,
-        Err(e) => return Err(e.into()),
-    })
+pub(crate) fn live_views<L: LogBackend>(target: &Ledger, log: &L) -> anyhow::Result<Views> {
+    ask::live_views(&target.views_path(), log)
 }

@@ -21,8 +21,7 @@ use mandate_views::Views;
 use mandate_views::watchdog::{Look, LookReport, OwedMiss, Watchdog};
 use serde_json::json;
 
-use crate::views::views_path;
-use crate::{Access, Target, keys, open_gate, open_log, output};
+use crate::{Access, Ledger, keys, output};
 
 /// How far back a look records misses unless told otherwise.
 const DEFAULT_WINDOW: &str = "7d";
@@ -77,13 +76,13 @@ fn parse_window(text: &str) -> Result<i64, String> {
     n.checked_mul(seconds).ok_or_else(bad)
 }
 
-pub(crate) fn watchdog(target: &Target, args: WatchdogArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn watchdog(target: &Ledger, args: WatchdogArgs) -> anyhow::Result<ExitCode> {
     let key = keys::read(&args.key)?;
-    let mut gate = open_gate(&target.data, open_log(target, Access::Write)?)?;
+    let mut gate = target.open_gate(target.open_log(Access::Write)?)?;
     let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
     let watchdog =
         Watchdog::new(&ledger.name, args.person.clone(), ledger.admin_office.clone(), key);
-    let views = Views::open(&views_path(&target.data))?;
+    let views = Views::open(&target.views_path())?;
     if let Some(from) = args.backfill {
         return backfill(&watchdog, &mut gate, &views, from, &args);
     }
@@ -215,16 +214,16 @@ fn print_report(report: &LookReport, dry_run: bool, json: bool, head: u64) -> an
 /// The watchdog for `mandate serve`: its own fenced gate over the same JetStream log, looking
 /// every 30 s within the default window.
 pub(crate) fn spawn_watchdog(
-    target: &Target,
+    target: &Ledger,
     url: &str,
     key_file: &Path,
     person: PersonId,
 ) -> anyhow::Result<std::thread::JoinHandle<()>> {
     let key = keys::read(key_file)?;
-    let mut gate = open_gate(&target.data, target.jetstream(url)?)?;
+    let mut gate = target.open_gate(target.jetstream(url)?)?;
     let ledger = gate.rules().state.ledger.clone().context("the ledger has no genesis yet")?;
     let watchdog = Watchdog::new(&ledger.name, person, ledger.admin_office.clone(), key);
-    let views = Views::open(&views_path(&target.data))?;
+    let views = Views::open(&target.views_path())?;
     let window = parse_window(DEFAULT_WINDOW).map_err(anyhow::Error::msg)?;
     Ok(std::thread::spawn(move || {
         let mut warned_held_back = 0;

@@ -107,9 +107,12 @@ macro_rules! redb_from {
 }
 redb_from!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
-/// The embedded log.
+/// The embedded log. Clones share one open database (redb serves many readers beside its one
+/// writer in a process): the gate appends through one, the projector and the HTTP API read
+/// through others.
+#[derive(Clone)]
 pub struct EmbeddedLog {
-    db: Handle,
+    db: Arc<Handle>,
     appended: Arc<(Mutex<u64>, Condvar)>,
 }
 
@@ -149,8 +152,10 @@ impl EmbeddedLog {
             .set_concurrency_mode(ConcurrencyMode::SingleWriter)
             .create(path)
             .map_err(|err| open_error(&shown, err))?;
-        let log =
-            Self { db: Handle::Writer(db), appended: Arc::new((Mutex::new(0), Condvar::new())) };
+        let log = Self {
+            db: Arc::new(Handle::Writer(db)),
+            appended: Arc::new((Mutex::new(0), Condvar::new())),
+        };
         log.create_tables().map_err(|source| OpenError::Prepare { path: shown.clone(), source })?;
         let head = log.head().map_err(|source| OpenError::Prepare { path: shown, source })?;
         *log.appended.0.lock().unwrap_or_else(|p| p.into_inner()) = head;
@@ -170,15 +175,17 @@ impl EmbeddedLog {
             .set_concurrency_mode(ConcurrencyMode::SingleWriter)
             .open_read_only(path)
             .map_err(|err| open_error(&shown, err))?;
-        let log =
-            Self { db: Handle::Reader(db), appended: Arc::new((Mutex::new(0), Condvar::new())) };
+        let log = Self {
+            db: Arc::new(Handle::Reader(db)),
+            appended: Arc::new((Mutex::new(0), Condvar::new())),
+        };
         let head = log.head().map_err(|source| OpenError::Prepare { path: shown, source })?;
         *log.appended.0.lock().unwrap_or_else(|p| p.into_inner()) = head;
         Ok(log)
     }
 
     fn writer(&self) -> Result<&Database, StoreError> {
-        match &self.db {
+        match &*self.db {
             Handle::Writer(db) => Ok(db),
             Handle::Reader(_) => Err(StoreError::ReadOnly),
         }

@@ -7,18 +7,20 @@ use mandate_nats::{JetStreamError, JetStreamLog};
 use mandate_store::{EmbeddedLog, StoreError};
 
 /// Either log.
-pub(crate) enum AnyLog {
+pub enum AnyLog {
     Embedded(EmbeddedLog),
     JetStream(Box<JetStreamLog>),
 }
 
 /// Either log's error.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum AnyLogError {
+pub enum AnyLogError {
     #[error(transparent)]
     Embedded(#[from] StoreError),
     #[error(transparent)]
     JetStream(#[from] JetStreamError),
+    #[error(transparent)]
+    Connect(#[from] mandate_nats::ConnectError),
 }
 
 macro_rules! delegate {
@@ -60,5 +62,33 @@ impl LogBackend for AnyLog {
         from_version: u64,
     ) -> Result<Vec<u64>, AnyLogError> {
         delegate!(self, log => log.stream_positions(stream, from_version))
+    }
+}
+
+impl AnyLog {
+    /// Another handle on the same log, to read beside this one: for the embedded log, the same
+    /// open database; for JetStream, a new connection.
+    pub fn reader(&self) -> Result<AnyLog, AnyLogError> {
+        Ok(match self {
+            AnyLog::Embedded(log) => AnyLog::Embedded(log.clone()),
+            AnyLog::JetStream(log) => {
+                AnyLog::JetStream(Box::new(JetStreamLog::connect(log.config().clone())?))
+            }
+        })
+    }
+
+    /// Waits up to `timeout` for the log to pass `after`; returns its head. The embedded log
+    /// wakes as soon as a handle of this process appends; JetStream is polled.
+    pub fn wait_for(&self, after: u64, timeout: std::time::Duration) -> Result<u64, AnyLogError> {
+        match self {
+            AnyLog::Embedded(log) => Ok(log.wait_for(after, timeout)),
+            AnyLog::JetStream(log) => {
+                let head = log.head()?;
+                if head <= after {
+                    std::thread::sleep(timeout.min(std::time::Duration::from_millis(100)));
+                }
+                Ok(log.head()?)
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ struct KeyFile {
 }
 
 /// A fresh key from the operating system's random source.
-pub(crate) fn generate() -> anyhow::Result<SigningKey> {
+pub fn generate() -> anyhow::Result<SigningKey> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed)
         .map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
@@ -36,7 +36,7 @@ pub(crate) fn generate() -> anyhow::Result<SigningKey> {
 }
 
 /// Writes `key` to `path`, owner-only; refuses to overwrite.
-pub(crate) fn write(path: &Path, key: &SigningKey, person: Option<&str>) -> anyhow::Result<()> {
+pub fn write(path: &Path, key: &SigningKey, person: Option<&str>) -> anyhow::Result<()> {
     let public = key.verifying_key();
     let file = KeyFile {
         r#type: KEY_FILE_TYPE.into(),
@@ -60,7 +60,7 @@ pub(crate) fn write(path: &Path, key: &SigningKey, person: Option<&str>) -> anyh
 }
 
 /// Reads a key file, refusing one that others can read.
-pub(crate) fn read(path: &Path) -> anyhow::Result<SigningKey> {
+pub fn read(path: &Path) -> anyhow::Result<SigningKey> {
     let meta = fs::metadata(path)
         .with_context(|| format!("cannot read the key file {}", path.display()))?;
     if meta.permissions().mode() & 0o077 != 0 {

@@ -1,0 +1,241 @@
+//! Asking the ledger a question, now or as of a point in its past, with every event behind the
+//! answer checked against the log before the answer is given.
+
+use anyhow::Context;
+use mandate_ledger::backend::LogBackend;
+use mandate_ledger::clock::{Clock, SystemClock};
+use mandate_ledger::record::LoggedEvent;
+use mandate_model::ids::{EventId, OfficeId, PersonId};
+use mandate_model::time::Timestamp;
+use mandate_views::find::{ListKind, nearest};
+use mandate_views::query::{
+    AccountabilityAnswer, CasesAnswer, DirectiveAnswer, HeadAnswer, MissesAnswer, QueryError,
+    Reader,
+};
+use mandate_views::{Commit, Views, ViewsError};
+use serde::Serialize;
+
+/// Events per projector transaction.
+pub const CHUNK: usize = 1_000;
+
+/// A point in the log: a position, or a time (the last event the gate recorded by then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Point {
+    Position(u64),
+    Time(Timestamp),
+}
+
+/// One question `mandate query` and `/v1/queries/…` ask.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// Who headed an office at a moment.
+    Head { office: OfficeId, at: Timestamp },
+    /// Everything that fell on a person in a window (to: now by default).
+    Accountability { person: PersonId, from: Option<Timestamp>, to: Option<Timestamp> },
+    /// Periods open and past due at a moment (now by default).
+    Overdue { at: Option<Timestamp>, office: Option<OfficeId>, below: bool },
+    /// Periods of a window not met on time.
+    Misses { from: Timestamp, to: Option<Timestamp>, office: Option<OfficeId>, below: bool },
+    /// Violations, their sanctions, and whether the office's head was sanctioned later.
+    Cases { office: Option<OfficeId>, below: bool, sanctioned: bool },
+    /// A document with its chain up and its tasks down, by symbol or stream.
+    Directive { symbol: String },
+}
+
+/// One answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Head(HeadAnswer),
+    Accountability(AccountabilityAnswer),
+    Overdue(MissesAnswer),
+    Misses(MissesAnswer),
+    Cases(CasesAnswer),
+    Directive(DirectiveAnswer),
+}
+
+impl Answer {
+    /// The ids of the events behind the answer.
+    pub fn events(&self) -> &[EventId] {
+        match self {
+            Self::Head(a) => &a.events,
+            Self::Accountability(a) => &a.events,
+            Self::Overdue(a) | Self::Misses(a) => &a.events,
+            Self::Cases(a) => &a.events,
+            Self::Directive(a) => &a.events,
+        }
+    }
+}
+
+/// Which point an as-of answer is for.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AsOf {
+    /// The moment the answer is judged at: the time asked, or when the gate recorded the
+    /// position asked.
+    pub now: Timestamp,
+    /// How many of the log's events the answer rests on.
+    pub position: u64,
+    /// The log's length when asked.
+    pub head: u64,
+    /// Whether the point lies after the log's last event (then the answer is what it says now).
+    pub beyond: bool,
+}
+
+/// An answer, with the point it is for when asked as of one.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub answer: Answer,
+    pub as_of: Option<AsOf>,
+}
+
+/// Why a question got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// An office, person or document the question names is not in the ledger.
+    #[error("{error}")]
+    Unknown {
+        error: QueryError,
+        /// The nearest ids, with their names.
+        nearest: Vec<(String, String)>,
+    },
+    /// The log or the read models could not be read, or an event behind the answer no longer
+    /// matches the log (`mandate verify` says where).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// When the gate recorded `event`.
+pub fn recorded_at(event: &LoggedEvent) -> Option<Timestamp> {
+    event.receipt.parse().ok().map(|r| r.recorded_at)
+}
+
+/// Projects `log` into `views` up to `to`. Returns the position reached and the rows written.
+pub fn replay_into<L: LogBackend>(
+    log: &L,
+    views: &Views,
+    to: Option<Point>,
+    commit: Commit,
+) -> Result<(u64, u64), ViewsError> {
+    match to {
+        None => views.catch_up(log, None, CHUNK * 4, commit, |_| true),
+        Some(Point::Position(p)) => views.catch_up(log, Some(p), CHUNK * 4, commit, |_| true),
+        Some(Point::Time(t)) => views
+            .catch_up(log, None, CHUNK * 4, commit, |e| recorded_at(e).is_some_and(|at| at <= t)),
+    }
+}
+
+/// The ledger's clock now, at its offset.
+pub fn system_now(reader: &Reader) -> Timestamp {
+    SystemClock { offset: reader.offset() }.now()
+}
+
+/// Asks `question` of the read models `views` (brought up to date by the caller), or, with
+/// `as_of`, of the read models of the log's prefix, rebuilt in memory. Every event behind the
+/// answer is checked against `log` before it is returned.
+pub fn ask<L: LogBackend>(
+    log: &L,
+    views: &Views,
+    question: Question,
+    as_of: Option<Point>,
+) -> Result<Asked, AskError>
+where
+    L::Error: std::error::Error + Send + Sync + 'static,
+{
+    let (then, note) = match as_of {
+        Some(point) => {
+            let (views, note) = as_of_views(log, point)?;
+            (Some(views), Some(note))
+        }
+        None => (None, None),
+    };
+    let reader = then.as_ref().unwrap_or(views).reader().map_err(anyhow::Error::new)?;
+    let now = note.map_or_else(|| system_now(&reader), |n| n.now);
+    let answer = answer(&reader, question, now).map_err(|error| match error {
+        QueryError::Views(v) => AskError::Failed(anyhow::Error::new(v)),
+        other => {
+            let kind = match &other {
+                QueryError::NoOffice(_) => Some(ListKind::Offices),
+                QueryError::NoPerson(_) => Some(ListKind::People),
+                QueryError::NoDocument(_) => Some(ListKind::Documents),
+                _ => None,
+            };
+            let id = match &other {
+                QueryError::NoOffice(id)
+                | QueryError::NoPerson(id)
+                | QueryError::NoDocument(id) => id.clone(),
+                _ => String::new(),
+            };
+            let nearest = kind
+                .and_then(|kind| nearest(&reader, kind, &id, 3).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| (f.id, f.name))
+                .collect();
+            AskError::Unknown { error: other, nearest }
+        }
+    })?;
+    // Nothing is shown that the log itself does not still vouch for.
+    mandate_views::integrity::check_events(log, answer.events()).map_err(anyhow::Error::new)?;
+    Ok(Asked { answer, as_of: note })
+}
+
+/// The read models of the log's prefix up to `point`, in memory, and the point they are for.
+fn as_of_views<L: LogBackend>(log: &L, point: Point) -> anyhow::Result<(Views, AsOf)>
+where
+    L::Error: std::error::Error + Send + Sync + 'static,
+{
+    let views = Views::in_memory()?;
+    let (at, _) = replay_into(log, &views, Some(point), Commit::Durable)?;
+    let last_recorded = |position: u64| -> anyhow::Result<Option<Timestamp>> {
+        Ok(log.read_from(position.max(1), 1)?.first().and_then(recorded_at))
+    };
+    let now = match point {
+        Point::Time(t) => t,
+        Point::Position(_) => match log.read_from(at.max(1), 1)?.first() {
+            Some(e) => recorded_at(e).context("a receipt in the log cannot be read")?,
+            None => Timestamp::UNIX_EPOCH,
+        },
+    };
+    let head = log.head()?;
+    let beyond = match point {
+        Point::Position(p) => p > head,
+        Point::Time(t) => at == head && last_recorded(head)?.is_some_and(|last| t > last),
+    };
+    Ok((views, AsOf { now, position: at, head, beyond }))
+}
+
+/// The answer to `question` from one snapshot of the read models, judged at `now`.
+pub fn answer(reader: &Reader, question: Question, now: Timestamp) -> Result<Answer, QueryError> {
+    Ok(match question {
+        Question::Head { office, at } => Answer::Head(reader.head(&office, at)?),
+        Question::Accountability { person, from, to } => Answer::Accountability(
+            reader.accountability(&person, from, to.unwrap_or(now).min(now))?,
+        ),
+        Question::Overdue { at, office, below } => {
+            Answer::Overdue(reader.overdue(at.unwrap_or(now).min(now), office.as_ref(), below)?)
+        }
+        Question::Misses { from, to, office, below } => Answer::Misses(reader.misses(
+            from,
+            to.unwrap_or(now).min(now),
+            office.as_ref(),
+            below,
+        )?),
+        Question::Cases { office, below, sanctioned } => {
+            Answer::Cases(reader.cases(now, office.as_ref(), below, sanctioned)?)
+        }
+        Question::Directive { symbol } => Answer::Directive(reader.directive(&symbol, now)?),
+    })
+}
+
+/// The live read models (`views.redb`) brought up to the log's head; while another process
+/// projects into them, read beside it.
+pub fn live_views<L: LogBackend>(path: &std::path::Path, log: &L) -> anyhow::Result<Views> {
+    Ok(match Views::open(path) {
+        Ok(views) => {
+            views.catch_up(log, None, CHUNK, Commit::Durable, |_| true)?;
+            views
+        }
+        Err(ViewsError::InUse { .. }) => Views::open_read_only(path)?,
+        Err(e) => return Err(e.into()),
+    })
+}
