@@ -148,6 +148,7 @@ pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
 
 pub mod ack_proxy;
 pub mod nats;
+pub mod served;
 
 /// The district of the seed scenario.
 pub const LB: &str = "vn/ha-noi/long-bien";

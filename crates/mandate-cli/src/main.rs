@@ -23,6 +23,7 @@ mod demo;
 mod find;
 mod notary;
 mod output;
+mod serve;
 mod views;
 mod watchdog;
 
@@ -123,8 +124,9 @@ enum Command {
     Verify(JsonFlag),
     /// Run the seed scenario (COVID-19 directives, July–August 2021) end to end
     Demo(DemoArgs),
-    /// Run the gate as a NATS service (requires --nats): producers submit with `append --nats`
-    Serve(ServeArgs),
+    /// Run the ledger: the HTTP API with the gate, projector, notary and watchdog (--http), or
+    /// the gate as a NATS service (--nats)
+    Serve(serve::ServeArgs),
     /// Fold the log into the read models (DATA/views.redb), once or following it
     Project(views::ProjectArgs),
     /// Rebuild read models from zero into a fresh directory, to a position or time
@@ -268,16 +270,6 @@ struct SubscribeArgs {
 }
 
 #[derive(clap::Args)]
-struct ServeArgs {
-    /// Also run the deadline watchdog, signing with this system key file
-    #[arg(long, requires = "watchdog_person")]
-    watchdog_key: Option<PathBuf>,
-    /// The person the watchdog's key is registered to
-    #[arg(long, requires = "watchdog_key")]
-    watchdog_person: Option<mandate_model::ids::PersonId>,
-}
-
-#[derive(clap::Args)]
 struct MigrateArgs {
     /// The data directory holding the embedded ledger to copy
     #[arg(long)]
@@ -368,7 +360,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::List(args) => find::list(&target, args),
         Command::Log(args) => log(&target, args),
         Command::Verify(flag) => verify(&target, flag.json),
-        Command::Serve(args) => serve(&target, args),
+        Command::Serve(args) => serve::serve(&target, args),
         Command::Project(args) => views::project(&target, args),
         Command::Replay(args) => views::replay(&target, args),
         Command::Digest(args) => views::digest(&target, args),
@@ -476,24 +468,6 @@ fn migrate(target: &Ledger, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         }
     ))?;
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let url =
-        target.nats.as_deref().context("mandate serve runs the gate on NATS: pass --nats URL")?;
-    if let (Some(key), Some(person)) = (&args.watchdog_key, args.watchdog_person) {
-        let _watchdog = watchdog::spawn_watchdog(target, url, key, person)?;
-    }
-    let log = target.jetstream(url)?;
-    let gate = target.open_gate(log)?;
-    eprintln!(
-        "mandate serve: gate for ledger {:?} on {url}, log at position {}; submissions on {}",
-        gate.log().config().ledger,
-        gate.head(),
-        mandate_nats::service::submit_subject(&gate.log().config().ledger)
-    );
-    mandate_nats::service::serve(gate, url, |_| {}, || false)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {

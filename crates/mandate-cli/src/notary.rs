@@ -13,7 +13,6 @@ use mandate_model::merkle;
 use mandate_model::note::{
     Note, NoteSignature, NoteSigner, NoteVerifier, TYPE_COSIGNATURE, TYPE_ED25519,
 };
-use mandate_model::smt::{self, Shown};
 use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
 use mandate_model::tlog;
 use mandate_notary::bundle::{self, Bundle, Trust};
@@ -262,75 +261,16 @@ pub(crate) enum ProofCommand {
 
 /// `mandate proof …`: prints a proof as JSON, checked before it is printed.
 pub(crate) fn proof(target: &Ledger, command: ProofCommand) -> anyhow::Result<ExitCode> {
+    use mandate_node::proofs;
     let notary = open_store(target)?;
-    let at = |size: Option<u64>| -> anyhow::Result<SignedCheckpoint> {
-        Ok(match size {
-            Some(s) => notary.checkpoint_at(s)?,
-            None => notary.latest()?.context("no checkpoint yet: run `mandate notarize`")?,
-        })
-    };
-    let hexes = |v: &[[u8; 32]]| v.iter().map(hex::encode).collect::<Vec<_>>();
     let answer = match command {
         ProofCommand::Inclusion { event_id, checkpoint } => {
-            let cp = at(checkpoint)?;
             let log = target.open_log(Access::Read)?;
-            let event =
-                log.find(&event_id)?.with_context(|| format!("no event {event_id} in the log"))?;
-            if event.position > cp.checkpoint.size {
-                bail!(
-                    "event {event_id} is at position {}, after checkpoint {}; wait for the next checkpoint",
-                    event.position,
-                    cp.checkpoint.size
-                );
-            }
-            let leaf = tlog::leaf_hash(event.position, &event_id, &event.signatures);
-            let proof = notary.inclusion_proof(event.position, cp.checkpoint.size)?;
-            let ok = merkle::verify_inclusion(
-                &leaf,
-                event.position - 1,
-                cp.checkpoint.size,
-                &proof,
-                &cp.checkpoint.root,
-            );
-            anyhow::ensure!(
-                ok,
-                "the proof does not verify against the checkpoint: the store is damaged"
-            );
-            json!({
-                "event_id": event_id.to_string(), "position": event.position,
-                "leaf_hash": hex::encode(leaf), "tree_size": cp.checkpoint.size,
-                "root": hex::encode(cp.checkpoint.root), "proof": hexes(&proof),
-                "checkpoint": cp.note.render(),
-            })
+            proofs::inclusion(&notary, &log, &event_id, checkpoint)?
         }
-        ProofCommand::Consistency { old, new } => {
-            let (a, b) = (notary.root_at(old)?, notary.root_at(new)?);
-            let proof = notary.consistency_proof(old, new)?;
-            anyhow::ensure!(
-                merkle::verify_consistency(old, new, &proof, &a, &b),
-                "the proof does not verify"
-            );
-            json!({"old_size": old, "old_root": hex::encode(a), "new_size": new, "new_root": hex::encode(b), "proof": hexes(&proof)})
-        }
+        ProofCommand::Consistency { old, new } => proofs::consistency(&notary, old, new)?,
         ProofCommand::Stream { stream, checkpoint } => {
-            let cp = at(checkpoint)?;
-            let proof = notary.map_proof(&stream, cp.checkpoint.size)?;
-            let shown = smt::verify(&cp.map.map_root, &smt::key_of(&stream), &proof)
-                .context("the map proof does not verify: the store is damaged")?;
-            json!({
-                "stream": stream, "tree_size": cp.checkpoint.size,
-                "map_root": hex::encode(cp.map.map_root),
-                "head": match shown {
-                    Shown::Present(h) => json!({"version": h.version, "last": hex::encode(h.last)}),
-                    Shown::Absent => serde_json::Value::Null,
-                },
-                "siblings": hexes(&proof.siblings),
-                "terminal": match proof.terminal {
-                    smt::Terminal::Empty => serde_json::Value::Null,
-                    smt::Terminal::Leaf { key, head } => json!({"key": hex::encode(key), "version": head.version, "last": hex::encode(head.last)}),
-                },
-                "map_note": cp.map_note.render(),
-            })
+            proofs::stream(&notary, &stream, checkpoint)?
         }
     };
     output::json_line(&answer)?;

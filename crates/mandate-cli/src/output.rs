@@ -5,7 +5,6 @@ use std::io::Write;
 use indicatif::{ProgressBar, ProgressStyle};
 use mandate_ledger::record::LoggedEvent;
 use mandate_model::body::decode_body;
-use serde_json::json;
 
 /// Prints one line of text to stdout.
 pub(crate) fn line(text: &str) -> anyhow::Result<()> {
@@ -43,15 +42,7 @@ pub(crate) fn event(event: &LoggedEvent, as_json: bool) -> anyhow::Result<()> {
     let receipt = event.receipt.parse().ok();
     let body = decode_body(&event.body).ok();
     if as_json {
-        let body_json: serde_json::Value = serde_json::from_slice(&event.body).unwrap_or_default();
-        return json_line(&json!({
-            "position": event.position,
-            "id": event.id().to_string(),
-            "recorded_at": receipt.as_ref().map(|r| r.recorded_at.to_string()),
-            "body": body_json,
-            "envelope": event.envelope(),
-            "receipt": event.receipt.to_json(),
-        }));
+        return json_line(&mandate_node::records::event_json(event));
     }
     let recorded = receipt.as_ref().map_or_else(|| "?".to_owned(), |r| r.recorded_at.to_human());
     match body {

@@ -24,7 +24,7 @@ use serde_json::json;
 use crate::{Access, Ledger, keys, output};
 
 /// How far back a look records misses unless told otherwise.
-const DEFAULT_WINDOW: &str = "7d";
+pub(crate) const DEFAULT_WINDOW: &str = "7d";
 
 #[derive(clap::Args)]
 pub(crate) struct WatchdogArgs {
@@ -60,7 +60,7 @@ pub(crate) struct WatchdogArgs {
 }
 
 /// A window like `7d`, `36h` or `90m`, in seconds.
-fn parse_window(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_window(text: &str) -> Result<i64, String> {
     let bad = || format!("{text:?} is not a window: write a number and d, h or m, e.g. 7d");
     let (number, unit) = text.split_at(text.len().saturating_sub(1));
     let n: i64 = number.parse().map_err(|_| bad())?;

@@ -12,6 +12,8 @@ pub mod ask;
 pub mod backend;
 pub mod keys;
 pub mod ledger;
+pub mod proofs;
+pub mod records;
 pub mod runtime;
 pub mod submit;
 

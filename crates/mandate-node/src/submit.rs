@@ -3,11 +3,13 @@
 use mandate_ledger::gate::{Submission, SubmitError};
 use mandate_ledger::record::SignedReceipt;
 use mandate_model::receipt::ReceiptBody;
-use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+use mandate_model::sign::{
+    EVENT_PAYLOAD_TYPE, Envelope, MAX_ENVELOPES_PER_REQUEST, split_envelopes,
+};
 use mandate_rules::check::Rejection;
 
 /// The most envelopes one request may carry (as the NATS submit subject takes).
-pub const MAX_BATCH: usize = 256;
+pub const MAX_BATCH: usize = MAX_ENVELOPES_PER_REQUEST;
 
 /// One submission's outcome.
 #[derive(Debug)]
@@ -57,46 +59,29 @@ pub fn outcomes(
         .collect()
 }
 
-/// Why bytes offered as submissions are not envelopes.
-#[derive(Debug, thiserror::Error)]
-pub enum EnvelopeError {
-    #[error("the request is not JSON: {0}")]
-    NotJson(String),
-    #[error("the request holds no envelope")]
-    Empty,
-    #[error("the request holds {0} envelopes; at most {MAX_BATCH} go in one")]
-    TooMany(usize),
-    #[error("envelope {index} is not a DSSE envelope of a Mandate event: {reason}")]
-    NotAnEnvelope { index: usize, reason: String },
+/// One request's envelopes, as the gate service reads them (`mandate_model::sign::split_envelopes`):
+/// one DSSE envelope, or an array of up to [`MAX_BATCH`]. Each item is opened on its own: an
+/// unreadable one gets its own refusal (rule `envelope`), the others go to the gate. A request
+/// that is neither (not JSON, an array too long) is refused whole.
+pub struct Request {
+    /// Whether the request was an array (then each envelope gets its own result).
+    pub many: bool,
+    /// Each item, opened, or why it could not be.
+    pub items: Vec<Result<Submission, String>>,
 }
 
-/// One DSSE envelope (a JSON object) or an array of them, as submissions; `true` when it was
-/// an array (then each gets its own result).
-pub fn parse_envelopes(bytes: &[u8]) -> Result<(Vec<Submission>, bool), EnvelopeError> {
+/// Reads a submit request's bytes (a UTF-8 byte order mark is skipped).
+pub fn parse_request(bytes: &[u8]) -> Result<Request, mandate_model::sign::EnvelopeError> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotJson(e.to_string()))?;
-    let (items, many) = match value {
-        serde_json::Value::Array(items) => (items, true),
-        one => (vec![one], false),
-    };
-    if items.is_empty() {
-        return Err(EnvelopeError::Empty);
-    }
-    if items.len() > MAX_BATCH {
-        return Err(EnvelopeError::TooMany(items.len()));
-    }
-    let submissions = items
+    let envelopes = split_envelopes(bytes)?;
+    let items = envelopes
+        .items
         .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let json = serde_json::to_vec(item)
-                .map_err(|e| EnvelopeError::NotAnEnvelope { index, reason: e.to_string() })?;
-            let (body, signatures) = Envelope::open(&json, EVENT_PAYLOAD_TYPE).map_err(|e| {
-                EnvelopeError::NotAnEnvelope { index, reason: mandate_ledger::error_chain(&e) }
-            })?;
-            Ok(Submission { body, signatures })
+        .map(|item| {
+            Envelope::open(item, EVENT_PAYLOAD_TYPE)
+                .map(|(body, signatures)| Submission { body, signatures })
+                .map_err(|e| mandate_ledger::error_chain(&e))
         })
-        .collect::<Result<_, EnvelopeError>>()?;
-    Ok((submissions, many))
+        .collect();
+    Ok(Request { many: envelopes.many, items })
 }

@@ -372,5 +372,42 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("directive", schema::<DirectiveAnswer>("answers/directive.schema.json")),
         ("find", schema::<crate::find::FindAnswer>("answers/find.schema.json")),
         ("list", schema::<crate::find::ListAnswer>("answers/list.schema.json")),
+        ("office", schema::<OfficeAnswer>("answers/office.schema.json")),
+        ("person", schema::<PersonAnswer>("answers/person.schema.json")),
+        ("documents", schema::<DocumentsAnswer>("answers/documents.schema.json")),
     ]
+}
+
+/// `offices/{office}`: an office, its place in the tree and who held its positions when.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OfficeAnswer {
+    pub office: OfficeRef,
+    /// What kind of body it is (`party_committee`, `peoples_committee`, …).
+    pub kind: String,
+    /// `national`, `province`, `district`, `commune` or `residential`.
+    pub level: String,
+    pub area: AreaPath,
+    /// Its parents, nearest first, up to the top.
+    pub parents: Vec<OfficeRef>,
+    pub children: Vec<OfficeRef>,
+    /// Every position held in it, by start: heads, deputies, members.
+    pub tenures: Vec<Holder>,
+    pub events: Vec<EventId>,
+}
+
+/// `people/{person}`: a person and the positions they held.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PersonAnswer {
+    pub person: PersonRef,
+    /// True for the demo's invented people.
+    pub fictional: bool,
+    pub tenures: Vec<Holder>,
+    pub events: Vec<EventId>,
+}
+
+/// `documents`: the documents of the ledger that match.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DocumentsAnswer {
+    pub documents: Vec<DocumentLine>,
+    pub events: Vec<EventId>,
 }

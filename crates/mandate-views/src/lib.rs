@@ -26,6 +26,7 @@ pub mod find;
 pub mod integrity;
 mod project;
 pub mod query;
+mod registry;
 pub mod rows;
 pub mod watchdog;
 

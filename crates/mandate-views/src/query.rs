@@ -167,7 +167,7 @@ impl Reader {
 
     /// Who held a tenure, with the events behind every fact shown: the tenure's, and the
     /// registrations the person's and the office's names come from.
-    fn holder(&self, tenure: &TenureRow) -> Result<Holder, ViewsError> {
+    pub(crate) fn holder(&self, tenure: &TenureRow) -> Result<Holder, ViewsError> {
         let person = self.person(&tenure.person)?;
         let office = self.office(&tenure.office)?;
         let mut events = tenure.events.clone();
@@ -383,7 +383,7 @@ impl Reader {
         Ok(out)
     }
 
-    fn document_line(&self, doc: &DocumentRow) -> Result<DocumentLine, ViewsError> {
+    pub(crate) fn document_line(&self, doc: &DocumentRow) -> Result<DocumentLine, ViewsError> {
         Ok(DocumentLine {
             stream: Some(doc.stream.clone()),
             title: doc.title.clone(),
@@ -421,7 +421,7 @@ impl Reader {
         })
     }
 
-    fn office_ref(&self, office: &OfficeId) -> Result<OfficeRef, ViewsError> {
+    pub(crate) fn office_ref(&self, office: &OfficeId) -> Result<OfficeRef, ViewsError> {
         Ok(OfficeRef { id: office.clone(), name: self.office_name(office)? })
     }
 

@@ -81,7 +81,11 @@ fn schemas() -> anyhow::Result<()> {
             serde_json::to_string_pretty(&schema)? + "\n",
         )?;
     }
-    eprintln!("wrote {} and {}", dir.display(), answers.display());
+    std::fs::write(
+        root().join("schemas/openapi.json"),
+        serde_json::to_string_pretty(&mandate_http::openapi::document())? + "\n",
+    )?;
+    eprintln!("wrote {}, {} and schemas/openapi.json", dir.display(), answers.display());
     Ok(())
 }
 

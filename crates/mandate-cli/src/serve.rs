@@ -1,0 +1,169 @@
+//! `mandate serve`: the ledger as a long-running process. With `--http`, the runtime (gate,
+//! projector, notary, watchdog) and the HTTP API, on the embedded log or, with `--nats`, on
+//! JetStream; with `--nats` alone, the gate as a NATS service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use mandate_model::ids::PersonId;
+use mandate_node::runtime::{NotaryOptions, Runtime, RuntimeOptions, WatchdogOptions};
+
+use crate::{Ledger, keys};
+
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Serve the HTTP API on this address, e.g. 127.0.0.1:8080 (port 0 picks a free one)
+    #[arg(long)]
+    http: Option<SocketAddr>,
+    /// Let the HTTP API listen on an address other than loopback: until access control lands,
+    /// everyone who reaches it reads the whole ledger
+    #[arg(long)]
+    public_read: bool,
+    /// Also run the deadline watchdog, signing with this system key file
+    #[arg(long, requires = "watchdog_person")]
+    watchdog_key: Option<PathBuf>,
+    /// The person the watchdog's key is registered to
+    #[arg(long, requires = "watchdog_key")]
+    watchdog_person: Option<PersonId>,
+    /// Seconds between the watchdog's looks
+    #[arg(long, default_value_t = 30)]
+    watchdog_every: u64,
+    /// With --http: sign a checkpoint when this many events are new (the notary runs when
+    /// keys/notary.key exists)
+    #[arg(long, default_value_t = 1_000)]
+    every: u64,
+    /// With --http: sign a checkpoint at least this often (milliseconds) while events are new
+    #[arg(long, default_value_t = 5_000)]
+    interval_ms: u64,
+    /// The largest request body the HTTP API takes, in bytes
+    #[arg(long, default_value_t = 4 << 20)]
+    body_limit: usize,
+    /// Log lines as text for a terminal, or as JSON for a collector
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MANDATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// `mandate serve`.
+pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    let Some(addr) = args.http else {
+        return serve_nats(target, args);
+    };
+    if !addr.ip().is_loopback() && !args.public_read {
+        bail!(
+            "{addr} is not a loopback address: until access control lands, anyone who reaches the \
+             API reads the whole ledger; bind 127.0.0.1, or pass --public-read to accept that"
+        );
+    }
+    let watchdog = match (&args.watchdog_key, &args.watchdog_person) {
+        (Some(key), Some(person)) => Some(WatchdogOptions {
+            key: keys::read(key)?,
+            person: person.clone(),
+            every: Duration::from_secs(args.watchdog_every.max(1)),
+            window_seconds: crate::watchdog::parse_window(crate::watchdog::DEFAULT_WINDOW)
+                .map_err(anyhow::Error::msg)?,
+        }),
+        _ => None,
+    };
+    let notary = if target.notary_key_path().exists() {
+        Some(NotaryOptions {
+            signer: crate::notary::notary_signer(target)?,
+            every: args.every,
+            interval: Duration::from_millis(args.interval_ms),
+        })
+    } else {
+        None
+    };
+    let runs_notary = notary.is_some();
+    let runtime = Runtime::start(target.clone(), RuntimeOptions { watchdog, notary })?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("http")
+        .build()
+        .context("cannot start the HTTP server's threads")?;
+    let result = tokio.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        let serving = serde_json::json!({"http": local.to_string(), "pid": std::process::id()});
+        std::fs::write(target.serve_file(), serde_json::to_vec(&serving)?)?;
+        eprintln!(
+            "mandate serve: ledger {} at position {}, HTTP API on http://{local}/v1 ({}{})",
+            target.name().unwrap_or_else(|_| "?".into()),
+            runtime.progress().gate_head.load(std::sync::atomic::Ordering::Relaxed),
+            if runs_notary { "notary" } else { "no notary: keys/notary.key is missing" },
+            if args.watchdog_key.is_some() { ", watchdog" } else { "" },
+        );
+        let router = mandate_http::router(
+            runtime.clone(),
+            mandate_http::Options { body_limit: args.body_limit },
+        );
+        mandate_http::serve(listener, router, shutdown_signal()).await?;
+        anyhow::Ok(())
+    });
+    // Requests in flight have had their answers; let the gate finish its batch, then stop.
+    runtime.stop();
+    let _ = std::fs::remove_file(target.serve_file());
+    result?;
+    eprintln!("mandate serve: stopped; every acknowledged event is in the log");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("mandate serve: stopping: finishing the requests in flight");
+}
+
+/// `mandate serve --nats URL` without `--http`: the gate as a NATS service.
+fn serve_nats(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let url = target.nats.as_deref().context(
+        "mandate serve needs --http ADDR (the HTTP API, on the embedded log by default) or --nats URL",
+    )?;
+    if let (Some(key), Some(person)) = (&args.watchdog_key, args.watchdog_person) {
+        let _watchdog = crate::watchdog::spawn_watchdog(target, url, key, person)?;
+    }
+    let log = target.jetstream(url)?;
+    let gate = target.open_gate(log)?;
+    eprintln!(
+        "mandate serve: gate for ledger {:?} on {url}, log at position {}; submissions on {}",
+        gate.log().config().ledger,
+        gate.head(),
+        mandate_nats::service::submit_subject(&gate.log().config().ledger)
+    );
+    mandate_nats::service::serve(gate, url, |_| {}, || false)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,168 @@
+//! The HTTP API over the ledger's runtime (`mandate_node::runtime::Runtime`): submit signed
+//! events, read the log, ask every question, get checkpoints and proofs. Versioned under
+//! `/v1`, JSON in and out, errors as RFC 9457 problem details, described by an OpenAPI 3.1
+//! document generated from the route table and the answers' schemas (`/v1/openapi.json`).
+//! The only crate that knows HTTP.
+
+mod cursor;
+mod events;
+pub mod openapi;
+pub mod problem;
+mod proofs;
+mod queries;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use mandate_node::runtime::Runtime;
+use serde_json::{Value, json};
+
+use crate::problem::Problem;
+
+/// How the server takes requests.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The largest request body, in bytes (larger: 413).
+    pub body_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        // 256 envelopes of a few kilobytes each.
+        Self { body_limit: 4 << 20 }
+    }
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub(crate) struct App {
+    pub(crate) runtime: Runtime,
+    pub(crate) options: Arc<Options>,
+}
+
+/// The API's routes over `runtime`.
+pub fn router(runtime: Runtime, options: Options) -> Router {
+    let body_limit = options.body_limit;
+    let app = App { runtime, options: Arc::new(options) };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/v1/openapi.json", get(openapi_json))
+        .route("/v1/events", post(events::submit).get(events::list))
+        .route("/v1/events/{id}", get(events::by_id))
+        .route("/v1/streams/{*rest}", get(events::stream_events))
+        .route("/v1/offices", get(queries::offices))
+        .route("/v1/offices/{*office}", get(queries::office_detail))
+        .route("/v1/people/{person}", get(queries::person_detail))
+        .route("/v1/documents", get(queries::documents))
+        .route("/v1/search", get(queries::search))
+        .route("/v1/queries/{question}", get(queries::ask))
+        .route("/v1/checkpoints/{which}", get(proofs::checkpoint))
+        .route("/v1/proofs/inclusion/{id}", get(proofs::inclusion))
+        .route("/v1/proofs/consistency", get(proofs::consistency))
+        .route("/v1/proofs/stream/{*stream}", get(proofs::stream))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .with_state(app)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+async fn readyz(State(app): State<App>) -> Response {
+    let p = app.runtime.progress();
+    let gate = p.gate_head.load(std::sync::atomic::Ordering::Relaxed);
+    let projected = p.projected.load(std::sync::atomic::Ordering::Relaxed);
+    if app.runtime.ready() {
+        json_response(StatusCode::OK, &json!({"status": "ready", "position": projected}))
+    } else {
+        Problem::unavailable(format!(
+            "the read models are at position {projected}, the log at {gate}: catching up"
+        ))
+        .into_response()
+    }
+}
+
+async fn openapi_json() -> Response {
+    json_response(StatusCode::OK, &openapi::document())
+}
+
+async fn not_found() -> Response {
+    Problem::not_found("no such resource: see /v1/openapi.json for the routes").into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this resource does not take that method: see /v1/openapi.json",
+    )
+    .into_response()
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "The server failed",
+        "the server failed on this request; nothing was appended for it",
+    )
+    .into_response()
+}
+
+/// A JSON response.
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Runs a handler's blocking work (reading redb, replaying for as-of) off the async threads.
+pub(crate) async fn blocking<F>(work: F) -> Response
+where
+    F: FnOnce() -> Result<Response, Problem> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(problem)) => problem.into_response(),
+        Err(_) => panicked(Box::new(())),
+    }
+}
+
+/// A query string's parameters; a name given twice is refused.
+pub(crate) fn params(query: Option<&str>) -> Result<BTreeMap<String, String>, Problem> {
+    let mut out = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(Problem::bad_request(
+                "bad-parameter",
+                format!("the parameter {k} is given twice: give it once"),
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,126 @@
+//! `/v1/checkpoints/…` and `/v1/proofs/…`, from the notary this process runs.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use mandate_model::ids::EventId;
+use mandate_node::proofs::{self, ProofError};
+use mandate_notary::Notary;
+
+use crate::problem::Problem;
+use crate::{App, blocking, json_response, params};
+
+fn problem(e: ProofError) -> Problem {
+    match e {
+        ProofError::NoCheckpoint => Problem::not_found(
+            "no checkpoint yet: the notary signs one once events are logged (serve --every, --interval-ms)",
+        ),
+        ProofError::NotFound(m) => Problem::not_found(m),
+        ProofError::NotYet(m) => {
+            Problem::new(StatusCode::NOT_FOUND, "not-yet", "Not proven yet", m)
+        }
+        other => Problem::internal(other.to_string()),
+    }
+}
+
+fn notary(app: &App) -> Result<&Notary, Problem> {
+    app.runtime.notary().ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "no-notary",
+            "This server runs no notary",
+            "start mandate serve with the notary (it runs by default when keys/notary.key exists)",
+        )
+    })
+}
+
+fn size_param(
+    q: &std::collections::BTreeMap<String, String>,
+    name: &str,
+) -> Result<Option<u64>, Problem> {
+    q.get(name)
+        .map(|s| {
+            s.parse::<u64>().map_err(|_| {
+                Problem::bad_request("bad-parameter", format!("{name}={s:?} is not a tree size"))
+            })
+        })
+        .transpose()
+}
+
+/// `GET /v1/checkpoints/latest` and `/v1/checkpoints/{size}`.
+pub(crate) async fn checkpoint(State(app): State<App>, Path(which): Path<String>) -> Response {
+    blocking(move || {
+        let size = match which.as_str() {
+            "latest" => None,
+            s => Some(s.parse::<u64>().map_err(|_| {
+                Problem::bad_request("bad-parameter", format!("{s:?}: ask for latest or a size"))
+            })?),
+        };
+        let cp = proofs::checkpoint(notary(&app)?, size).map_err(problem)?;
+        Ok(json_response(StatusCode::OK, &proofs::checkpoint_json(&cp)))
+    })
+    .await
+}
+
+/// `GET /v1/proofs/inclusion/{id}?size=`.
+pub(crate) async fn inclusion(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    blocking(move || {
+        let q = params(query.as_deref())?;
+        let id: EventId = id.parse().map_err(|_| {
+            Problem::bad_request(
+                "bad-id",
+                format!("{id:?} is not an event id (64 lower-case hex digits)"),
+            )
+        })?;
+        let proof =
+            proofs::inclusion(notary(&app)?, app.runtime.log(), &id, size_param(&q, "size")?)
+                .map_err(problem)?;
+        Ok(json_response(StatusCode::OK, &proof))
+    })
+    .await
+}
+
+/// `GET /v1/proofs/consistency?old=&new=`.
+pub(crate) async fn consistency(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    blocking(move || {
+        let q = params(query.as_deref())?;
+        let old = size_param(&q, "old")?
+            .ok_or_else(|| Problem::bad_request("missing-parameter", "give old and new"))?;
+        let notary = notary(&app)?;
+        let new = match size_param(&q, "new")? {
+            Some(n) => n,
+            None => notary.size().map_err(|e| Problem::internal(e.to_string()))?,
+        };
+        let proof = proofs::consistency(notary, old, new).map_err(problem)?;
+        Ok(json_response(StatusCode::OK, &proof))
+    })
+    .await
+}
+
+/// `GET /v1/proofs/stream/{stream}?size=`.
+pub(crate) async fn stream(
+    State(app): State<App>,
+    stream: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    blocking(move || {
+        let Ok(Path(stream)) = stream else {
+            return Err(Problem::bad_request("bad-path", "the path is not UTF-8"));
+        };
+        let q = params(query.as_deref())?;
+        if stream.parse::<mandate_model::ids::StreamId>().is_err() {
+            return Err(Problem::bad_request(
+                "bad-stream",
+                format!("{stream:?} is not a stream id"),
+            ));
+        }
+        let proof =
+            proofs::stream(notary(&app)?, &stream, size_param(&q, "size")?).map_err(problem)?;
+        Ok(json_response(StatusCode::OK, &proof))
+    })
+    .await
+}

@@ -1,0 +1,153 @@
+//! A real `mandate serve --http` on an ephemeral loopback port, and a small HTTP client for it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// One answer over HTTP.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A running server. Killed when dropped.
+pub struct Served {
+    child: Option<Child>,
+    pub base: String,
+    pub data: PathBuf,
+    agent: ureq::Agent,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+impl Served {
+    /// Starts `bin --data DATA serve --http 127.0.0.1:0 EXTRA…` and waits until it is ready.
+    pub fn start(bin: &Path, data: &Path, extra: &[&str]) -> Self {
+        let serve_file = data.join("serve.json");
+        let _ = std::fs::remove_file(&serve_file);
+        let child = Command::new(bin)
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("mandate serve starts");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let base = loop {
+            if let Some(http) = std::fs::read_to_string(&serve_file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .and_then(|v| v["http"].as_str().map(str::to_owned))
+            {
+                break format!("http://{http}");
+            }
+            assert!(Instant::now() < deadline, "mandate serve did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let served = Self { child: Some(child), base, data: data.to_owned(), agent: agent() };
+        served.wait_ready();
+        served
+    }
+
+    /// Waits for `/readyz` to say ready.
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.get("/readyz").status != 200 {
+            assert!(Instant::now() < deadline, "mandate serve never got ready");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn reply(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+        let mut response = response.expect("the server answers");
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let find = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let content_type = find("content-type").unwrap_or_default();
+        let location = find("location");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        Reply { status, content_type, location, headers, text }
+    }
+
+    /// `GET base + path` (path already encoded).
+    pub fn get(&self, path: &str) -> Reply {
+        Self::reply(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    /// `POST base + path` with a body and a content type.
+    pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Reply {
+        Self::reply(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("content-type", content_type)
+                .send(body),
+        )
+    }
+
+    /// [`Served::post`], or `None` when the server cannot be reached (it crashed, say).
+    pub fn try_post(&self, path: &str, content_type: &str, body: &[u8]) -> Option<Reply> {
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .send(body);
+        response.is_ok().then(|| Self::reply(response))
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Asks the server to stop (SIGTERM) and waits for it; returns whether it exited cleanly.
+    pub fn stop(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else { return false };
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        child.wait().is_ok_and(|s| s.success())
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
