@@ -26,9 +26,13 @@ pub(crate) fn run(
     data: Option<&Path>,
     nats: Option<&str>,
     as_json: bool,
+    serve: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
+    if serve.is_some() && nats.is_some() {
+        bail!("demo --serve keeps serving the embedded demo ledger; leave out --nats");
+    }
     let scenario = Scenario::seed()?;
-    let temp;
+    let mut temp: Option<tempfile::TempDir> = None;
     let dir = match data {
         Some(dir) => {
             if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
@@ -42,8 +46,10 @@ pub(crate) fn run(
             dir.to_path_buf()
         }
         None => {
-            temp = tempfile::tempdir()?;
-            temp.path().to_path_buf()
+            let made = tempfile::tempdir()?;
+            let path = made.path().to_path_buf();
+            temp = Some(made);
+            path
         }
     };
     let log = match nats {
@@ -66,7 +72,9 @@ pub(crate) fn run(
     let log = run.gate.log();
     let events = log.read_from(1, usize::MAX)?;
     let summary = run.views.reader()?.summary(scenario.end)?;
-    if let Some(dir) = data {
+    // Kept on disk when asked for, or when it is to be served.
+    let keep = data.is_some() || serve.is_some();
+    if keep {
         // The read models beside the log, for `mandate query` on the demo's ledger.
         let views = mandate_views::Views::open(&dir.join("views.redb"))?;
         views.catch_up(log, None, 1_000, mandate_views::Commit::Durable, |_| true)?;
@@ -85,7 +93,7 @@ pub(crate) fn run(
     notary.add_cosignatures(checkpoint.checkpoint.size, Some(&cp_sig), Some(&map_sig))?;
     let checkpoint = notary.checkpoint_at(checkpoint.checkpoint.size)?;
     drop(notary);
-    if data.is_some() {
+    if keep {
         // Keys and the ledger's name beside the log, so every command works on the demo's
         // ledger. Demo keys are derived from names: they are not secret.
         let keys_dir = dir.join("keys");
@@ -137,6 +145,10 @@ pub(crate) fn run(
                 "message": o.result.as_ref().err().map(|r| r.message.clone()),
             })).collect::<Vec<_>>(),
         }))?;
+        if let Some(addr) = serve {
+            drop(run);
+            return serve_demo(&dir, addr, temp);
+        }
         return Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
     let mut text = String::new();
@@ -213,7 +225,25 @@ pub(crate) fn run(
         }
     }
     output::line(text.trim_end())?;
+    if let Some(addr) = serve {
+        drop(run);
+        return serve_demo(&dir, addr, temp);
+    }
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `demo --serve ADDR`: keeps serving the demo's ledger over HTTP until stopped.
+fn serve_demo(
+    dir: &Path,
+    addr: std::net::SocketAddr,
+    _temp: Option<tempfile::TempDir>,
+) -> anyhow::Result<ExitCode> {
+    let ledger = crate::Ledger { data: dir.to_path_buf(), nats: None, ledger_name: None, wait: 10 };
+    eprintln!(
+        "mandate demo: serving the demo's ledger ({}); try curl 'http://{addr}/v1/queries/accountability?person=do-van-h'",
+        dir.display()
+    );
+    crate::serve::serve(&ledger, crate::serve::ServeArgs::for_demo(addr))
 }
 
 fn person_block(person: &AccountabilityAnswer, say: &mut impl FnMut(String)) {

@@ -284,6 +284,9 @@ struct DemoArgs {
     /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
+    /// Then keep serving the demo's ledger over HTTP on this address (e.g. 127.0.0.1:8080)
+    #[arg(long)]
+    serve: Option<std::net::SocketAddr>,
 }
 
 fn main() -> ExitCode {
@@ -375,7 +378,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Key(KeyCommand::Export { public: _ }) => notary::export_public_keys(&target),
         Command::Subscribe(args) => subscribe(&target, args),
         Command::Migrate(args) => migrate(&target, args),
-        Command::Demo(args) => demo::run(args.data.as_deref(), target.nats.as_deref(), args.json),
+        Command::Demo(args) => {
+            demo::run(args.data.as_deref(), target.nats.as_deref(), args.json, args.serve)
+        }
         Command::Bench(args) => bench::run(args, target.nats.as_deref()),
     }
 }

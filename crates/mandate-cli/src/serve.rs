@@ -46,6 +46,23 @@ pub(crate) struct ServeArgs {
     log_format: LogFormat,
 }
 
+impl ServeArgs {
+    /// What `mandate demo --serve ADDR` runs: the API on the demo's ledger, with its notary.
+    pub(crate) fn for_demo(http: SocketAddr) -> Self {
+        Self {
+            http: Some(http),
+            public_read: false,
+            watchdog_key: None,
+            watchdog_person: None,
+            watchdog_every: 30,
+            every: 1_000,
+            interval_ms: 5_000,
+            body_limit: 4 << 20,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum LogFormat {
     Text,

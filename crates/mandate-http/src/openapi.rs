@@ -529,6 +529,24 @@ fn answer_schemas(defs: &mut Map<String, Value>) {
     }
 }
 
+/// An example value for a parameter, from the demo's ledger (`mandate demo`), so that a client
+/// generated from the document, or a fuzzer, can start from a request that is answered.
+fn example(path: &str, name: &str) -> Option<&'static str> {
+    Some(match (path, name) {
+        (_, "office") => "vn/ha-noi/long-bien/bo-de/ubnd",
+        (_, "person") => "do-van-h",
+        ("/v1/queries/directive" | "/v1/documents", "symbol") => "06-CT/QU",
+        ("/v1/search", "q") => "bo de",
+        ("/v1/queries/head", "at") => "2021-07-30T12:00:00+07:00",
+        (_, "from") if path.starts_with("/v1/queries/") => "2021-07-28T00:00:00+07:00",
+        (_, "to") => "2021-08-12T09:00:00+07:00",
+        (_, "below") if path == "/v1/offices" => "vn/ha-noi/long-bien",
+        (_, "stream") => "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de",
+        (_, "which") => "latest",
+        _ => return None,
+    })
+}
+
 /// The OpenAPI 3.1 document.
 pub fn document() -> Value {
     let mut schemas = transport_schemas();
@@ -553,8 +571,12 @@ pub fn document() -> Value {
             .params
             .iter()
             .map(|p| {
-                json!({"name": p.name, "in": p.location, "required": p.required,
-                       "schema": p.schema, "description": p.description})
+                let mut param = json!({"name": p.name, "in": p.location, "required": p.required,
+                       "schema": p.schema, "description": p.description});
+                if let Some(example) = example(op.path, p.name) {
+                    param["example"] = json!(example);
+                }
+                param
             })
             .collect();
         let mut operation = json!({

@@ -1,11 +1,11 @@
 //! `cargo xtask`: repository chores, in Rust rather than shell scripts.
 //!
 //! - `cargo xtask test`: what CI runs: installs `nats-server` when missing (Debian's package,
-//!   with sudo when not root), then `cargo fmt --check`, `cargo clippy -D warnings` and the whole
-//!   test suite.
+//!   with sudo when not root) and schemathesis (PyPI, into target/, for the HTTP API's property
+//!   tests), then `cargo fmt --check`, `cargo clippy -D warnings` and the whole test suite.
 //! - `cargo xtask schemas`: rewrites `schemas/events/*.schema.json`,
-//!   `schemas/receipt.schema.json` and `schemas/answers/*.schema.json` from the types (a test
-//!   fails when they drift).
+//!   `schemas/receipt.schema.json`, `schemas/answers/*.schema.json` and `schemas/openapi.json`
+//!   from the types (a test fails when they drift).
 //! - `cargo xtask vectors --force`: rewrites `schemas/vectors/events.json`. Vectors are a
 //!   contract: they are never regenerated silently, only with `--force`, and the diff is read.
 
@@ -170,6 +170,31 @@ fn ensure_cluster_server() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
+/// The schemathesis release the API's property tests run (pinned: its checks change between
+/// releases).
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Installs schemathesis from PyPI into a virtual environment under target/ once; returns the
+/// path of its command.
+fn ensure_schemathesis() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("SCHEMATHESIS") {
+        return Ok(PathBuf::from(path));
+    }
+    let venv = root().join("target").join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let binary = venv.join("bin").join("schemathesis");
+    if binary.exists() {
+        return Ok(binary);
+    }
+    eprintln!("xtask: installing schemathesis {SCHEMATHESIS_VERSION} from PyPI for the API tests");
+    let mut make = Command::new("python3");
+    make.args(["-m", "venv"]).arg(&venv);
+    status(make)?;
+    let mut install = Command::new(venv.join("bin").join("pip"));
+    install.args(["install", "--quiet", &format!("schemathesis=={SCHEMATHESIS_VERSION}")]);
+    status(install)?;
+    Ok(binary)
+}
+
 /// Free space on the disk that holds target/, as `df` reports it, in MiB; `None` when `df`
 /// cannot tell.
 fn free_mib_for_target() -> Option<u64> {
@@ -209,6 +234,7 @@ fn test() -> anyhow::Result<()> {
 fn run_checks_and_tests() -> anyhow::Result<()> {
     ensure_nats_server()?;
     let cluster_server = ensure_cluster_server()?;
+    let schemathesis = ensure_schemathesis()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let cargo_in_root = |args: &[&str]| {
         let mut command = Command::new(&cargo);
@@ -219,6 +245,7 @@ fn run_checks_and_tests() -> anyhow::Result<()> {
     status(cargo_in_root(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     let mut tests = cargo_in_root(&["test", "--workspace"]);
     tests.env("NATS_CLUSTER_SERVER", &cluster_server);
+    tests.env("SCHEMATHESIS", &schemathesis);
     status(tests)?;
     Ok(())
 }
