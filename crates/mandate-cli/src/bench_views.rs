@@ -17,12 +17,9 @@ use anyhow::Context;
 use mandate_ledger::backend::LogBackend;
 use mandate_model::time::Timestamp;
 use mandate_store::EmbeddedLog;
-use redb::{Database, Durability, TableDefinition};
 use serde_json::json;
 
 use crate::output;
-
-const RAW: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("raw");
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -82,27 +79,8 @@ pub(crate) fn run(n: usize, batch: usize, as_json: bool) -> anyhow::Result<ExitC
 
     // Raw: batched redb inserts of rows the size of an event body, as a replay commits them.
     let row = vec![0x5au8; bytes / head.max(1) as usize];
-    let raw_db = Database::create(dir.path().join("raw.redb"))?;
-    let started = Instant::now();
-    let mut key = 0u64;
-    while key < head {
-        let mut txn = raw_db.begin_write()?;
-        txn.set_durability(Durability::None)?;
-        {
-            let mut table = txn.open_table(RAW)?;
-            for _ in 0..4_096 {
-                if key >= head {
-                    break;
-                }
-                key += 1;
-                table.insert(key, row.as_slice())?;
-            }
-        }
-        txn.commit()?;
-    }
-    raw_db.begin_write()?.commit()?;
-    let insert_rate = head as f64 / started.elapsed().as_secs_f64();
-    drop(raw_db);
+    let insert_rate =
+        mandate_views::raw_insert_rate(&dir.path().join("raw.redb"), head, row.len())?;
 
     // Replay, in a child process: `mandate replay`.
     let views_dir = dir.path().join("views");

@@ -473,3 +473,35 @@ fn hash_table<K: redb::Key + 'static, V: redb::Value + 'static>(
 pub fn digest_hex(digest: &[u8; 32]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The raw limit the read models' benchmark compares against: `rows` rows of `row_bytes` bytes
+/// inserted into a fresh redb file at `path` in transactions of 4,096, without fsync (as a
+/// replay commits them); rows per second.
+pub fn raw_insert_rate(
+    path: &std::path::Path,
+    rows: u64,
+    row_bytes: usize,
+) -> Result<f64, ViewsError> {
+    const RAW: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("raw");
+    let row = vec![0x5au8; row_bytes];
+    let db = redb::Database::create(path).map_err(redb::Error::from)?;
+    let started = std::time::Instant::now();
+    let mut key = 0u64;
+    while key < rows {
+        let mut txn = db.begin_write()?;
+        txn.set_durability(redb::Durability::None)?;
+        {
+            let mut table = txn.open_table(RAW)?;
+            for _ in 0..4_096 {
+                if key >= rows {
+                    break;
+                }
+                key += 1;
+                table.insert(key, row.as_slice())?;
+            }
+        }
+        txn.commit()?;
+    }
+    db.begin_write()?.commit()?;
+    Ok(rows as f64 / started.elapsed().as_secs_f64())
+}
