@@ -38,6 +38,10 @@ pub(crate) struct ServeArgs {
     /// With --http: sign a checkpoint at least this often (milliseconds) while events are new
     #[arg(long, default_value_t = 5_000)]
     interval_ms: u64,
+    /// Serve Prometheus metrics on this address instead of at /metrics beside the API (which
+    /// happens only when the API listens on loopback)
+    #[arg(long)]
+    metrics: Option<SocketAddr>,
     /// The largest request body the HTTP API takes, in bytes
     #[arg(long, default_value_t = 4 << 20)]
     body_limit: usize,
@@ -59,6 +63,7 @@ impl ServeArgs {
             interval_ms: 5_000,
             body_limit: 4 << 20,
             log_format: LogFormat::Text,
+            metrics: None,
         }
     }
 }
@@ -111,7 +116,12 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
         None
     };
     let runs_notary = notary.is_some();
-    let runtime = Runtime::start(target.clone(), RuntimeOptions { watchdog, notary })?;
+    let metrics = std::sync::Arc::new(mandate_http::metrics::Metrics::new());
+    let observer: std::sync::Arc<dyn mandate_node::runtime::Observer> = metrics.clone();
+    let runtime = Runtime::start(
+        target.clone(),
+        RuntimeOptions { watchdog, notary, observer: Some(observer) },
+    )?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("http")
@@ -131,11 +141,39 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
             if runs_notary { "notary" } else { "no notary: keys/notary.key is missing" },
             if args.watchdog_key.is_some() { ", watchdog" } else { "" },
         );
-        let router = mandate_http::router(
+        let mut router = mandate_http::router(
             runtime.clone(),
             mandate_http::Options { body_limit: args.body_limit },
+            metrics.clone(),
         );
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut metrics_server = None;
+        match args.metrics {
+            Some(at) => {
+                let listener = tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot listen on {at} for metrics"))?;
+                eprintln!("mandate serve: metrics on http://{}/metrics", listener.local_addr()?);
+                let app = mandate_http::metrics_router(runtime.clone(), metrics.clone());
+                let mut rx = stop_rx.clone();
+                metrics_server =
+                    Some(tokio::spawn(mandate_http::serve(listener, app, async move {
+                        let _ = rx.changed().await;
+                    })));
+            }
+            None if local.ip().is_loopback() => {
+                router =
+                    router.merge(mandate_http::metrics_router(runtime.clone(), metrics.clone()));
+            }
+            None => eprintln!(
+                "mandate serve: no /metrics on a public address; pass --metrics 127.0.0.1:PORT"
+            ),
+        }
         mandate_http::serve(listener, router, shutdown_signal()).await?;
+        let _ = stop_tx.send(true);
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
         anyhow::Ok(())
     });
     // Requests in flight have had their answers; let the gate finish its batch, then stop.

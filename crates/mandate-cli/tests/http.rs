@@ -277,6 +277,22 @@ fn submissions_over_http() {
     }
     let r = s.get("/v1/queries/accountability?person=do-van-x");
     assert_eq!(r.json()["nearest"][0]["id"], "do-van-h");
+
+    // Metrics, beside the API on loopback: what was just done, counted.
+    let m = s.get("/metrics");
+    assert_eq!(m.status, 200);
+    assert!(m.content_type.starts_with("application/openmetrics-text"), "{}", m.content_type);
+    for line in [
+        "mandate_submissions_total{outcome=\"appended\",rule=\"\"} 2",
+        "mandate_submissions_total{outcome=\"already_in_log\",rule=\"\"} 2",
+        "mandate_submissions_total{outcome=\"refused\",rule=\"unknown_key\"} 1",
+        "mandate_submissions_total{outcome=\"refused\",rule=\"version_conflict\"} 2",
+        "mandate_http_requests_total{route=\"/v1/events\",status=\"201\"} 1",
+        "mandate_projector_lag_events",
+        "mandate_gate_commit_seconds_bucket",
+    ] {
+        assert!(m.text.contains(line), "/metrics lacks {line}:\n{}", m.text);
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod cursor;
 mod events;
+pub mod metrics;
 pub mod openapi;
 pub mod problem;
 mod proofs;
@@ -46,8 +47,8 @@ pub(crate) struct App {
     pub(crate) options: Arc<Options>,
 }
 
-/// The API's routes over `runtime`.
-pub fn router(runtime: Runtime, options: Options) -> Router {
+/// The API's routes over `runtime`, each request counted in `metrics`.
+pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>) -> Router {
     let body_limit = options.body_limit;
     let app = App { runtime, options: Arc::new(options) };
     Router::new()
@@ -71,7 +72,14 @@ pub fn router(runtime: Runtime, options: Options) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .route_layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(app)
+}
+
+/// `/metrics` alone, for a listener of its own (`--metrics ADDR`), or to merge into the API's
+/// router when that listens on loopback only.
+pub fn metrics_router(runtime: Runtime, metrics: Arc<metrics::Metrics>) -> Router {
+    metrics::router(runtime, metrics)
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in

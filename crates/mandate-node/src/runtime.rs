@@ -52,11 +52,24 @@ pub struct NotaryOptions {
     pub interval: Duration,
 }
 
+/// Told what the gate does, as it does it (metrics).
+pub trait Observer: Send + Sync {
+    /// A batch of `events` submissions was judged and committed in `took`.
+    fn batch(&self, events: usize, took: Duration);
+    /// A submission was appended (`true`) or found already in the log (`false`).
+    fn accepted(&self, appended: bool);
+    /// A submission was refused by `rule`.
+    fn refused(&self, rule: &str);
+    /// The watchdog recorded `n` misses.
+    fn misses(&self, n: u64);
+}
+
 /// What to run beside the gate and the projector.
 #[derive(Default)]
 pub struct RuntimeOptions {
     pub watchdog: Option<WatchdogOptions>,
     pub notary: Option<NotaryOptions>,
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// Why a submission could not be taken.
@@ -176,8 +189,9 @@ impl Runtime {
         };
         drop(tx);
         let gate_inner = Arc::clone(&inner);
+        let observer = options.observer;
         let gate_thread = std::thread::Builder::new().name("gate".into()).spawn(move || {
-            run_gate(&mut gate, rx, &gate_inner, watchdog.as_ref());
+            run_gate(&mut gate, rx, &gate_inner, watchdog.as_ref(), observer.as_deref());
         })?;
         let projector_inner = Arc::clone(&inner);
         let projector = std::thread::Builder::new()
@@ -294,6 +308,7 @@ fn run_gate(
     rx: mpsc::Receiver<GateWork>,
     inner: &Inner,
     watchdog: Option<&(Watchdog, i64)>,
+    observer: Option<&dyn Observer>,
 ) {
     let mut head_before = gate.head();
     let mut started = Instant::now();
@@ -312,14 +327,35 @@ fn run_gate(
             p.batches.fetch_add(1, Ordering::Relaxed);
             p.batch_events.fetch_add(results.len() as u64, Ordering::Relaxed);
             p.commit_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            if let Some(o) = observer
+                && !results.is_empty()
+            {
+                o.batch(results.len(), started.elapsed());
+            }
             match job {
                 Job::Submit(reply) => {
                     let done = outcomes(results, head_before);
                     p.gate_head.store(head, Ordering::Relaxed);
                     head_before = head;
                     for o in &done {
-                        if let Outcome::Rejected(r) = o {
-                            tracing::info!(rule = r.rule(), "refused a submission: {r}");
+                        match o {
+                            Outcome::Rejected(r) => {
+                                tracing::info!(rule = r.rule(), "refused a submission: {r}");
+                                if let Some(obs) = observer {
+                                    obs.refused(r.rule());
+                                }
+                            }
+                            Outcome::Accepted { already_in_log, .. } => {
+                                if let Some(obs) = observer {
+                                    obs.accepted(!already_in_log);
+                                }
+                            }
+                            Outcome::Failed(message) => {
+                                tracing::error!("the log could not store a batch: {message}");
+                                if let Some(obs) = observer {
+                                    obs.refused("unavailable");
+                                }
+                            }
                         }
                     }
                     reply(done);
@@ -335,6 +371,9 @@ fn run_gate(
                             Ok(r) => {
                                 let n = r.recorded.len() as u64;
                                 p.misses_recorded.fetch_add(n, Ordering::Relaxed);
+                                if let Some(obs) = observer {
+                                    obs.misses(n);
+                                }
                                 if n > 0 {
                                     tracing::info!(
                                         recorded = n,
