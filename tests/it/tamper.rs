@@ -173,6 +173,17 @@ fn a_byte_changed_in_the_stored_log_is_never_served_as_fact() {
     let fx = Fixture::seeded();
     let path = fx.log_path();
     let events = fx.gate.log().read_from(1, usize::MAX).unwrap();
+    // A long-running server has verified every signature behind the answer before the change.
+    let verified = mandate_views::integrity::Verified::with_capacity(1 << 16);
+    {
+        let genuine = Views::in_memory().unwrap();
+        genuine.catch_up(&Copy(events.clone()), None, 1_000, Commit::Durable, |_| true).unwrap();
+        let at = "2021-07-30T12:00:00+07:00".parse().unwrap();
+        let answer =
+            genuine.reader().unwrap().head(&"vn/ha-noi/long-bien/bo-de/ubnd".parse().unwrap(), at);
+        let ids = answer.unwrap().events;
+        mandate_views::integrity::check_events_with(fx.gate.log(), &ids, Some(&verified)).unwrap();
+    }
     let Fixture { gate, dir, .. } = fx;
     drop(gate);
     // The registration of Bồ Đề's chairman, Nguyễn Văn A: his name, one letter changed.
@@ -222,6 +233,14 @@ fn a_byte_changed_in_the_stored_log_is_never_served_as_fact() {
         "{refused}"
     );
     assert!(refused.to_string().contains("mandate verify"), "{refused}");
+    // Its signatures verified before are not verified again, but its bytes are hashed on every
+    // read: the server refuses it too.
+    let refused = mandate_views::integrity::check_events_with(&log, &bo_de.events, Some(&verified))
+        .unwrap_err();
+    assert!(
+        matches!(&refused, IntegrityError::Damaged { position: Some(p), .. } if *p == target.position),
+        "{refused}"
+    );
     let thach_ban =
         reader.head(&"vn/ha-noi/long-bien/thach-ban/ubnd".parse().unwrap(), at).unwrap();
     assert!(!thach_ban.events.contains(&target.id()));

@@ -40,6 +40,13 @@ pub(crate) struct BenchArgs {
     /// Measure provable history instead: whole-log verification, the notary, proofs, bundles
     #[arg(long)]
     notary: bool,
+    /// Measure the HTTP API instead: submit beside the embedded gate, accountability over HTTP
+    /// (needs wrk) beside the same question in process
+    #[arg(long)]
+    http: bool,
+    /// With --http: seconds wrk loads the query endpoint
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
     /// With --nats: producers' events in flight at once, one per stream (each stream's next
     /// event waits for the receipt of the one before). Three gate batches' worth lets the gate
     /// verify one batch while it commits the next and the producers send more.
@@ -250,6 +257,9 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
     }
     if args.notary {
         return crate::bench_notary::run(args.events, args.batch, args.json);
+    }
+    if args.http {
+        return crate::bench_http::run(args.events, args.json, args.seconds);
     }
     let n_threads = rayon::current_num_threads();
     let (setup, reports) = build(args.events, args.streams.max(1), false)?;

@@ -17,6 +17,7 @@ mod answers;
 mod append;
 mod args;
 mod bench;
+mod bench_http;
 mod bench_notary;
 mod bench_views;
 mod demo;
@@ -156,6 +157,16 @@ enum Command {
     Migrate(MigrateArgs),
     /// Measure signing, strict verification and gate ingest rates on this machine
     Bench(bench::BenchArgs),
+    /// The benchmark's HTTP client (a separate process from the server it loads)
+    #[command(hide = true)]
+    BenchClient {
+        /// Where to post
+        #[arg(long)]
+        url: String,
+        /// A directory of files, one per connection, one request body a line
+        #[arg(long)]
+        requests: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -321,6 +332,7 @@ fn run() -> anyhow::Result<ExitCode> {
             | Command::Key(KeyCommand::Generate { .. })
             | Command::Demo(_)
             | Command::Bench(_)
+            | Command::BenchClient { .. }
     );
     let data = match &cli.data {
         Some(dir) => dir.clone(),
@@ -382,6 +394,7 @@ fn run() -> anyhow::Result<ExitCode> {
             demo::run(args.data.as_deref(), target.nats.as_deref(), args.json, args.serve)
         }
         Command::Bench(args) => bench::run(args, target.nats.as_deref()),
+        Command::BenchClient { url, requests } => bench_http::client(&url, &requests),
     }
 }
 

@@ -193,7 +193,7 @@ pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) ->
 
 /// Every event behind an answer must still match the log.
 fn checked(app: &App, events: &[mandate_model::ids::EventId]) -> Result<(), Problem> {
-    mandate_views::integrity::check_events(app.runtime.log(), events).map(|_| ()).map_err(|e| {
+    app.runtime.check_events(events).map(|_| ()).map_err(|e| {
         Problem::internal(format!("{e}; run `mandate verify` to find where the log is damaged"))
     })
 }

@@ -141,6 +141,20 @@ pub fn ask<L: LogBackend>(
 where
     L::Error: std::error::Error + Send + Sync + 'static,
 {
+    ask_with(log, views, question, as_of, None)
+}
+
+/// [`ask`], skipping the signatures a long-running process has already verified.
+pub fn ask_with<L: LogBackend>(
+    log: &L,
+    views: &Views,
+    question: Question,
+    as_of: Option<Point>,
+    verified: Option<&mandate_views::integrity::Verified>,
+) -> Result<Asked, AskError>
+where
+    L::Error: std::error::Error + Send + Sync + 'static,
+{
     let (then, note) = match as_of {
         Some(point) => {
             let (views, note) = as_of_views(log, point)?;
@@ -175,7 +189,8 @@ where
         }
     })?;
     // Nothing is shown that the log itself does not still vouch for.
-    mandate_views::integrity::check_events(log, answer.events()).map_err(anyhow::Error::new)?;
+    mandate_views::integrity::check_events_with(log, answer.events(), verified)
+        .map_err(anyhow::Error::new)?;
     Ok(Asked { answer, as_of: note })
 }
 

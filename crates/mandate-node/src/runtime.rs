@@ -83,12 +83,17 @@ pub enum Unavailable {
 
 type Reply = Box<dyn FnOnce(Vec<Outcome>) + Send>;
 
+/// A batch grows by merging waiting requests up to about this many submissions.
+const MERGE_UP_TO: usize = 2_048;
+
 /// What the gate thread receives: a batch, and what to do once it has committed.
 type GateWork = (Vec<Submission>, Job);
 
 /// A unit of work for the gate thread.
 enum Job {
-    Submit(Reply),
+    /// Submissions from one or more requests, merged into one batch (one commit): each reply
+    /// with how many of the batch's submissions are its, in order.
+    Submit(Vec<(Reply, usize)>),
     /// Time for the watchdog's look.
     Look,
 }
@@ -120,6 +125,8 @@ struct Inner {
     stopping: AtomicBool,
     progress: Progress,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Signatures already verified for an answer, not verified again.
+    verified: mandate_views::integrity::Verified,
 }
 
 /// The running ledger. Clones share it.
@@ -157,6 +164,7 @@ impl Runtime {
             stopping: AtomicBool::new(false),
             progress: Progress::default(),
             threads: Mutex::new(Vec::new()),
+            verified: mandate_views::integrity::Verified::with_capacity(1 << 20),
         });
         inner.progress.gate_head.store(gate.head(), Ordering::Relaxed);
         inner.progress.projected.store(inner.views.position()?, Ordering::Relaxed);
@@ -256,8 +264,9 @@ impl Runtime {
         }
         let sender = self.inner.gate.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let sender = sender.ok_or(Unavailable::Stopping)?;
+        let n = submissions.len();
         sender
-            .send((submissions, Job::Submit(Box::new(reply))))
+            .send((submissions, Job::Submit(vec![(Box::new(reply), n)])))
             .map_err(|_| Unavailable::GateDown("its thread has ended".into()))
     }
 
@@ -287,7 +296,26 @@ impl Runtime {
 
     /// Asks a question of the live read models, or as of a point.
     pub fn ask(&self, question: Question, as_of: Option<Point>) -> Result<Asked, AskError> {
-        ask::ask(&self.inner.log, &self.inner.views, question, as_of)
+        ask::ask_with(
+            &self.inner.log,
+            &self.inner.views,
+            question,
+            as_of,
+            Some(&self.inner.verified),
+        )
+    }
+
+    /// Checks the events behind an answer against the log (skipping signatures this process
+    /// already verified).
+    pub fn check_events(
+        &self,
+        ids: &[mandate_model::ids::EventId],
+    ) -> Result<usize, mandate_views::integrity::IntegrityError> {
+        mandate_views::integrity::check_events_with(
+            &self.inner.log,
+            ids,
+            Some(&self.inner.verified),
+        )
     }
 
     /// Stops taking submissions, lets the batch in flight commit and be answered, and joins
@@ -313,13 +341,35 @@ fn run_gate(
     let mut head_before = gate.head();
     let mut started = Instant::now();
     let mut warned_held_back = 0;
+    let mut held: Option<GateWork> = None;
     gate.submit_pipelined(
-        move || loop {
-            match rx.recv_timeout(Duration::from_millis(200)) {
-                Ok(job) => return Some(job),
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return None,
+        move || {
+            let (mut submissions, job) = match held.take() {
+                Some(work) => work,
+                None => loop {
+                    match rx.recv_timeout(Duration::from_millis(200)) {
+                        Ok(work) => break work,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return None,
+                    }
+                },
+            };
+            let Job::Submit(mut replies) = job else { return Some((submissions, job)) };
+            // Group commit: the requests waiting now go in the same batch, one fsync for all.
+            while submissions.len() < MERGE_UP_TO {
+                match rx.try_recv() {
+                    Ok((more, Job::Submit(more_replies))) => {
+                        submissions.extend(more);
+                        replies.extend(more_replies);
+                    }
+                    Ok(other) => {
+                        held = Some(other);
+                        break;
+                    }
+                    Err(_) => break,
+                }
             }
+            Some((submissions, Job::Submit(replies)))
         },
         |gate, job, results| {
             let head = gate.head();
@@ -333,7 +383,7 @@ fn run_gate(
                 o.batch(results.len(), started.elapsed());
             }
             match job {
-                Job::Submit(reply) => {
+                Job::Submit(replies) => {
                     let done = outcomes(results, head_before);
                     p.gate_head.store(head, Ordering::Relaxed);
                     head_before = head;
@@ -358,7 +408,10 @@ fn run_gate(
                             }
                         }
                     }
-                    reply(done);
+                    let mut done = done.into_iter();
+                    for (reply, n) in replies {
+                        reply(done.by_ref().take(n).collect());
+                    }
                 }
                 Job::Look => {
                     if let Some((dog, window)) = watchdog {

@@ -8,6 +8,10 @@
 //! hashes are checked first; then every signature (events' and distinct batches') is verified
 //! together, 64 at a time on every core, with the same answer for each as one by one.
 //! `mandate verify` checks the whole log.
+//!
+//! A long-running process keeps a [`Verified`] set: a signature that verified once (the same key,
+//! the same bytes, the same signature) is not verified again. The hashes, which catch bytes
+//! changed after the fact, are recomputed on every read.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +41,46 @@ fn damaged(event: &LoggedEvent, what: impl std::fmt::Display) -> IntegrityError 
     IntegrityError::Damaged {
         position: Some(event.position),
         what: format!("the event at position {} {what}", event.position),
+    }
+}
+
+/// The signatures a process has verified: what verifying the same signature over the same
+/// bytes with the same key again would find. Bounded: emptied when it reaches its capacity.
+#[derive(Debug)]
+pub struct Verified {
+    seen: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
+    capacity: usize,
+}
+
+impl Verified {
+    /// A set holding up to `capacity` signatures (32 bytes each, plus the set's overhead).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { seen: std::sync::Mutex::new(Default::default()), capacity }
+    }
+
+    fn key(p: &Pending) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(p.key.as_bytes());
+        h.update(p.payload_type.as_bytes());
+        h.update([0]);
+        h.update(Sha256::digest(&p.body));
+        h.update(p.signature.signature);
+        h.finalize().into()
+    }
+
+    fn contains(&self, key: &[u8; 32]) -> bool {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).contains(key)
+    }
+
+    fn insert_all(&self, keys: impl IntoIterator<Item = [u8; 32]>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        for k in keys {
+            if seen.len() >= self.capacity {
+                seen.clear();
+            }
+            seen.insert(k);
+        }
     }
 }
 
@@ -143,8 +187,20 @@ impl<L: LogBackend> Checker<'_, L> {
         Ok(Some(key))
     }
 
-    /// Verifies every queued signature; the first failure, in queue order, is the answer.
-    fn verify_pending(self) -> Result<(), IntegrityError> {
+    /// Verifies every queued signature not already in `verified`; the first failure, in queue
+    /// order, is the answer.
+    fn verify_pending(mut self, verified: Option<&Verified>) -> Result<(), IntegrityError> {
+        let mut keys = Vec::new();
+        if let Some(cache) = verified {
+            let pending = std::mem::take(&mut self.pending);
+            for p in pending {
+                let key = Verified::key(&p);
+                if !cache.contains(&key) {
+                    keys.push(key);
+                    self.pending.push(p);
+                }
+            }
+        }
         let results: Vec<Result<(), sign::SignatureError>> = self
             .pending
             .par_chunks(64)
@@ -162,7 +218,12 @@ impl<L: LogBackend> Checker<'_, L> {
             })
             .collect();
         match results.iter().position(Result::is_err) {
-            None => Ok(()),
+            None => {
+                if let Some(cache) = verified {
+                    cache.insert_all(keys);
+                }
+                Ok(())
+            }
             Some(idx) => {
                 let p = &self.pending[idx];
                 Err(IntegrityError::Damaged {
@@ -176,6 +237,15 @@ impl<L: LogBackend> Checker<'_, L> {
 
 /// Checks every event of `ids` against `log` as the module says. Returns how many were checked.
 pub fn check_events<L: LogBackend>(log: &L, ids: &[EventId]) -> Result<usize, IntegrityError> {
+    check_events_with(log, ids, None)
+}
+
+/// [`check_events`], skipping the signatures `verified` holds and adding those it verifies.
+pub fn check_events_with<L: LogBackend>(
+    log: &L,
+    ids: &[EventId],
+    verified: Option<&Verified>,
+) -> Result<usize, IntegrityError> {
     let log_err = |e: L::Error| IntegrityError::Log(Box::new(e));
     let Some(genesis) = log.read_from(1, 1).map_err(log_err)?.pop() else {
         return if ids.is_empty() {
@@ -230,7 +300,7 @@ pub fn check_events<L: LogBackend>(log: &L, ids: &[EventId]) -> Result<usize, In
             });
         }
     }
-    checker.verify_pending()?;
+    checker.verify_pending(verified)?;
     Ok(ids.len())
 }
 
