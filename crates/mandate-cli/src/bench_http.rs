@@ -109,7 +109,7 @@ fn http_submit(
     let requests = dir.path().join("requests");
     std::fs::create_dir_all(&requests)?;
     let mut queues: Vec<Vec<&Submission>> = vec![Vec::new(); connections.max(1)];
-    let mut streams: std::collections::HashMap<String, usize> = Default::default();
+    let mut streams: std::collections::BTreeMap<String, usize> = Default::default();
     for r in reports {
         let body: serde_json::Value = serde_json::from_slice(&r.body)?;
         let stream = body["stream"].as_str().unwrap_or_default().to_owned();

@@ -48,7 +48,7 @@ fn damaged(event: &LoggedEvent, what: impl std::fmt::Display) -> IntegrityError 
 /// bytes with the same key again would find. Bounded: emptied when it reaches its capacity.
 #[derive(Debug)]
 pub struct Verified {
-    seen: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
+    seen: std::sync::Mutex<BTreeSet<[u8; 32]>>,
     capacity: usize,
 }
 
