@@ -169,6 +169,30 @@ fn the_domain_questions_over_http() {
     assert_eq!(s.get("/v1/proofs/consistency?old=1&new=166").status, 200);
     let sp = s.get("/v1/proofs/stream/person:do-van-h").json();
     assert_eq!(sp["head"]["version"], 1);
+
+    // An audit bundle over HTTP, checked offline by verify-bundle.
+    let r = s.get("/v1/people/do-van-h/bundle");
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("content-disposition").unwrap().contains("bundle-do-van-h"));
+    let file = dir.path().join("bundle.json");
+    std::fs::write(&file, &r.text).unwrap();
+    let trust = Command::new(bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["key", "export", "--public"])
+        .output()
+        .unwrap();
+    let trust_file = dir.path().join("trust.txt");
+    std::fs::write(&trust_file, &trust.stdout).unwrap();
+    let out = Command::new(bin())
+        .args(["verify-bundle", file.to_str().unwrap(), "--trust", trust_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("13 on time, 2 late, 0 missing"), "{said}");
+    assert_eq!(s.get("/v1/people/nobody/bundle").status, 404);
+    assert_eq!(s.get("/v1/people/do-van-h/bundle?from=05/08/2021&to=01/08/2021").status, 400);
 }
 
 #[test]
@@ -380,4 +404,34 @@ fn the_committed_openapi_document_is_the_servers() {
         mandate_http::openapi::document(),
         "schemas/openapi.json is stale: run cargo xtask schemas"
     );
+}
+
+/// The same API on JetStream: the demo's ledger on a real nats-server, `serve --http --nats`,
+/// a question, a submission, its re-submission and a conflict.
+#[test]
+fn the_api_on_jetstream() {
+    let nats = mandate_tests::nats::NatsServer::start();
+    let url = nats.url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let out = Command::new(bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["--nats", &url, "demo", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = admin_key(&data);
+    let mut s = Served::start(bin(), &data, &["--nats", &url, "--ledger-name", "covid-2021"]);
+    let a = s.get("/v1/queries/accountability?person=do-van-h").json();
+    assert_eq!((a["on_time"].as_u64(), a["late"].as_u64()), (Some(13), Some(2)));
+    let event = envelope(&new_office(9, "Phường Chín"), &key);
+    let r = post_json(&s, &event);
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["position"], 167);
+    assert_eq!(post_json(&s, &event).status, 200);
+    assert_eq!(post_json(&s, &envelope(&new_office(9, "Khác"), &key)).status, 409);
+    assert_eq!(s.get(r.location.as_deref().unwrap()).status, 200);
+    assert!(s.stop(), "serve --nats did not stop cleanly");
 }

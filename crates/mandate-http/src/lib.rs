@@ -61,6 +61,7 @@ pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>
         .route("/v1/offices", get(queries::offices))
         .route("/v1/offices/{*office}", get(queries::office_detail))
         .route("/v1/people/{person}", get(queries::person_detail))
+        .route("/v1/people/{person}/bundle", get(proofs::bundle))
         .route("/v1/documents", get(queries::documents))
         .route("/v1/search", get(queries::search))
         .route("/v1/queries/{question}", get(queries::ask))

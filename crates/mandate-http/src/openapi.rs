@@ -343,6 +343,24 @@ fn operations() -> Vec<Operation> {
         ),
         Operation {
             method: "get",
+            path: "/v1/people/{person}/bundle",
+            id: "bundle",
+            summary: "An audit bundle of a person's accountability, cut at the latest checkpoint, to check offline (mandate verify-bundle; schemas/BUNDLE.md)",
+            params: vec![
+                path("person", json!({"type": "string"}), "the person id"),
+                query("from", false, time(), "the window's start"),
+                query("to", false, time(), "the window's end (cut at the checkpoint)"),
+            ],
+            body: None,
+            ok: vec![(
+                200,
+                "the bundle (Content-Disposition names a file)",
+                json!({"type": "object", "properties": {"format": {"type": "string"}}, "required": ["format"]}),
+            )],
+            problems: &[400, 404, 503],
+        },
+        Operation {
+            method: "get",
             path: "/v1/checkpoints/{which}",
             id: "checkpoint",
             summary: "The latest checkpoint, or the one of a size, with cosignatures and the map note",

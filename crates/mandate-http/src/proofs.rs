@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use mandate_model::ids::EventId;
 use mandate_node::proofs::{self, ProofError};
 use mandate_notary::Notary;
@@ -121,6 +121,63 @@ pub(crate) async fn stream(
         let proof =
             proofs::stream(notary(&app)?, &stream, size_param(&q, "size")?).map_err(problem)?;
         Ok(json_response(StatusCode::OK, &proof))
+    })
+    .await
+}
+
+/// `GET /v1/people/{person}/bundle?from=&to=`: an audit bundle, as a file to keep.
+pub(crate) async fn bundle(
+    State(app): State<App>,
+    Path(person): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    blocking(move || {
+        use mandate_notary::bundle::ExportError;
+        let q = params(query.as_deref())?;
+        let person: mandate_model::ids::PersonId = person.parse().map_err(|e| {
+            Problem::bad_request("bad-parameter", format!("{person:?} is not a person id: {e}"))
+        })?;
+        let time = |name: &str| {
+            q.get(name)
+                .map(|t| {
+                    mandate_model::typed_time::parse_typed_time(
+                        t,
+                        mandate_model::time::VIETNAM_OFFSET,
+                    )
+                    .map_err(|e| Problem::bad_request("bad-parameter", format!("{name}: {e}")))
+                })
+                .transpose()
+        };
+        let (from, to) = (time("from")?, time("to")?);
+        let made = app.runtime.bundle(&person, from, to).ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "no-notary",
+                "This server runs no notary",
+                "bundles are sealed by the notary: start mandate serve with keys/notary.key",
+            )
+        })?;
+        let (bundle, _) = made.map_err(|e| match e {
+            ExportError::NoCheckpoint => problem(ProofError::NoCheckpoint),
+            ExportError::Query(q) => Problem::not_found(q.to_string()),
+            ExportError::Window { .. } => Problem::bad_request("bad-window", e.to_string()),
+            other => Problem::internal(mandate_ledger::error_chain(&other)),
+        })?;
+        let body =
+            serde_json::to_vec_pretty(&bundle).map_err(|e| Problem::internal(e.to_string()))?;
+        let mut response = (StatusCode::OK, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+            "attachment; filename=\"bundle-{person}-{}.json\"",
+            bundle.to.to_string().get(..10).unwrap_or("cut")
+        )) {
+            headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+        Ok(response)
     })
     .await
 }

@@ -121,6 +121,8 @@ struct Inner {
     log: AnyLog,
     views: Views,
     notary: Option<Notary>,
+    /// The notary's key, which also seals bundles.
+    sealer: Option<NoteSigner>,
     gate: Mutex<Option<SyncSender<GateWork>>>,
     stopping: AtomicBool,
     progress: Progress,
@@ -160,6 +162,7 @@ impl Runtime {
             log: reader,
             views,
             notary,
+            sealer: options.notary.as_ref().map(|n| n.signer.clone()),
             gate: Mutex::new(Some(tx.clone())),
             stopping: AtomicBool::new(false),
             progress: Progress::default(),
@@ -316,6 +319,23 @@ impl Runtime {
             ids,
             Some(&self.inner.verified),
         )
+    }
+
+    /// An audit bundle of `person`'s accountability in `[from, to]`, cut at the latest
+    /// checkpoint, sealed by the notary. `None` when this process runs no notary.
+    pub fn bundle(
+        &self,
+        person: &PersonId,
+        from: Option<mandate_model::time::Timestamp>,
+        to: Option<mandate_model::time::Timestamp>,
+    ) -> Option<
+        Result<
+            (mandate_notary::bundle::Bundle, mandate_views::query::AccountabilityAnswer),
+            mandate_notary::bundle::ExportError,
+        >,
+    > {
+        let (notary, sealer) = (self.inner.notary.as_ref()?, self.inner.sealer.as_ref()?);
+        Some(mandate_notary::bundle::export(&self.inner.log, notary, sealer, person, from, to))
     }
 
     /// Stops taking submissions, lets the batch in flight commit and be answered, and joins
