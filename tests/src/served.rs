@@ -37,17 +37,30 @@ pub struct Served {
     agent: ureq::Agent,
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+fn agent(ca: Option<Vec<u8>>) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
+        .timeout_global(Some(Duration::from_secs(60)));
+    if let Some(ca) = ca {
+        let roots = vec![ureq::tls::Certificate::from_der(&ca).to_owned()];
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::Rustls)
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+                .build(),
+        );
+    }
+    config.build().into()
 }
 
 impl Served {
     /// Starts `bin --data DATA serve --http 127.0.0.1:0 EXTRA…` and waits until it is ready.
     pub fn start(bin: &Path, data: &Path, extra: &[&str]) -> Self {
+        Self::start_trusting(bin, data, extra, None)
+    }
+
+    /// [`Served::start`] for a server with TLS, trusting the CA certificate `ca` (DER).
+    pub fn start_trusting(bin: &Path, data: &Path, extra: &[&str], ca: Option<Vec<u8>>) -> Self {
         let serve_file = data.join("serve.json");
         let _ = std::fs::remove_file(&serve_file);
         let child = Command::new(bin)
@@ -61,17 +74,23 @@ impl Served {
             .expect("mandate serve starts");
         let deadline = Instant::now() + Duration::from_secs(60);
         let base = loop {
-            if let Some(http) = std::fs::read_to_string(&serve_file)
+            if let Some(v) = std::fs::read_to_string(&serve_file)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .and_then(|v| v["http"].as_str().map(str::to_owned))
+                && let Some(http) = v["http"].as_str()
             {
-                break format!("http://{http}");
+                // A certificate made for "localhost" is checked against that name.
+                break match v["scheme"].as_str() {
+                    Some("https") => {
+                        format!("https://localhost:{}", http.rsplit(':').next().unwrap_or(""))
+                    }
+                    _ => format!("http://{http}"),
+                };
             }
             assert!(Instant::now() < deadline, "mandate serve did not start");
             std::thread::sleep(Duration::from_millis(20));
         };
-        let served = Self { child: Some(child), base, data: data.to_owned(), agent: agent() };
+        let served = Self { child: Some(child), base, data: data.to_owned(), agent: agent(ca) };
         served.wait_ready();
         served
     }

@@ -18,6 +18,12 @@ pub(crate) struct ServeArgs {
     /// Serve the HTTP API on this address, e.g. 127.0.0.1:8080 (port 0 picks a free one)
     #[arg(long)]
     http: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM); with --tls-key
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM); with --tls-cert
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Let the HTTP API listen on an address other than loopback: until access control lands,
     /// everyone who reaches it reads the whole ledger
     #[arg(long)]
@@ -55,6 +61,8 @@ impl ServeArgs {
     pub(crate) fn for_demo(http: SocketAddr) -> Self {
         Self {
             http: Some(http),
+            tls_cert: None,
+            tls_key: None,
             public_read: false,
             watchdog_key: None,
             watchdog_person: None,
@@ -135,10 +143,14 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        let serving = serde_json::json!({"http": local.to_string(), "pid": std::process::id()});
+        let tls = args.tls_cert.as_ref().zip(args.tls_key.as_ref());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let serving = serde_json::json!({
+            "http": local.to_string(), "scheme": scheme, "pid": std::process::id(),
+        });
         std::fs::write(target.serve_file(), serde_json::to_vec(&serving)?)?;
         eprintln!(
-            "mandate serve: ledger {} at position {}, HTTP API on http://{local}/v1 ({}{})",
+            "mandate serve: ledger {} at position {}, HTTP API on {scheme}://{local}/v1 ({}{})",
             target.name().unwrap_or_else(|_| "?".into()),
             runtime.progress().gate_head.load(std::sync::atomic::Ordering::Relaxed),
             if runs_notary { "notary" } else { "no notary: keys/notary.key is missing" },
@@ -172,7 +184,17 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
                 "mandate serve: no /metrics on a public address; pass --metrics 127.0.0.1:PORT"
             ),
         }
-        mandate_http::serve(listener, router, shutdown_signal()).await?;
+        match tls {
+            Some((cert, key)) => {
+                let listener = listener.into_std()?;
+                mandate_http::serve_tls(listener, router, cert, key, shutdown_signal())
+                    .await
+                    .with_context(|| {
+                        format!("cannot serve TLS with {} and {}", cert.display(), key.display())
+                    })?;
+            }
+            None => mandate_http::serve(listener, router, shutdown_signal()).await?,
+        }
         let _ = stop_tx.send(true);
         if let Some(server) = metrics_server {
             let _ = server.await;

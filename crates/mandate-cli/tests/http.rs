@@ -435,3 +435,42 @@ fn the_api_on_jetstream() {
     assert_eq!(s.get(r.location.as_deref().unwrap()).status, 200);
     assert!(s.stop(), "serve --nats did not stop cleanly");
 }
+
+/// HTTPS from certificate and key files: a client that trusts the CA is answered; plain HTTP
+/// to the TLS port is not.
+#[test]
+fn the_api_over_tls() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (cert_file, key_file) = (dir.path().join("server.pem"), dir.path().join("server-key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let s = Served::start_trusting(
+        bin(),
+        &data,
+        &["--tls-cert", cert_file.to_str().unwrap(), "--tls-key", key_file.to_str().unwrap()],
+        Some(ca.der().to_vec()),
+    );
+    assert!(s.base.starts_with("https://"));
+    let a = s.get("/v1/queries/accountability?person=do-van-h").json();
+    assert_eq!(a["on_time"], 13);
+    let plain = s.base.replace("https://", "http://");
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    assert!(
+        agent.get(format!("{plain}/healthz")).call().is_err(),
+        "plain HTTP was answered on the TLS port"
+    );
+}

@@ -93,6 +93,28 @@ pub async fn serve(
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }
 
+/// Serves `router` over TLS (rustls) on `listener`, with the certificate chain and private key
+/// from PEM files, until `shutdown` completes; then lets the requests in flight finish.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    router: Router,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(router.into_make_service())
+        .await
+}
+
 async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }
