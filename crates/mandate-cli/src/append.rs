@@ -5,10 +5,11 @@ use mandate_model::words::human_times;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use mandate_ledger::gate::{Submission, SubmitError};
+use mandate_ledger::gate::Submission;
 use mandate_model::canonical;
 use mandate_model::ids::StreamId;
 use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope};
+use mandate_node::submit::{Outcome, outcomes};
 use serde_json::json;
 
 use crate::{Access, AppendArgs, Ledger, keys, output, read_input};
@@ -87,16 +88,13 @@ pub(crate) fn append(target: &Ledger, args: AppendArgs) -> anyhow::Result<ExitCo
     }
     // One commit for the whole input: its receipts share one signed batch (SPEC §5).
     let head_before = gate.head();
-    let results = gate.submit_batch(submissions);
-    let mut answers = Vec::with_capacity(results.len());
+    let outcomes = outcomes(gate.submit_batch(submissions), head_before);
+    let mut answers = Vec::with_capacity(outcomes.len());
     let mut all_accepted = true;
-    for (idx, result) in results.into_iter().enumerate() {
+    for (idx, outcome) in outcomes.into_iter().enumerate() {
         let prefix = if many { format!("{}: ", idx + 1) } else { String::new() };
-        match result {
-            Ok(receipt) => {
-                let parsed = receipt.parse()?;
-                // A re-sent event gets its original receipt; say it was already there.
-                let already = parsed.position <= head_before;
+        match outcome {
+            Outcome::Accepted { receipt, body: parsed, already_in_log: already } => {
                 if args.json {
                     answers.push(json!({
                         "accepted": true,
@@ -113,24 +111,24 @@ pub(crate) fn append(target: &Ledger, args: AppendArgs) -> anyhow::Result<ExitCo
                     output::line(&format!("{prefix}accepted: {}", receipt_line(&parsed)))?;
                 }
             }
-            Err(SubmitError::Rejected(rejection)) => {
+            Outcome::Rejected(rejection) => {
                 all_accepted = false;
                 if args.json {
                     answers.push(json!({
                         "accepted": false,
                         "rule": rejection.rule(),
-                        "message": output::chain(&rejection),
+                        "message": output::chain(&*rejection),
                     }));
                 } else {
                     eprintln!(
                         "{prefix}rejected ({}): {}",
                         rejection.rule(),
-                        human_times(&output::chain(&rejection))
+                        human_times(&output::chain(&*rejection))
                     );
                     eprintln!("{prefix}nothing was appended for it");
                 }
             }
-            Err(err) => return Err(err.into()),
+            Outcome::Failed(message) => anyhow::bail!("{message}"),
         }
     }
     if args.json {
