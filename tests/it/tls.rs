@@ -9,30 +9,11 @@ use mandate_demo::scenario::Scenario;
 use mandate_ledger::backend::LogBackend;
 use mandate_nats::{JetStreamConfig, JetStreamLog, TlsFiles};
 use mandate_tests::nats::NatsServer;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 
 /// A CA, a server certificate for 127.0.0.1 and a client certificate, written as PEM files.
 fn write_certificates(dir: &Path) -> TlsFiles {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf = |names: Vec<String>, stem: &str| {
-        let key = KeyPair::generate().unwrap();
-        let cert = CertificateParams::new(names).unwrap().signed_by(&key, &issuer).unwrap();
-        std::fs::write(dir.join(format!("{stem}.pem")), cert.pem()).unwrap();
-        std::fs::write(dir.join(format!("{stem}-key.pem")), key.serialize_pem()).unwrap();
-    };
-    leaf(vec!["127.0.0.1".into(), "localhost".into()], "server");
-    leaf(vec!["gate.mandate.test".into()], "client");
-    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-    TlsFiles {
-        ca: Some(dir.join("ca.pem")),
-        cert: Some(dir.join("client.pem")),
-        key: Some(dir.join("client-key.pem")),
-    }
+    let c = mandate_tests::certs::make(dir);
+    TlsFiles { ca: Some(c.ca), cert: Some(c.client), key: Some(c.client_key) }
 }
 
 /// Whether a client with `tls` reaches a JetStream-enabled server at `url`.

@@ -147,6 +147,7 @@ pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
 }
 
 pub mod ack_proxy;
+pub mod certs;
 pub mod nats;
 pub mod served;
 

@@ -440,28 +440,15 @@ fn the_api_on_jetstream() {
 /// to the TLS port is not.
 #[test]
 fn the_api_over_tls() {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    let (cert_file, key_file) = (dir.path().join("server.pem"), dir.path().join("server-key.pem"));
-    std::fs::write(&cert_file, cert.pem()).unwrap();
-    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let certs = mandate_tests::certs::make(dir.path());
+    let (cert_file, key_file) = (certs.server, certs.server_key);
     let s = Served::start_trusting(
         bin(),
         &data,
         &["--tls-cert", cert_file.to_str().unwrap(), "--tls-key", key_file.to_str().unwrap()],
-        Some(ca.der().to_vec()),
+        Some(certs.ca_der),
     );
     assert!(s.base.starts_with("https://"));
     let a = s.get("/v1/queries/accountability?person=do-van-h").json();
