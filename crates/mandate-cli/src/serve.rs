@@ -127,6 +127,26 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
         None
     };
     let runs_notary = notary.is_some();
+    // On JetStream, producers also submit on NATS: a second gate in this process serves them,
+    // fenced like any other gate on the log, so the two never both append at one position.
+    let nats_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let nats_service = match &target.nats {
+        Some(url) => {
+            let gate = target.open_gate(target.jetstream(url)?)?;
+            let (url, stop) = (url.clone(), std::sync::Arc::clone(&nats_stop));
+            eprintln!(
+                "mandate serve: submissions also on NATS, {}",
+                mandate_nats::service::submit_subject(&gate.log().config().ledger)
+            );
+            Some(std::thread::spawn(move || {
+                let stopped = move || stop.load(std::sync::atomic::Ordering::Relaxed);
+                if let Err(e) = mandate_nats::service::serve(gate, &url, |_| {}, stopped) {
+                    eprintln!("mandate serve: the NATS submit service stopped: {e}");
+                }
+            }))
+        }
+        None => None,
+    };
     let metrics = std::sync::Arc::new(mandate_http::metrics::Metrics::new());
     let observer: std::sync::Arc<dyn mandate_node::runtime::Observer> = metrics.clone();
     let runtime = Runtime::start(
@@ -203,6 +223,10 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
     });
     // Requests in flight have had their answers; let the gate finish its batch, then stop.
     runtime.stop();
+    nats_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(service) = nats_service {
+        let _ = service.join();
+    }
     let _ = std::fs::remove_file(target.serve_file());
     result?;
     eprintln!("mandate serve: stopped; every acknowledged event is in the log");

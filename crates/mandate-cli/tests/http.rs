@@ -433,6 +433,24 @@ fn the_api_on_jetstream() {
     assert_eq!(post_json(&s, &event).status, 200);
     assert_eq!(post_json(&s, &envelope(&new_office(9, "Khác"), &key)).status, 409);
     assert_eq!(s.get(r.location.as_deref().unwrap()).status, 200);
+    // The same process takes submissions on NATS too, and the API sees them.
+    let file = dir.path().join("ten.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(&envelope(&new_office(10, "Phường Mười"), &key)).unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["--nats", &url, "--ledger-name", "covid-2021", "append"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while s.get("/v1/offices/vn/ha-noi/long-bien/thu-nghiem-10/ubnd").status != 200 {
+        assert!(std::time::Instant::now() < deadline, "the NATS submission never reached the API");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert!(s.stop(), "serve --nats did not stop cleanly");
 }
 
