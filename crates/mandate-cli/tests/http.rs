@@ -125,6 +125,20 @@ fn the_domain_questions_over_http() {
     assert_eq!(office["parents"][0]["id"], "vn/ha-noi/long-bien/ubnd");
     let below = s.get("/v1/offices?below=vn/ha-noi/long-bien/bo-de").json();
     assert_eq!(below["items"].as_array().unwrap().len(), 2);
+    // The register, paged: every office once, however the pages are cut.
+    let all = s.get("/v1/offices").json()["items"].as_array().unwrap().clone();
+    let mut paged = Vec::new();
+    let mut next = "/v1/offices?limit=7".to_owned();
+    loop {
+        let page = s.get(&next).json();
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(c) => next = format!("/v1/offices?limit=7&cursor={c}"),
+            None => break,
+        }
+    }
+    assert!(all.len() > 7);
+    assert_eq!(paged, all);
     assert_eq!(s.get("/v1/people/do-van-h").json()["person"]["name"], "Đỗ Văn H");
     assert_eq!(
         s.get("/v1/documents?symbol=06-CT/QU").json()["documents"].as_array().unwrap().len(),

@@ -217,12 +217,16 @@ fn operations() -> Vec<Operation> {
             "/v1/offices",
             "listOffices",
             "The offices (within an area)",
-            vec![query(
-                "below",
-                false,
-                json!({"type": "string"}),
-                "an area path, e.g. vn/ha-noi/long-bien",
-            )],
+            [
+                vec![query(
+                    "below",
+                    false,
+                    json!({"type": "string"}),
+                    "an area path, e.g. vn/ha-noi/long-bien",
+                )],
+                page(),
+            ]
+            .concat(),
             "ListAnswer",
         ),
         q(
@@ -243,11 +247,20 @@ fn operations() -> Vec<Operation> {
             "/v1/documents",
             "listDocuments",
             "The documents of the ledger, by symbol, issuer or year",
-            vec![
-                query("symbol", false, json!({"type": "string"}), "as printed, any case: 06-CT/QU"),
-                query("issuer", false, json!({"type": "string"}), "the issuing office's id"),
-                query("year", false, json!({"type": "integer"}), "the year of issue"),
-            ],
+            [
+                vec![
+                    query(
+                        "symbol",
+                        false,
+                        json!({"type": "string"}),
+                        "as printed, any case: 06-CT/QU",
+                    ),
+                    query("issuer", false, json!({"type": "string"}), "the issuing office's id"),
+                    query("year", false, json!({"type": "integer"}), "the year of issue"),
+                ],
+                page(),
+            ]
+            .concat(),
             "DocumentsAnswer",
         ),
         q(

@@ -191,6 +191,37 @@ pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) ->
     .await
 }
 
+/// One page of a list, pinned to the log's head when its first page was read: items whose
+/// registering event came later are left out of every page, so paging shows the list as it
+/// stood then. `limit` (default 100, at most 1,000) and `cursor` as the event lists take them.
+fn page<T>(
+    app: &App,
+    q: &BTreeMap<String, String>,
+    items: Vec<T>,
+    event_of: impl Fn(&T) -> mandate_model::ids::EventId,
+) -> Result<(Vec<T>, Option<String>), Problem> {
+    use mandate_ledger::backend::LogBackend;
+    let page = crate::cursor::Page::from_params(q)?;
+    let log = app.runtime.log();
+    let head = match &page.cursor {
+        Some(c) => c.head,
+        None => log.head().map_err(|e| Problem::internal(e.to_string()))?,
+    };
+    let ids: Vec<_> = items.iter().map(&event_of).collect();
+    let found = log.find_many(&ids).map_err(|e| Problem::internal(e.to_string()))?;
+    let kept: Vec<T> = items
+        .into_iter()
+        .zip(found)
+        .filter(|(_, e)| e.as_ref().is_some_and(|e| e.position <= head))
+        .map(|(item, _)| item)
+        .collect();
+    let offset = page.cursor.map_or(0, |c| usize::try_from(c.position).unwrap_or(usize::MAX));
+    let end = offset.saturating_add(page.limit).min(kept.len());
+    let next =
+        (end < kept.len()).then(|| crate::cursor::Cursor { position: end as u64, head }.encode());
+    Ok((kept.into_iter().skip(offset).take(page.limit).collect(), next))
+}
+
 /// Every event behind an answer must still match the log.
 fn checked(app: &App, events: &[mandate_model::ids::EventId]) -> Result<(), Problem> {
     app.runtime.check_events(events).map(|_| ()).map_err(|e| {
@@ -216,7 +247,9 @@ pub(crate) async fn offices(State(app): State<App>, RawQuery(query): RawQuery) -
         let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
         let found = find::list(&reader, ListKind::Offices, below.as_ref())
             .map_err(|e| Problem::internal(e.to_string()))?;
-        let answer = find::ListAnswer::new(ListKind::Offices, below.as_ref(), found);
+        let (found, next) = page(&app, &q, found, |f| f.event)?;
+        let mut answer = find::ListAnswer::new(ListKind::Offices, below.as_ref(), found);
+        answer.next = next;
         checked(&app, &answer.events)?;
         Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
     })
@@ -278,9 +311,14 @@ pub(crate) async fn documents(State(app): State<App>, RawQuery(query): RawQuery)
             })
             .transpose()?;
         let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
-        let answer = reader
+        let mut answer = reader
             .documents_answer(q.get("symbol").map(String::as_str), issuer.as_ref(), year)
             .map_err(query_problem)?;
+        let (documents, next) = page(&app, &q, std::mem::take(&mut answer.documents), |d| {
+            d.event.unwrap_or(mandate_model::ids::EventId([0; 32]))
+        })?;
+        answer.documents = documents;
+        answer.next = next;
         checked(&app, &answer.events)?;
         Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
     })

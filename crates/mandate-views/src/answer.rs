@@ -410,4 +410,7 @@ pub struct PersonAnswer {
 pub struct DocumentsAnswer {
     pub documents: Vec<DocumentLine>,
     pub events: Vec<EventId>,
+    /// Over HTTP, a page's cursor for the next one; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }

@@ -50,6 +50,9 @@ pub struct ListAnswer {
     pub below: Option<AreaPath>,
     pub items: Vec<Found>,
     pub events: Vec<EventId>,
+    /// Over HTTP, a page's cursor for the next one; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 impl ListAnswer {
@@ -63,7 +66,7 @@ impl ListAnswer {
             ListKind::People => "people",
             ListKind::Documents => "documents",
         };
-        Self { kind: kind.to_owned(), below: below.cloned(), items, events }
+        Self { kind: kind.to_owned(), below: below.cloned(), items, events, next: None }
     }
 }
 

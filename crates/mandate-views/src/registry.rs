@@ -87,7 +87,7 @@ impl Reader {
                 documents.push(self.document_line(&d)?);
             }
         }
-        Ok(DocumentsAnswer { documents, events: sorted(events) })
+        Ok(DocumentsAnswer { documents, events: sorted(events), next: None })
     }
 }
 
