@@ -493,3 +493,42 @@ fn the_api_over_tls() {
         "plain HTTP was answered on the TLS port"
     );
 }
+
+/// The watchdog runs inside `serve`: on the demo's ledger, years after its duties ended, its
+/// looks record nothing, and a SIGTERM stops the server at once, watchdog and all.
+#[test]
+fn serve_with_its_watchdog_records_nothing_false_and_stops_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let key = data.join("keys/watchdog.key");
+    let mut s = Served::start(
+        bin(),
+        &data,
+        &[
+            "--watchdog-key",
+            key.to_str().unwrap(),
+            "--watchdog-person",
+            "canh-bao-han",
+            "--watchdog-every",
+            "1",
+        ],
+    );
+    let before = head(&s);
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+    assert_eq!(head(&s), before, "the watchdog recorded misses after every duty had ended");
+    let metrics = s.get("/metrics").text;
+    assert!(metrics.contains("mandate_watchdog_misses_total 0"), "{metrics}");
+    let looks: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("mandate_watchdog_looks_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(looks >= 2, "the watchdog looked {looks} times in 3.5 s:\n{metrics}");
+    let started = std::time::Instant::now();
+    assert!(s.stop(), "serve did not stop cleanly");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+}

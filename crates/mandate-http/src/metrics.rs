@@ -48,6 +48,7 @@ pub struct Metrics {
     batch_size: Histogram,
     commit_seconds: Histogram,
     misses: Counter,
+    looks: Counter,
     requests: Family<RouteStatus, Counter>,
     request_seconds: Family<Route, Histogram, fn() -> Histogram>,
     gate_head: Gauge<i64, AtomicI64>,
@@ -84,6 +85,8 @@ impl Metrics {
             "deadline.missed the watchdog recorded",
             misses.clone(),
         );
+        let looks = Counter::default();
+        registry.register("watchdog_looks", "Looks the watchdog took", looks.clone());
         let requests = Family::<RouteStatus, Counter>::default();
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         let request_seconds =
@@ -117,6 +120,7 @@ impl Metrics {
             batch_size,
             commit_seconds,
             misses,
+            looks,
             requests,
             request_seconds,
             gate_head,
@@ -170,7 +174,8 @@ impl Observer for Metrics {
             .inc();
     }
 
-    fn misses(&self, n: u64) {
+    fn look(&self, n: u64) {
+        self.looks.inc();
         self.misses.inc_by(n);
     }
 }

@@ -60,8 +60,8 @@ pub trait Observer: Send + Sync {
     fn accepted(&self, appended: bool);
     /// A submission was refused by `rule`.
     fn refused(&self, rule: &str);
-    /// The watchdog recorded `n` misses.
-    fn misses(&self, n: u64);
+    /// The watchdog looked and recorded `n` misses.
+    fn look(&self, n: u64);
 }
 
 /// What to run beside the gate and the projector.
@@ -183,12 +183,19 @@ impl Runtime {
                 let tick = tx.clone();
                 let ticker =
                     std::thread::Builder::new().name("watchdog-tick".into()).spawn(move || {
+                        let stopping =
+                            || weak.upgrade().is_none_or(|i| i.stopping.load(Ordering::Relaxed));
                         loop {
-                            std::thread::sleep(every);
-                            let Some(inner) = weak.upgrade() else { return };
-                            if inner.stopping.load(Ordering::Relaxed)
-                                || tick.send((Vec::new(), Job::Look)).is_err()
-                            {
+                            // Wake often enough to see a stop at once: the gate ends only
+                            // when every sender, this one too, is gone.
+                            let started = Instant::now();
+                            while started.elapsed() < every {
+                                if stopping() {
+                                    return;
+                                }
+                                std::thread::sleep(Duration::from_millis(100).min(every));
+                            }
+                            if stopping() || tick.send((Vec::new(), Job::Look)).is_err() {
                                 return;
                             }
                         }
@@ -445,7 +452,7 @@ fn run_gate(
                                 let n = r.recorded.len() as u64;
                                 p.misses_recorded.fetch_add(n, Ordering::Relaxed);
                                 if let Some(obs) = observer {
-                                    obs.misses(n);
+                                    obs.look(n);
                                 }
                                 if n > 0 {
                                     tracing::info!(
