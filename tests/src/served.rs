@@ -63,7 +63,7 @@ impl Served {
     pub fn start_trusting(bin: &Path, data: &Path, extra: &[&str], ca: Option<Vec<u8>>) -> Self {
         let serve_file = data.join("serve.json");
         let _ = std::fs::remove_file(&serve_file);
-        let child = Command::new(bin)
+        let mut child = Command::new(bin)
             .arg("--data")
             .arg(data)
             .args(["serve", "--http", "127.0.0.1:0"])
@@ -88,6 +88,9 @@ impl Served {
                 };
             }
             assert!(Instant::now() < deadline, "mandate serve did not start");
+            if let Some(status) = child.try_wait().ok().flatten() {
+                panic!("mandate serve exited at start: {status}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         };
         let served = Self { child: Some(child), base, data: data.to_owned(), agent: agent(ca) };

@@ -48,6 +48,10 @@ pub(crate) struct ServeArgs {
     /// happens only when the API listens on loopback)
     #[arg(long)]
     metrics: Option<SocketAddr>,
+    /// On JetStream: how long the notary-and-watchdog lease lasts without renewal (another
+    /// serve takes them over after it), in milliseconds
+    #[arg(long, default_value_t = 10_000)]
+    lease_ttl_ms: u64,
     /// The largest request body the HTTP API takes, in bytes
     #[arg(long, default_value_t = 4 << 20)]
     body_limit: usize,
@@ -72,6 +76,7 @@ impl ServeArgs {
             body_limit: 4 << 20,
             log_format: LogFormat::Text,
             metrics: None,
+            lease_ttl_ms: 10_000,
         }
     }
 }
@@ -127,6 +132,23 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
         None
     };
     let runs_notary = notary.is_some();
+    // Several serve processes on one JetStream: the holder of a lease runs the notary and the
+    // watchdog, the others serve reads (and submissions) only.
+    let duties: Option<(std::sync::Arc<dyn mandate_node::runtime::Duties>, Duration)> =
+        match (&target.nats, runs_notary || watchdog.is_some()) {
+            (Some(url), true) => {
+                let ttl = Duration::from_millis(args.lease_ttl_ms.max(300));
+                let holder = format!(
+                    "{}:{}",
+                    std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim(),
+                    std::process::id()
+                );
+                let config = mandate_nats::JetStreamConfig::new(url, &target.name()?);
+                let lease = mandate_nats::lease::Lease::open(&config, &holder, ttl)?;
+                Some((std::sync::Arc::new(lease), ttl / 3))
+            }
+            _ => None,
+        };
     // On JetStream, producers also submit on NATS: a second gate in this process serves them,
     // fenced like any other gate on the log, so the two never both append at one position.
     let nats_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -151,7 +173,7 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
     let observer: std::sync::Arc<dyn mandate_node::runtime::Observer> = metrics.clone();
     let runtime = Runtime::start(
         target.clone(),
-        RuntimeOptions { watchdog, notary, observer: Some(observer) },
+        RuntimeOptions { watchdog, notary, observer: Some(observer), duties },
     )?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

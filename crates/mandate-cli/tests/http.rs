@@ -532,3 +532,57 @@ fn serve_with_its_watchdog_records_nothing_false_and_stops_promptly() {
         started.elapsed()
     );
 }
+
+/// Two `serve` processes on one JetStream: one holds the lease and signs checkpoints, the other
+/// serves without signing; when the holder dies, the other takes the duties over.
+#[test]
+fn on_jetstream_one_serve_at_a_time_runs_the_notary() {
+    let nats = mandate_tests::nats::NatsServer::start();
+    let url = nats.url();
+    let dir = tempfile::tempdir().unwrap();
+    let a_data = dir.path().join("a");
+    let out = Command::new(bin())
+        .arg("--data")
+        .arg(&a_data)
+        .args(["--nats", &url, "demo", "--data"])
+        .arg(&a_data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let b_data = dir.path().join("b");
+    assert!(Command::new("cp").arg("-r").arg(&a_data).arg(&b_data).status().unwrap().success());
+    let key = admin_key(&a_data);
+    let flags = [
+        "--nats",
+        &url,
+        "--ledger-name",
+        "covid-2021",
+        "--every",
+        "1",
+        "--interval-ms",
+        "100",
+        "--lease-ttl-ms",
+        "1000",
+    ];
+    let mut a = Served::start(bin(), &a_data, &flags);
+    let b = Served::start(bin(), &b_data, &flags);
+    assert_eq!(a.get("/readyz").json()["duties"], true, "the first serve holds the duties");
+    assert_eq!(b.get("/readyz").json()["duties"], false, "the second serve does not");
+    let size = |s: &Served| s.get("/v1/checkpoints/latest").json()["size"].as_u64().unwrap();
+    let wait_for = |s: &Served, want: u64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while size(s) < want {
+            assert!(std::time::Instant::now() < deadline, "no checkpoint of size {want}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    assert_eq!(post_json(&a, &envelope(&new_office(21, "Phường 21"), &key)).status, 201);
+    wait_for(&a, 167);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(size(&b), 166, "the serve without the lease signed a checkpoint");
+    // The holder dies; within the lease's life the other takes over and signs.
+    a.kill();
+    assert_eq!(post_json(&b, &envelope(&new_office(22, "Phường 22"), &key)).status, 201);
+    wait_for(&b, 168);
+    assert_eq!(b.get("/readyz").json()["duties"], true);
+}

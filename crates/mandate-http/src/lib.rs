@@ -124,7 +124,10 @@ async fn readyz(State(app): State<App>) -> Response {
     let gate = p.gate_head.load(std::sync::atomic::Ordering::Relaxed);
     let projected = p.projected.load(std::sync::atomic::Ordering::Relaxed);
     if app.runtime.ready() {
-        json_response(StatusCode::OK, &json!({"status": "ready", "position": projected}))
+        json_response(
+            StatusCode::OK,
+            &json!({"status": "ready", "position": projected, "duties": app.runtime.holds_duties()}),
+        )
     } else {
         Problem::unavailable(format!(
             "the read models are at position {projected}, the log at {gate}: catching up"

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod lease;
 pub mod service;
 pub mod subscribe;
 

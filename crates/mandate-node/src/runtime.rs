@@ -64,12 +64,23 @@ pub trait Observer: Send + Sync {
     fn look(&self, n: u64);
 }
 
+/// Decides which of several processes on one ledger runs the notary and the watchdog (on
+/// JetStream, a lease: `mandate_nats::lease`). Without one, this process always does.
+pub trait Duties: Send + Sync {
+    /// Takes or renews the duties; whether this process holds them now.
+    fn hold(&self) -> bool;
+    /// Gives them up (a clean stop).
+    fn release(&self);
+}
+
 /// What to run beside the gate and the projector.
 #[derive(Default)]
 pub struct RuntimeOptions {
     pub watchdog: Option<WatchdogOptions>,
     pub notary: Option<NotaryOptions>,
     pub observer: Option<Arc<dyn Observer>>,
+    /// With the interval to renew at.
+    pub duties: Option<(Arc<dyn Duties>, Duration)>,
 }
 
 /// Why a submission could not be taken.
@@ -129,6 +140,8 @@ struct Inner {
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Signatures already verified for an answer, not verified again.
     verified: mandate_views::integrity::Verified,
+    /// Whether this process runs the notary and the watchdog now.
+    holds_duties: AtomicBool,
 }
 
 /// The running ledger. Clones share it.
@@ -168,7 +181,37 @@ impl Runtime {
             progress: Progress::default(),
             threads: Mutex::new(Vec::new()),
             verified: mandate_views::integrity::Verified::with_capacity(1 << 20),
+            holds_duties: AtomicBool::new(options.duties.is_none()),
         });
+        if let Some((duties, every)) = options.duties.clone() {
+            inner.holds_duties.store(duties.hold(), Ordering::Relaxed);
+            let weak = Arc::downgrade(&inner);
+            let renewer = std::thread::Builder::new().name("duties".into()).spawn(move || {
+                loop {
+                    let started = Instant::now();
+                    while started.elapsed() < every {
+                        match weak.upgrade() {
+                            Some(i) if !i.stopping.load(Ordering::Relaxed) => {}
+                            _ => {
+                                duties.release();
+                                return;
+                            }
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    let Some(inner) = weak.upgrade() else { return };
+                    let held = duties.hold();
+                    if held != inner.holds_duties.swap(held, Ordering::Relaxed) {
+                        tracing::info!(
+                            held,
+                            "notary and watchdog duties {}",
+                            if held { "taken" } else { "lost" }
+                        );
+                    }
+                }
+            })?;
+            inner.threads.lock().unwrap_or_else(|p| p.into_inner()).push(renewer);
+        }
         inner.progress.gate_head.store(gate.head(), Ordering::Relaxed);
         inner.progress.projected.store(inner.views.position()?, Ordering::Relaxed);
         let watchdog = match options.watchdog {
@@ -195,7 +238,13 @@ impl Runtime {
                                 }
                                 std::thread::sleep(Duration::from_millis(100).min(every));
                             }
-                            if stopping() || tick.send((Vec::new(), Job::Look)).is_err() {
+                            if stopping() {
+                                return;
+                            }
+                            let holds = weak
+                                .upgrade()
+                                .is_some_and(|i| i.holds_duties.load(Ordering::Relaxed));
+                            if holds && tick.send((Vec::new(), Job::Look)).is_err() {
                                 return;
                             }
                         }
@@ -248,6 +297,11 @@ impl Runtime {
     /// The notary's store, when this process runs the notary.
     pub fn notary(&self) -> Option<&Notary> {
         self.inner.notary.as_ref()
+    }
+
+    /// Whether this process runs the notary and the watchdog now.
+    pub fn holds_duties(&self) -> bool {
+        self.inner.holds_duties.load(Ordering::Relaxed)
     }
 
     /// How far each part has got.
@@ -530,7 +584,8 @@ fn run_notary(inner: &Inner, options: &NotaryOptions) {
             let last = notary.latest()?.map_or(0, |c| c.checkpoint.size);
             let due = size >= last + options.every.max(1)
                 || (size > last && (stopping || last_signed.elapsed() >= options.interval));
-            if due && notary.checkpoint(&options.signer)?.is_some() {
+            let holds = inner.holds_duties.load(Ordering::Relaxed);
+            if due && holds && notary.checkpoint(&options.signer)?.is_some() {
                 last_signed = Instant::now();
             }
             Ok(())
@@ -542,5 +597,15 @@ fn run_notary(inner: &Inner, options: &NotaryOptions) {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Duties for mandate_nats::lease::Lease {
+    fn hold(&self) -> bool {
+        mandate_nats::lease::Lease::hold(self)
+    }
+
+    fn release(&self) {
+        mandate_nats::lease::Lease::release(self);
     }
 }
