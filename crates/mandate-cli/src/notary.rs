@@ -218,6 +218,9 @@ pub(crate) struct CheckpointArgs {
     /// Print the map note instead
     #[arg(long)]
     map: bool,
+    /// Print JSON for programs (size, roots, both signed notes), as GET /v1/checkpoints gives
+    #[arg(long)]
+    json: bool,
 }
 
 /// `mandate checkpoint`: prints a signed checkpoint (with cosignatures) as text.
@@ -227,6 +230,10 @@ pub(crate) fn checkpoint(target: &Ledger, args: CheckpointArgs) -> anyhow::Resul
         Some(size) => notary.checkpoint_at(size)?,
         None => notary.latest()?.context("no checkpoint yet: run `mandate notarize`")?,
     };
+    if args.json {
+        output::json_line(&mandate_node::proofs::checkpoint_json(&cp))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = if args.map { cp.map_note.render() } else { cp.note.render() };
     output::line(text.trim_end())?;
     Ok(ExitCode::SUCCESS)

@@ -211,6 +211,10 @@ fn checkpoints_proofs_and_bundles_from_the_binary() {
     let text = stdout(&out);
     assert!(text.starts_with("mandate/covid-2021\n166\n"), "{text}");
     assert!(text.contains("\u{2014} witness.mandate.demo/w1 "));
+    let out = mandate(&data, &["checkpoint", "--json"]);
+    let cp: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cp["size"], 166);
+    assert_eq!(cp["checkpoint"].as_str().unwrap().trim_end(), text.trim_end());
 
     // An inclusion proof for the first event, verified by the command before printing.
     let log = mandate(&data, &["log", "--limit", "1", "--json"]);
