@@ -182,11 +182,10 @@ pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) ->
                 })?
             }
         };
-        let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
+        let reader = reader(&app)?;
         let answer =
             find::find(&reader, text, limit).map_err(|e| Problem::internal(e.to_string()))?;
-        checked(&app, &answer.events)?;
-        Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
+        answered(&app, &answer, &answer.events)
     })
     .await
 }
@@ -222,6 +221,21 @@ fn page<T>(
     Ok((kept.into_iter().skip(offset).take(page.limit).collect(), next))
 }
 
+/// A snapshot of the read models.
+fn reader(app: &App) -> Result<mandate_views::query::Reader, Problem> {
+    app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))
+}
+
+/// An answer as a 200, once every event behind it is checked against the log.
+fn answered<T: serde::Serialize>(
+    app: &App,
+    answer: &T,
+    events: &[mandate_model::ids::EventId],
+) -> Result<Response, Problem> {
+    checked(app, events)?;
+    Ok(json_response(StatusCode::OK, &serde_json::to_value(answer).unwrap_or_default()))
+}
+
 /// Every event behind an answer must still match the log.
 fn checked(app: &App, events: &[mandate_model::ids::EventId]) -> Result<(), Problem> {
     app.runtime.check_events(events).map(|_| ()).map_err(|e| {
@@ -244,14 +258,13 @@ pub(crate) async fn offices(State(app): State<App>, RawQuery(query): RawQuery) -
                 })
             })
             .transpose()?;
-        let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
+        let reader = reader(&app)?;
         let found = find::list(&reader, ListKind::Offices, below.as_ref())
             .map_err(|e| Problem::internal(e.to_string()))?;
         let (found, next) = page(&app, &q, found, |f| f.event)?;
         let mut answer = find::ListAnswer::new(ListKind::Offices, below.as_ref(), found);
         answer.next = next;
-        checked(&app, &answer.events)?;
-        Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
+        answered(&app, &answer, &answer.events)
     })
     .await
 }
@@ -266,10 +279,9 @@ pub(crate) async fn office_detail(
             return Err(Problem::bad_request("bad-path", "the path is not UTF-8"));
         };
         let office = office("office", &id)?;
-        let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
+        let reader = reader(&app)?;
         let answer = reader.office_answer(&office).map_err(query_problem)?;
-        checked(&app, &answer.events)?;
-        Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
+        answered(&app, &answer, &answer.events)
     })
     .await
 }
@@ -286,10 +298,9 @@ pub(crate) async fn person_detail(
         let person: PersonId = id.parse().map_err(|e| {
             Problem::bad_request("bad-parameter", format!("{id:?} is not a person id: {e}"))
         })?;
-        let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
+        let reader = reader(&app)?;
         let answer = reader.person_answer(&person).map_err(query_problem)?;
-        checked(&app, &answer.events)?;
-        Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
+        answered(&app, &answer, &answer.events)
     })
     .await
 }
@@ -310,7 +321,7 @@ pub(crate) async fn documents(State(app): State<App>, RawQuery(query): RawQuery)
                 })
             })
             .transpose()?;
-        let reader = app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))?;
+        let reader = reader(&app)?;
         let mut answer = reader
             .documents_answer(q.get("symbol").map(String::as_str), issuer.as_ref(), year)
             .map_err(query_problem)?;
@@ -319,8 +330,7 @@ pub(crate) async fn documents(State(app): State<App>, RawQuery(query): RawQuery)
         })?;
         answer.documents = documents;
         answer.next = next;
-        checked(&app, &answer.events)?;
-        Ok(json_response(StatusCode::OK, &serde_json::to_value(&answer).unwrap_or_default()))
+        answered(&app, &answer, &answer.events)
     })
     .await
 }

@@ -64,7 +64,7 @@ impl Verified {
         h.update(p.key.as_bytes());
         h.update(p.payload_type.as_bytes());
         h.update([0]);
-        h.update(Sha256::digest(&p.body));
+        h.update(p.digest);
         h.update(p.signature.signature);
         h.finalize().into()
     }
@@ -89,6 +89,8 @@ struct Pending {
     key: VerifyingKey,
     payload_type: &'static str,
     body: Vec<u8>,
+    /// SHA-256 of `body` (an event's id; for a receipt batch, computed once).
+    digest: [u8; 32],
     signature: BodySignature,
     position: u64,
     what: &'static str,
@@ -127,6 +129,10 @@ impl<L: LogBackend> Checker<'_, L> {
                 key: self.gate_key,
                 payload_type: RECEIPT_BATCH_PAYLOAD_TYPE,
                 body: event.receipt.batch.clone(),
+                digest: {
+                    use sha2::{Digest, Sha256};
+                    Sha256::digest(&event.receipt.batch).into()
+                },
                 signature: event.receipt.signature.clone(),
                 position: event.position,
                 what: "has a receipt the gate did not sign",
@@ -136,12 +142,20 @@ impl<L: LogBackend> Checker<'_, L> {
     }
 
     /// Queues `event`'s own signatures, by `key`.
-    fn queue_signatures(&mut self, event: &LoggedEvent, key: VerifyingKey, what: &'static str) {
+    fn queue_signatures(
+        &mut self,
+        event: &LoggedEvent,
+        id: &EventId,
+        key: VerifyingKey,
+        what: &'static str,
+    ) {
+        let event_digest = id.0;
         for signature in &event.signatures {
             self.pending.push(Pending {
                 key,
                 payload_type: EVENT_PAYLOAD_TYPE,
                 body: event.body.clone(),
+                digest: event_digest,
                 signature: signature.clone(),
                 position: event.position,
                 what,
@@ -182,7 +196,7 @@ impl<L: LogBackend> Checker<'_, L> {
         }
         // Registered by the administrator, whose key genesis gives.
         let admin = self.admin.1;
-        self.queue_signatures(&event, admin, "is not signed by the administrator");
+        self.queue_signatures(&event, &id, admin, "is not signed by the administrator");
         self.keys.insert(key_id, key);
         Ok(Some(key))
     }
@@ -286,6 +300,8 @@ pub fn check_events_with<L: LogBackend>(
         if event.signatures.is_empty() {
             return Err(damaged(event, "carries no signature"));
         }
+        // `check_stored` has just checked that the body hashes to `id`.
+        let event_digest = id.0;
         for signature in &event.signatures {
             let key = checker
                 .key(signature.key_id)?
@@ -294,6 +310,7 @@ pub fn check_events_with<L: LogBackend>(
                 key,
                 payload_type: EVENT_PAYLOAD_TYPE,
                 body: event.body.clone(),
+                digest: event_digest,
                 signature: signature.clone(),
                 position: event.position,
                 what: "has a signature that does not verify",
