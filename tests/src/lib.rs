@@ -150,6 +150,7 @@ pub mod ack_proxy;
 pub mod certs;
 pub mod nats;
 pub mod served;
+pub mod tiles;
 
 /// The district of the seed scenario.
 pub const LB: &str = "vn/ha-noi/long-bien";

@@ -127,6 +127,33 @@ impl Served {
         Self::reply(self.agent.get(format!("{}{path}", self.base)).call())
     }
 
+    /// `GET base + path` with `Authorization: Bearer TOKEN`.
+    pub fn get_as(&self, path: &str, token: &str) -> Reply {
+        Self::reply(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("authorization", format!("Bearer {token}"))
+                .call(),
+        )
+    }
+
+    /// `GET base + path`'s status and body bytes (tiles are binary), with a bearer token if
+    /// given.
+    pub fn get_bytes(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        match request.call() {
+            Ok(mut r) => {
+                let status = r.status().as_u16();
+                let body = r.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap_or_default();
+                (status, body)
+            }
+            Err(e) => panic!("GET {path} failed: {e}"),
+        }
+    }
+
     /// `POST base + path` with a body and a content type.
     pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Reply {
         Self::reply(

@@ -45,7 +45,13 @@ impl Server {
         let metrics = std::sync::Arc::new(mandate_http::metrics::Metrics::new());
         let router = mandate_http::router(
             runtime.clone(),
-            mandate_http::Options { body_limit: 64 << 20 },
+            mandate_http::Options {
+                body_limit: 64 << 20,
+                access: mandate_http::access::AccessOptions {
+                    public_read: true,
+                    ..Default::default()
+                },
+            },
             metrics,
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -25,6 +25,7 @@ mod find;
 mod notary;
 mod output;
 mod serve;
+mod token;
 mod views;
 mod watchdog;
 
@@ -113,6 +114,9 @@ enum Command {
     /// Manage keys
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Issue and revoke bearer tokens for the HTTP API
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Find offices, people and documents by name, with or without diacritics
     Find(find::FindArgs),
     /// List offices, people or documents, optionally within an area
@@ -370,6 +374,7 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Token(command) => token::run(&target, command),
         Command::Append(args) => append::append(&target, args),
         Command::Find(args) => find::find(&target, args),
         Command::List(args) => find::list(&target, args),

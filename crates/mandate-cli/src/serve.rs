@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use mandate_model::ids::PersonId;
 use mandate_node::runtime::{NotaryOptions, Runtime, RuntimeOptions, WatchdogOptions};
 
@@ -24,10 +24,20 @@ pub(crate) struct ServeArgs {
     /// The certificate's private key (PEM); with --tls-cert
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Let the HTTP API listen on an address other than loopback: until access control lands,
-    /// everyone who reaches it reads the whole ledger
+    /// Let everyone read the whole ledger without a token (the local demo); otherwise reads
+    /// beyond health, checkpoints, consistency proofs and hash tiles need a token
     #[arg(long)]
     public_read: bool,
+    /// Take submissions only with a token that allows submit, for offices in its areas
+    #[arg(long)]
+    submit_token_required: bool,
+    /// A token key whose tokens to trust: its public key (base64) or a key file; repeat for
+    /// several (default: DATA/keys/token.key when it exists)
+    #[arg(long = "token-key")]
+    token_keys: Vec<String>,
+    /// The revocation list of token ids, re-read when it changes (default DATA/tokens/revoked)
+    #[arg(long)]
+    revoked: Option<PathBuf>,
     /// Also run the deadline watchdog, signing with this system key file
     #[arg(long, requires = "watchdog_person")]
     watchdog_key: Option<PathBuf>,
@@ -67,7 +77,10 @@ impl ServeArgs {
             http: Some(http),
             tls_cert: None,
             tls_key: None,
-            public_read: false,
+            public_read: true,
+            submit_token_required: false,
+            token_keys: Vec::new(),
+            revoked: None,
             watchdog_key: None,
             watchdog_person: None,
             watchdog_every: 30,
@@ -100,18 +113,41 @@ fn init_logging(format: LogFormat) {
     };
 }
 
+/// Who may read and submit, from the flags.
+fn access_options(
+    target: &Ledger,
+    args: &ServeArgs,
+) -> anyhow::Result<mandate_http::access::AccessOptions> {
+    let mut token_keys = Vec::new();
+    for k in &args.token_keys {
+        token_keys.push(mandate_node::keys::read_public(k)?);
+    }
+    let default_key = crate::token::default_key(target);
+    if args.token_keys.is_empty() && default_key.exists() {
+        token_keys.push(mandate_node::keys::read_public(&default_key.display().to_string())?);
+    }
+    if !args.public_read && token_keys.is_empty() {
+        eprintln!(
+            "mandate serve: no token key and no --public-read: only health, checkpoints, \
+             consistency proofs and hash tiles can be read (give --token-key, or make {})",
+            default_key.display()
+        );
+    }
+    Ok(mandate_http::access::AccessOptions {
+        public_read: args.public_read,
+        submit_token_required: args.submit_token_required,
+        token_keys,
+        revoked: Some(args.revoked.clone().unwrap_or_else(|| crate::token::default_revoked(target))),
+    })
+}
+
 /// `mandate serve`.
 pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format);
     let Some(addr) = args.http else {
         return serve_nats(target, args);
     };
-    if !addr.ip().is_loopback() && !args.public_read {
-        bail!(
-            "{addr} is not a loopback address: until access control lands, anyone who reaches the \
-             API reads the whole ledger; bind 127.0.0.1, or pass --public-read to accept that"
-        );
-    }
+    let access = access_options(target, &args)?;
     let watchdog = match (&args.watchdog_key, &args.watchdog_person) {
         (Some(key), Some(person)) => Some(WatchdogOptions {
             key: keys::read(key)?,
@@ -200,7 +236,7 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
         );
         let mut router = mandate_http::router(
             runtime.clone(),
-            mandate_http::Options { body_limit: args.body_limit },
+            mandate_http::Options { body_limit: args.body_limit, access },
             metrics.clone(),
         );
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

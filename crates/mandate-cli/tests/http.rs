@@ -62,7 +62,7 @@ fn head(s: &Served) -> u64 {
 fn the_domain_questions_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
-    let s = Served::start(bin(), &data, &[]);
+    let s = Served::start(bin(), &data, &["--public-read"]);
 
     // 1. Who headed the Bồ Đề ward People's Committee on 30/07/2021?
     let r = s.get(
@@ -214,7 +214,7 @@ fn submissions_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let key = admin_key(&data);
-    let s = Served::start(bin(), &data, &["--body-limit", "200000"]);
+    let s = Served::start(bin(), &data, &["--public-read", "--body-limit", "200000"]);
     let before = head(&s);
 
     // Accepted: 201, the receipt, Location names the event.
@@ -338,7 +338,7 @@ fn a_stop_and_a_crash_lose_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let key = admin_key(&data);
-    let mut s = Served::start(bin(), &data, &[]);
+    let mut s = Served::start(bin(), &data, &["--public-read"]);
     // Clients submit from several threads while the server is killed.
     let acknowledged = std::sync::Mutex::new(Vec::<String>::new());
     std::thread::scope(|scope| {
@@ -371,7 +371,7 @@ fn a_stop_and_a_crash_lose_nothing_acknowledged() {
     s.kill();
     let acknowledged = acknowledged.into_inner().unwrap();
     assert!(!acknowledged.is_empty(), "no submission was acknowledged before the kill");
-    let s = Served::start(bin(), &data, &[]);
+    let s = Served::start(bin(), &data, &["--public-read"]);
     for id in &acknowledged {
         let r = s.get(&format!("/v1/events/{id}"));
         assert_eq!(r.status, 200, "acknowledged event {id} is missing after the crash");
@@ -437,7 +437,7 @@ fn the_api_on_jetstream() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let key = admin_key(&data);
-    let mut s = Served::start(bin(), &data, &["--nats", &url, "--ledger-name", "covid-2021"]);
+    let mut s = Served::start(bin(), &data, &["--public-read", "--nats", &url, "--ledger-name", "covid-2021"]);
     let a = s.get("/v1/queries/accountability?person=do-van-h").json();
     assert_eq!((a["on_time"].as_u64(), a["late"].as_u64()), (Some(13), Some(2)));
     let event = envelope(&new_office(9, "Phường Chín"), &key);
@@ -479,7 +479,13 @@ fn the_api_over_tls() {
     let s = Served::start_trusting(
         bin(),
         &data,
-        &["--tls-cert", cert_file.to_str().unwrap(), "--tls-key", key_file.to_str().unwrap()],
+        &[
+            "--public-read",
+            "--tls-cert",
+            cert_file.to_str().unwrap(),
+            "--tls-key",
+            key_file.to_str().unwrap(),
+        ],
         Some(certs.ca_der),
     );
     assert!(s.base.starts_with("https://"));
@@ -505,6 +511,7 @@ fn serve_with_its_watchdog_records_nothing_false_and_stops_promptly() {
         bin(),
         &data,
         &[
+            "--public-read",
             "--watchdog-key",
             key.to_str().unwrap(),
             "--watchdog-person",
@@ -553,6 +560,7 @@ fn on_jetstream_one_serve_at_a_time_runs_the_notary() {
     assert!(Command::new("cp").arg("-r").arg(&a_data).arg(&b_data).status().unwrap().success());
     let key = admin_key(&a_data);
     let flags = [
+        "--public-read",
         "--nats",
         &url,
         "--ledger-name",

@@ -30,7 +30,7 @@ fn schemathesis_finds_no_server_error_and_no_undeclared_answer() {
     let bin = Path::new(env!("CARGO_BIN_EXE_mandate"));
     let out = Command::new(bin).args(["demo", "--data"]).arg(&data).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let s = Served::start(bin, &data, &[]);
+    let s = Served::start(bin, &data, &["--public-read"]);
     let log_before = s.get("/v1/events?limit=1").json()["head"].clone();
     let out = Command::new(&schemathesis)
         .arg("run")

@@ -13,6 +13,7 @@ use mandate_node::submit::{Outcome, parse_request};
 use mandate_rules::check::Rejection;
 use serde_json::{Value, json};
 
+use crate::access::Reading;
 use crate::problem::{Problem, rule_problem};
 use crate::{App, blocking, cursor, json_response, params};
 
@@ -130,6 +131,29 @@ pub(crate) async fn submit(
         return Problem::bad_request("not-envelopes", "the array holds no envelope")
             .into_response();
     }
+    let submit_scope = match crate::access::submitting(&app, &headers) {
+        Ok(s) => s,
+        Err(p) => return p.into_response(),
+    };
+    if let Some(scope) = &submit_scope {
+        for s in request.items.iter().flatten() {
+            if let Ok(body) = mandate_model::body::decode_logged_body(&s.body)
+                && !scope.covers(body.actor.office.as_str())
+            {
+                return Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "token-out-of-scope",
+                    "The token does not cover this office",
+                    format!(
+                        "the token lets you submit for offices in {}, and {} is not one",
+                        crate::areas(scope),
+                        body.actor.office
+                    ),
+                )
+                .into_response();
+            }
+        }
+    }
     let many = request.many;
     let (slots, submissions): (Vec<Result<usize, String>>, Vec<Submission>) = {
         let mut slots = Vec::new();
@@ -197,6 +221,7 @@ pub(crate) async fn submit(
 /// `GET /v1/events/{id}`.
 pub(crate) async fn by_id(
     State(app): State<App>,
+    Reading(scope): Reading,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Response {
     let Ok(Path(id)) = id else {
@@ -212,16 +237,27 @@ pub(crate) async fn by_id(
     };
     blocking(move || {
         let event = app.runtime.log().find(&id).map_err(|e| Problem::internal(e.to_string()))?;
+        let reader = crate::reader(&app)?;
+        let vis = mandate_views::scoped::Visibility::new(&reader, scope);
         match event {
-            Some(e) => Ok(json_response(StatusCode::OK, &event_json(&e))),
-            None => Err(Problem::not_found(format!("no event {id} is in the log"))),
+            Some(e) if crate::event_visible(&vis, &e)? => {
+                Ok(json_response(StatusCode::OK, &event_json(&e)))
+            }
+            // An event the reader may not see is as absent as one that does not exist.
+            _ => Err(Problem::not_found(format!("no event {id} is in the log"))),
         }
     })
     .await
 }
 
 /// `GET /v1/events?from=POSITION&limit=N&cursor=C`: the log in order, paged.
-pub(crate) async fn list(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+/// A reader of part of the ledger gets the visible events of each page (a page may then hold
+/// fewer than `limit`, or none, and still have a next one).
+pub(crate) async fn list(
+    State(app): State<App>,
+    Reading(scope): Reading,
+    RawQuery(query): RawQuery,
+) -> Response {
     blocking(move || {
         let q = params(query.as_deref())?;
         let page = cursor::Page::from_params(&q)?;
@@ -245,6 +281,15 @@ pub(crate) async fn list(State(app): State<App>, RawQuery(query): RawQuery) -> R
             log.read_from(from, limit).map_err(|e| Problem::internal(e.to_string()))?
         };
         let next_position = events.last().map_or(from, |e| e.position + 1);
+        let reader = crate::reader(&app)?;
+        let vis = mandate_views::scoped::Visibility::new(&reader, scope);
+        let mut shown = Vec::with_capacity(events.len());
+        for e in events {
+            if crate::event_visible(&vis, &e)? {
+                shown.push(e);
+            }
+        }
+        let events = shown;
         let next = (next_position <= head)
             .then(|| cursor::Cursor { position: next_position, head }.encode());
         let mut body = json!({
@@ -262,6 +307,7 @@ pub(crate) async fn list(State(app): State<App>, RawQuery(query): RawQuery) -> R
 /// `GET /v1/streams/{stream}/events`: one stream's events in version order, paged.
 pub(crate) async fn stream_events(
     State(app): State<App>,
+    Reading(scope): Reading,
     rest: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -281,6 +327,13 @@ pub(crate) async fn stream_events(
     blocking(move || {
         let q = params(query.as_deref())?;
         let page = cursor::Page::from_params(&q)?;
+        let reader = crate::reader(&app)?;
+        if !mandate_views::scoped::Visibility::new(&reader, scope)
+            .stream(&stream)
+            .map_err(|e| Problem::internal(e.to_string()))?
+        {
+            return Err(Problem::not_found(format!("stream {stream} has no events")));
+        }
         let log = app.runtime.log();
         let from_version = page.cursor.as_ref().map_or(1, |c| c.position);
         let positions = log

@@ -4,6 +4,7 @@
 //! document generated from the route table and the answers' schemas (`/v1/openapi.json`).
 //! The only crate that knows HTTP.
 
+pub mod access;
 mod cursor;
 mod events;
 pub mod metrics;
@@ -11,6 +12,7 @@ pub mod openapi;
 pub mod problem;
 mod proofs;
 mod queries;
+mod tiles;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -31,12 +33,14 @@ use crate::problem::Problem;
 pub struct Options {
     /// The largest request body, in bytes (larger: 413).
     pub body_limit: usize,
+    /// Who may read and submit.
+    pub access: access::AccessOptions,
 }
 
 impl Default for Options {
     fn default() -> Self {
         // 256 envelopes of a few kilobytes each.
-        Self { body_limit: 4 << 20 }
+        Self { body_limit: 4 << 20, access: access::AccessOptions::default() }
     }
 }
 
@@ -45,16 +49,33 @@ impl Default for Options {
 pub(crate) struct App {
     pub(crate) runtime: Runtime,
     pub(crate) options: Arc<Options>,
+    pub(crate) revoked: Arc<access::Revoked>,
+    /// The ledger's name, which tokens must name.
+    pub(crate) ledger: Arc<str>,
 }
 
 /// The API's routes over `runtime`, each request counted in `metrics`.
 pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>) -> Router {
     let body_limit = options.body_limit;
-    let app = App { runtime, options: Arc::new(options) };
-    Router::new()
+    let ledger: Arc<str> = runtime.ledger().name().unwrap_or_default().into();
+    let app = App {
+        runtime,
+        options: Arc::new(options),
+        revoked: Arc::new(access::Revoked::default()),
+        ledger,
+    };
+    // What anyone may read: health, the API's description, and the tree (checkpoints, hash
+    // tiles, consistency), which reveal the log's size and hashes and nothing else.
+    let public = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/v1/openapi.json", get(openapi_json))
+        .route("/v1/checkpoints/{which}", get(proofs::checkpoint))
+        .route("/v1/proofs/consistency", get(proofs::consistency))
+        .route("/log/checkpoint", get(tiles::checkpoint))
+        .route("/log/tile/{*path}", get(tiles::tile));
+    // What needs a token (unless the server reads publicly), private to each reader.
+    let gated = Router::new()
         .route("/v1/events", post(events::submit).get(events::list))
         .route("/v1/events/{id}", get(events::by_id))
         .route("/v1/streams/{*rest}", get(events::stream_events))
@@ -65,16 +86,41 @@ pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>
         .route("/v1/documents", get(queries::documents))
         .route("/v1/search", get(queries::search))
         .route("/v1/queries/{question}", get(queries::ask))
-        .route("/v1/checkpoints/{which}", get(proofs::checkpoint))
         .route("/v1/proofs/inclusion/{id}", get(proofs::inclusion))
-        .route("/v1/proofs/consistency", get(proofs::consistency))
         .route("/v1/proofs/stream/{*stream}", get(proofs::stream))
+        .layer(axum::middleware::map_response(access::private));
+    public
+        .merge(gated)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .route_layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(app)
+}
+
+/// A snapshot of the read models.
+pub(crate) fn reader(app: &App) -> Result<mandate_views::query::Reader, Problem> {
+    app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))
+}
+
+/// Whether a reader sees `event` (its stream is visible).
+pub(crate) fn event_visible(
+    vis: &mandate_views::scoped::Visibility<'_>,
+    event: &mandate_ledger::record::LoggedEvent,
+) -> Result<bool, Problem> {
+    if vis.is_whole_ledger() {
+        return Ok(true);
+    }
+    match mandate_model::body::decode_logged_body(&event.body) {
+        Ok(body) => vis.stream(&body.stream).map_err(|e| Problem::internal(e.to_string())),
+        Err(_) => Ok(false),
+    }
+}
+
+/// A scope's areas, for messages.
+pub(crate) fn areas(scope: &mandate_model::visibility::Scope) -> String {
+    scope.areas().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// `/metrics` alone, for a listener of its own (`--metrics ADDR`), or to merge into the API's

@@ -436,7 +436,51 @@ fn operations() -> Vec<Operation> {
             ok: vec![(200, "the proof, checked", json!({"type": "object"}))],
             problems: &[400, 404, 503],
         },
+        Operation {
+            method: "get",
+            path: "/log/checkpoint",
+            id: "tlogCheckpoint",
+            summary: "The latest signed checkpoint, as a C2SP signed note (tlog-tiles)",
+            params: vec![],
+            body: None,
+            ok: vec![(200, "the checkpoint note", json!({"type": "string"}))],
+            problems: &[404, 503],
+        },
+        Operation {
+            method: "get",
+            path: "/log/tile/{path}",
+            id: "tlogTile",
+            summary: "A hash tile (tile/L/N[.p/W]) or an entry bundle (tile/entries/N[.p/W]), as C2SP tlog-tiles lays them out; entry bundles only to readers of the whole ledger",
+            params: vec![path(
+                "path",
+                json!({"type": "string"}),
+                "after tile/: L/N[.p/W] or entries/N[.p/W], N in 3-digit elements, x before all but the last",
+            )],
+            body: None,
+            ok: vec![(200, "the tile's bytes", json!({"type": "string", "format": "binary"}))],
+            problems: &[401, 403, 404, 503],
+        },
     ]
+}
+
+/// Routes anyone may read, without a token (schemas/ACCESS.md §2).
+const PUBLIC: [&str; 7] = [
+    "/healthz",
+    "/readyz",
+    "/v1/openapi.json",
+    "/v1/checkpoints/{which}",
+    "/v1/proofs/consistency",
+    "/log/checkpoint",
+    "/log/tile/{path}",
+];
+
+/// The media type of an operation's successful answer.
+fn media(path: &str) -> &'static str {
+    match path {
+        "/log/checkpoint" => "text/plain; charset=utf-8",
+        "/log/tile/{path}" => "application/octet-stream",
+        _ => "application/json",
+    }
 }
 
 /// Moves every `$defs` of `schema` into `defs` and points its references there.
@@ -588,10 +632,12 @@ pub fn document() -> Value {
         for (status, description, schema) in &op.ok {
             responses.insert(
                 status.to_string(),
-                json!({"description": description, "content": {"application/json": {"schema": schema}}}),
+                json!({"description": description, "content": {media(op.path): {"schema": schema}}}),
             );
         }
-        for status in op.problems {
+        let public = PUBLIC.contains(&op.path);
+        let gated: &[u16] = if public { &[] } else { &[401, 403] };
+        for status in op.problems.iter().chain(gated) {
             responses.insert(
                 status.to_string(),
                 json!({"description": "a problem: what went wrong and what to do",
@@ -616,6 +662,10 @@ pub fn document() -> Value {
             "parameters": params,
             "responses": responses,
         });
+        if !public {
+            // A token, unless the server reads publicly (--public-read): then none is needed.
+            operation["security"] = json!([{"bearer": []}, {}]);
+        }
         if let Some(body) = &op.body {
             operation["requestBody"] =
                 json!({"required": true, "content": {"application/json": {"schema": body}}});
@@ -633,6 +683,12 @@ pub fn document() -> Value {
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "mandate-token-v1",
+                "description": "a token from `mandate token issue` (schemas/ACCESS.md §2); also accepted as the cookie mandate_token",
+            }},
+        },
     })
 }

@@ -8,6 +8,7 @@ use mandate_node::proofs::{self, ProofError};
 use mandate_notary::Notary;
 
 use crate::problem::Problem;
+use crate::access::Reading;
 use crate::{App, blocking, json_response, params};
 
 fn problem(e: ProofError) -> Problem {
@@ -65,6 +66,7 @@ pub(crate) async fn checkpoint(State(app): State<App>, Path(which): Path<String>
 /// `GET /v1/proofs/inclusion/{id}?size=`.
 pub(crate) async fn inclusion(
     State(app): State<App>,
+    Reading(scope): Reading,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -76,6 +78,14 @@ pub(crate) async fn inclusion(
                 format!("{id:?} is not an event id (64 lower-case hex digits)"),
             )
         })?;
+        // An event the reader may not see is as absent as one the log does not hold.
+        let reader = crate::reader(&app)?;
+        let vis = mandate_views::scoped::Visibility::new(&reader, scope);
+        let event = mandate_ledger::backend::LogBackend::find(app.runtime.log(), &id)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        if !event.map_or(Ok(true), |e| crate::event_visible(&vis, &e))? {
+            return Err(Problem::not_found(format!("no event {id} is in the log")));
+        }
         let proof =
             proofs::inclusion(notary(&app)?, app.runtime.log(), &id, size_param(&q, "size")?)
                 .map_err(problem)?;
@@ -104,6 +114,7 @@ pub(crate) async fn consistency(State(app): State<App>, RawQuery(query): RawQuer
 /// `GET /v1/proofs/stream/{stream}?size=`.
 pub(crate) async fn stream(
     State(app): State<App>,
+    Reading(scope): Reading,
     stream: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -112,11 +123,19 @@ pub(crate) async fn stream(
             return Err(Problem::bad_request("bad-path", "the path is not UTF-8"));
         };
         let q = params(query.as_deref())?;
-        if stream.parse::<mandate_model::ids::StreamId>().is_err() {
+        let Ok(id) = stream.parse::<mandate_model::ids::StreamId>() else {
             return Err(Problem::bad_request(
                 "bad-stream",
                 format!("{stream:?} is not a stream id"),
             ));
+        };
+        // A stream the reader may not see gets no proof of its head or absence.
+        let reader = crate::reader(&app)?;
+        if !mandate_views::scoped::Visibility::new(&reader, scope)
+            .stream(&id)
+            .map_err(|e| Problem::internal(e.to_string()))?
+        {
+            return Err(Problem::not_found(format!("stream {stream} has no events")));
         }
         let proof =
             proofs::stream(notary(&app)?, &stream, size_param(&q, "size")?).map_err(problem)?;
@@ -128,6 +147,7 @@ pub(crate) async fn stream(
 /// `GET /v1/people/{person}/bundle?from=&to=`: an audit bundle, as a file to keep.
 pub(crate) async fn bundle(
     State(app): State<App>,
+    Reading(scope): Reading,
     Path(person): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -149,7 +169,7 @@ pub(crate) async fn bundle(
                 .transpose()
         };
         let (from, to) = (time("from")?, time("to")?);
-        let made = app.runtime.bundle(&person, from, to).ok_or_else(|| {
+        let made = app.runtime.bundle(&person, from, to, &scope).ok_or_else(|| {
             Problem::new(
                 StatusCode::NOT_FOUND,
                 "no-notary",

@@ -11,10 +11,12 @@ use mandate_model::time::{Timestamp, VIETNAM_OFFSET};
 use mandate_node::ask::{AskError, Point, Question};
 use mandate_views::find::{self, ListKind};
 use mandate_views::query::QueryError;
+use mandate_views::scoped::Visibility;
 use serde_json::json;
 
 use crate::problem::Problem;
-use crate::{App, blocking, json_response, params};
+use crate::access::Reading;
+use crate::{App, blocking, json_response, params, reader};
 
 fn required<'a>(q: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, Problem> {
     q.get(name).map(String::as_str).ok_or_else(|| {
@@ -146,6 +148,7 @@ fn query_problem(error: QueryError) -> Problem {
 /// `GET /v1/queries/{question}`.
 pub(crate) async fn ask(
     State(app): State<App>,
+    Reading(scope): Reading,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -154,7 +157,7 @@ pub(crate) async fn ask(
         let question = question(&name, &q)?;
         window_is_ordered(&question)?;
         let point = as_of(&q)?;
-        let asked = app.runtime.ask(question, point).map_err(ask_problem)?;
+        let asked = app.runtime.ask_scoped(question, point, &scope).map_err(ask_problem)?;
         let mut response =
             json_response(StatusCode::OK, &serde_json::to_value(&asked.answer).unwrap_or_default());
         if let Some(a) = asked.as_of {
@@ -170,7 +173,11 @@ pub(crate) async fn ask(
 }
 
 /// `GET /v1/search?q=TEXT&limit=N`.
-pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn search(
+    State(app): State<App>,
+    Reading(scope): Reading,
+    RawQuery(query): RawQuery,
+) -> Response {
     blocking(move || {
         let q = params(query.as_deref())?;
         let text = required(&q, "q")?;
@@ -183,8 +190,19 @@ pub(crate) async fn search(State(app): State<App>, RawQuery(query): RawQuery) ->
             }
         };
         let reader = reader(&app)?;
-        let answer =
-            find::find(&reader, text, limit).map_err(|e| Problem::internal(e.to_string()))?;
+        let vis = Visibility::new(&reader, scope);
+        // A reader of part of the ledger gets the best `limit` of what it sees.
+        let wanted = if vis.is_whole_ledger() { limit } else { 1_000 };
+        let mut answer =
+            find::find(&reader, text, wanted).map_err(|e| Problem::internal(e.to_string()))?;
+        vis.find(&mut answer).map_err(views_problem)?;
+        answer.offices.truncate(limit);
+        answer.people.truncate(limit);
+        answer.documents.truncate(limit);
+        scope_events(&app, &vis, &mut answer.events)?;
+        let kept: std::collections::BTreeSet<_> =
+            answer.offices.iter().chain(&answer.people).chain(&answer.documents).map(|f| f.event).collect();
+        answer.events.retain(|e| kept.contains(e));
         answered(&app, &answer, &answer.events)
     })
     .await
@@ -221,9 +239,24 @@ fn page<T>(
     Ok((kept.into_iter().skip(offset).take(page.limit).collect(), next))
 }
 
-/// A snapshot of the read models.
-fn reader(app: &App) -> Result<mandate_views::query::Reader, Problem> {
-    app.runtime.views().reader().map_err(|e| Problem::internal(e.to_string()))
+fn views_problem(e: mandate_views::ViewsError) -> Problem {
+    Problem::internal(e.to_string())
+}
+
+/// Keeps the events a reader sees.
+fn scope_events(
+    app: &App,
+    vis: &Visibility<'_>,
+    events: &mut Vec<mandate_model::ids::EventId>,
+) -> Result<(), Problem> {
+    if vis.is_whole_ledger() {
+        return Ok(());
+    }
+    // What the answer rests on is checked whole before the reader's part of it is listed.
+    checked(app, events)?;
+    *events = mandate_node::ask::visible_events(app.runtime.log(), events, vis)
+        .map_err(|e| Problem::internal(format!("{e:#}")))?;
+    Ok(())
 }
 
 /// An answer as a 200, once every event behind it is checked against the log.
@@ -244,7 +277,11 @@ fn checked(app: &App, events: &[mandate_model::ids::EventId]) -> Result<(), Prob
 }
 
 /// `GET /v1/offices?below=AREA`: the registry of offices.
-pub(crate) async fn offices(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn offices(
+    State(app): State<App>,
+    Reading(scope): Reading,
+    RawQuery(query): RawQuery,
+) -> Response {
     blocking(move || {
         let q = params(query.as_deref())?;
         let below: Option<AreaPath> = q
@@ -259,8 +296,9 @@ pub(crate) async fn offices(State(app): State<App>, RawQuery(query): RawQuery) -
             })
             .transpose()?;
         let reader = reader(&app)?;
-        let found = find::list(&reader, ListKind::Offices, below.as_ref())
+        let mut found = find::list(&reader, ListKind::Offices, below.as_ref())
             .map_err(|e| Problem::internal(e.to_string()))?;
+        Visibility::new(&reader, scope).items("office", &mut found).map_err(views_problem)?;
         let (found, next) = page(&app, &q, found, |f| f.event)?;
         let mut answer = find::ListAnswer::new(ListKind::Offices, below.as_ref(), found);
         answer.next = next;
@@ -272,6 +310,7 @@ pub(crate) async fn offices(State(app): State<App>, RawQuery(query): RawQuery) -
 /// `GET /v1/offices/{office}`.
 pub(crate) async fn office_detail(
     State(app): State<App>,
+    Reading(scope): Reading,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Response {
     blocking(move || {
@@ -280,7 +319,13 @@ pub(crate) async fn office_detail(
         };
         let office = office("office", &id)?;
         let reader = reader(&app)?;
-        let answer = reader.office_answer(&office).map_err(query_problem)?;
+        let vis = Visibility::new(&reader, scope);
+        if !vis.office(&office).map_err(views_problem)? {
+            return Err(query_problem(QueryError::NoOffice(office.to_string())));
+        }
+        let mut answer = reader.office_answer(&office).map_err(query_problem)?;
+        vis.office_answer(&mut answer).map_err(views_problem)?;
+        scope_events(&app, &vis, &mut answer.events)?;
         answered(&app, &answer, &answer.events)
     })
     .await
@@ -289,6 +334,7 @@ pub(crate) async fn office_detail(
 /// `GET /v1/people/{person}`.
 pub(crate) async fn person_detail(
     State(app): State<App>,
+    Reading(scope): Reading,
     id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Response {
     blocking(move || {
@@ -299,14 +345,24 @@ pub(crate) async fn person_detail(
             Problem::bad_request("bad-parameter", format!("{id:?} is not a person id: {e}"))
         })?;
         let reader = reader(&app)?;
-        let answer = reader.person_answer(&person).map_err(query_problem)?;
+        let vis = Visibility::new(&reader, scope);
+        if !vis.person(&person).map_err(views_problem)? {
+            return Err(query_problem(QueryError::NoPerson(person.to_string())));
+        }
+        let mut answer = reader.person_answer(&person).map_err(query_problem)?;
+        vis.person_answer(&mut answer).map_err(views_problem)?;
+        scope_events(&app, &vis, &mut answer.events)?;
         answered(&app, &answer, &answer.events)
     })
     .await
 }
 
 /// `GET /v1/documents?symbol=&issuer=&year=`.
-pub(crate) async fn documents(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn documents(
+    State(app): State<App>,
+    Reading(scope): Reading,
+    RawQuery(query): RawQuery,
+) -> Response {
     blocking(move || {
         let q = params(query.as_deref())?;
         let issuer = q.get("issuer").map(|i| office("issuer", i)).transpose()?;
@@ -325,6 +381,9 @@ pub(crate) async fn documents(State(app): State<App>, RawQuery(query): RawQuery)
         let mut answer = reader
             .documents_answer(q.get("symbol").map(String::as_str), issuer.as_ref(), year)
             .map_err(query_problem)?;
+        let vis = Visibility::new(&reader, scope);
+        vis.documents_answer(&mut answer).map_err(views_problem)?;
+        scope_events(&app, &vis, &mut answer.events)?;
         let (documents, next) = page(&app, &q, std::mem::take(&mut answer.documents), |d| {
             d.event.unwrap_or(mandate_model::ids::EventId([0; 32]))
         })?;

@@ -43,7 +43,9 @@ pub mod subject;
 pub mod symbol;
 pub mod time;
 pub mod tlog;
+pub mod token;
 pub mod typed_time;
+pub mod visibility;
 pub mod words;
 
 #[cfg(test)]

@@ -78,6 +78,136 @@ impl Frontier {
     }
 }
 
+/// The number of hashes (or entries) in a full tile (C2SP tlog-tiles: tile height 8).
+pub const TILE_WIDTH: u64 = 256;
+
+/// A resource of the log's C2SP tlog-tiles API: a hash tile (`tile/L/N[.p/W]`) or an entry
+/// bundle (`tile/entries/N[.p/W]`), as the path after the log's prefix names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TilePath {
+    /// The tile's level (0 to 63); `None` for an entry bundle.
+    pub level: Option<u8>,
+    /// The tile's index within its level.
+    pub index: u64,
+    /// How many hashes (or entries) it holds: 256 for a full tile, 1 to 255 for a partial one.
+    pub width: u16,
+}
+
+/// Why a tile path is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TilePathError(String);
+
+impl TilePath {
+    /// Reads a path such as `tile/0/x001/x234/067.p/8` or `tile/entries/000`, exactly as C2SP
+    /// tlog-tiles writes them (no leading zeroes on L and W, 3-digit index elements, `x` on all
+    /// but the last), refusing every other spelling so that one resource has one path.
+    pub fn parse(path: &str) -> Result<Self, TilePathError> {
+        let bad = |why: &str| TilePathError(format!("{path:?} is not a tile path: {why}"));
+        let rest = path.strip_prefix("tile/").ok_or_else(|| bad("it does not start with tile/"))?;
+        let (level, rest) = rest.split_once('/').ok_or_else(|| bad("it has no index"))?;
+        let level = if level == "entries" {
+            None
+        } else {
+            let ok = !level.is_empty()
+                && level.len() <= 2
+                && level.bytes().all(|b| b.is_ascii_digit())
+                && (level == "0" || !level.starts_with('0'));
+            let l: u8 = level.parse().ok().filter(|l| ok && *l <= 63).ok_or_else(|| {
+                bad("the level is a number from 0 to 63 without leading zeroes, or entries")
+            })?;
+            Some(l)
+        };
+        let (index_part, width) = match rest.split_once(".p/") {
+            Some((index, w)) => {
+                let ok = !w.is_empty()
+                    && w.len() <= 3
+                    && w.bytes().all(|b| b.is_ascii_digit())
+                    && !w.starts_with('0');
+                let w: u16 = w.parse().ok().filter(|w| ok && *w < 256).ok_or_else(|| {
+                    bad("a partial tile's width is a number from 1 to 255 without leading zeroes")
+                })?;
+                (index, w)
+            }
+            None => (rest, TILE_WIDTH as u16),
+        };
+        let elements: Vec<&str> = index_part.split('/').collect();
+        let mut index: u64 = 0;
+        for (i, element) in elements.iter().enumerate() {
+            let last = i + 1 == elements.len();
+            let digits = if last {
+                *element
+            } else {
+                element.strip_prefix('x').ok_or_else(|| bad("all but the last index element begin with x"))?
+            };
+            if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("each index element is 3 digits"));
+            }
+            if i == 0 && elements.len() > 1 && digits == "000" {
+                return Err(bad("the index has a leading zero element"));
+            }
+            let d: u64 = digits.parse().map_err(|_| bad("each index element is 3 digits"))?;
+            index = index
+                .checked_mul(1000)
+                .and_then(|v| v.checked_add(d))
+                .ok_or_else(|| bad("the index is too large"))?;
+        }
+        Ok(Self { level, index, width })
+    }
+
+    /// The path, as C2SP tlog-tiles writes it (`tile/…`).
+    pub fn render(&self) -> String {
+        let mut out = String::from("tile/");
+        match self.level {
+            Some(l) => out.push_str(&l.to_string()),
+            None => out.push_str("entries"),
+        }
+        out.push('/');
+        let mut groups = Vec::new();
+        let mut n = self.index;
+        loop {
+            groups.push(n % 1000);
+            n /= 1000;
+            if n == 0 {
+                break;
+            }
+        }
+        for (i, g) in groups.iter().rev().enumerate() {
+            if i + 1 < groups.len() {
+                out.push_str(&format!("x{g:03}/"));
+            } else {
+                out.push_str(&format!("{g:03}"));
+            }
+        }
+        if u64::from(self.width) < TILE_WIDTH {
+            out.push_str(&format!(".p/{}", self.width));
+        }
+        out
+    }
+
+    /// The number of leaves a hash of this tile's level covers: 256^level (1 for entries).
+    pub fn leaves_per_hash(&self) -> Option<u64> {
+        TILE_WIDTH.checked_pow(u32::from(self.level.unwrap_or(0)))
+    }
+
+    /// The smallest tree size that holds this tile: its first `width` hashes are complete.
+    /// `None` when that is beyond any u64 size.
+    pub fn needs_size(&self) -> Option<u64> {
+        let per = self.leaves_per_hash()?;
+        self.index.checked_mul(TILE_WIDTH)?.checked_add(u64::from(self.width))?.checked_mul(per)
+    }
+}
+
+/// An entry bundle's bytes: each leaf's bytes with a big-endian u16 length before it.
+pub fn entry_bundle<'a>(leaves: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for leaf in leaves {
+        out.extend_from_slice(&(leaf.len() as u16).to_be_bytes());
+        out.extend_from_slice(leaf);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -110,5 +240,44 @@ mod tests {
         assert_ne!(base, leaf_hash(3, &id, &[other]));
         assert_ne!(base, leaf_hash(3, &id, &[]));
         assert_eq!(leaf_bytes(3, &id, &[sig]).len(), 16 + 8 + 32 + 4 + 96);
+    }
+
+    #[test]
+    fn tile_paths_are_read_and_written_as_c2sp_spells_them() {
+        for (path, level, index, width) in [
+            ("tile/0/000", Some(0), 0, 256),
+            ("tile/0/x001/x234/067", Some(0), 1_234_067, 256),
+            ("tile/1/000.p/17", Some(1), 0, 17),
+            ("tile/entries/x001/000.p/255", None, 1000, 255),
+            ("tile/63/999", Some(63), 999, 256),
+        ] {
+            let t = TilePath::parse(path).unwrap();
+            assert_eq!(t, TilePath { level, index, width }, "{path}");
+            assert_eq!(t.render(), path);
+        }
+        for bad in [
+            "tile/00/000", "tile/64/000", "tile/0/0", "tile/0/x000/001", "tile/0/001/002",
+            "tile/0/000.p/0", "tile/0/000.p/256", "tile/0/000.p/08", "tile/entries/1234",
+            "tile/0/x1/000", "tile/0/", "tiles/0/000", "tile/entries", "tile/0/000.p/",
+            "tile/+1/000", "tile/0/00a",
+        ] {
+            assert!(TilePath::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_rendered_tile_path_reads_back(level in proptest::option::of(0u8..64), index in any::<u64>(), width in 1u16..=256) {
+            let t = TilePath { level, index, width };
+            prop_assert_eq!(TilePath::parse(&t.render()), Ok(t));
+        }
+    }
+
+    #[test]
+    fn a_tile_needs_the_tree_that_completes_its_hashes() {
+        let t = TilePath::parse("tile/1/000.p/17").unwrap();
+        assert_eq!(t.needs_size(), Some(17 * 256));
+        assert_eq!(TilePath::parse("tile/0/001").unwrap().needs_size(), Some(512));
+        assert_eq!(TilePath::parse("tile/63/000").unwrap().needs_size(), None);
     }
 }

@@ -12,6 +12,8 @@ use mandate_views::query::{
     AccountabilityAnswer, CasesAnswer, DirectiveAnswer, HeadAnswer, MissesAnswer, QueryError,
     Reader,
 };
+use mandate_model::visibility::Scope;
+use mandate_views::scoped::Visibility;
 use mandate_views::{Commit, Views, ViewsError};
 use serde::Serialize;
 
@@ -55,6 +57,16 @@ pub enum Answer {
 }
 
 impl Answer {
+    fn events_mut(&mut self) -> &mut Vec<EventId> {
+        match self {
+            Self::Head(a) => &mut a.events,
+            Self::Accountability(a) => &mut a.events,
+            Self::Overdue(a) | Self::Misses(a) => &mut a.events,
+            Self::Cases(a) => &mut a.events,
+            Self::Directive(a) => &mut a.events,
+        }
+    }
+
     /// The ids of the events behind the answer.
     pub fn events(&self) -> &[EventId] {
         match self {
@@ -155,6 +167,22 @@ pub fn ask_with<L: LogBackend>(
 where
     L::Error: std::error::Error + Send + Sync + 'static,
 {
+    ask_scoped(log, views, question, as_of, verified, &Scope::whole_ledger())
+}
+
+/// [`ask_with`] for a reader of `scope` (schemas/ACCESS.md): what the question names must be
+/// visible (else it is unknown, as if absent), and the answer keeps what the scope sees.
+pub fn ask_scoped<L: LogBackend>(
+    log: &L,
+    views: &Views,
+    question: Question,
+    as_of: Option<Point>,
+    verified: Option<&mandate_views::integrity::Verified>,
+    scope: &Scope,
+) -> Result<Asked, AskError>
+where
+    L::Error: std::error::Error + Send + Sync + 'static,
+{
     let (then, note) = match as_of {
         Some(point) => {
             let (views, note) = as_of_views(log, point)?;
@@ -163,35 +191,123 @@ where
         None => (None, None),
     };
     let reader = then.as_ref().unwrap_or(views).reader().map_err(anyhow::Error::new)?;
+    let vis = Visibility::new(&reader, scope.clone());
     let now = note.map_or_else(|| system_now(&reader), |n| n.now);
-    let answer = answer(&reader, question, now).map_err(|error| match error {
-        QueryError::Views(v) => AskError::Failed(anyhow::Error::new(v)),
-        other => {
-            let kind = match &other {
-                QueryError::NoOffice(_) => Some(ListKind::Offices),
-                QueryError::NoPerson(_) => Some(ListKind::People),
-                QueryError::NoDocument(_) => Some(ListKind::Documents),
-                _ => None,
-            };
-            let id = match &other {
-                QueryError::NoOffice(id)
-                | QueryError::NoPerson(id)
-                | QueryError::NoDocument(id) => id.clone(),
-                _ => String::new(),
-            };
-            let nearest = kind
-                .and_then(|kind| nearest(&reader, kind, &id, 3).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| (f.id, f.name))
-                .collect();
-            AskError::Unknown { error: other, nearest }
-        }
+    let unknown = |other: QueryError| -> AskError {
+        let kind = match &other {
+            QueryError::NoOffice(_) => Some(ListKind::Offices),
+            QueryError::NoPerson(_) => Some(ListKind::People),
+            QueryError::NoDocument(_) => Some(ListKind::Documents),
+            _ => None,
+        };
+        let id = match &other {
+            QueryError::NoOffice(id) | QueryError::NoPerson(id) | QueryError::NoDocument(id) => {
+                id.clone()
+            }
+            _ => String::new(),
+        };
+        let nearest = kind
+            .and_then(|kind| nearest(&reader, kind, &id, 12).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| {
+                let kind = kind.map_or("office", |k| match k {
+                    ListKind::Offices => "office",
+                    ListKind::People => "person",
+                    ListKind::Documents => "document",
+                });
+                let mut one = vec![f.clone()];
+                vis.items(kind, &mut one).is_ok() && !one.is_empty()
+            })
+            .take(3)
+            .map(|f| (f.id, f.name))
+            .collect();
+        AskError::Unknown { error: other, nearest }
+    };
+    let failed = |v: mandate_views::ViewsError| AskError::Failed(anyhow::Error::new(v));
+    // What the question names must be visible: otherwise it is as unknown as an absent one.
+    let named_office = match &question {
+        Question::Head { office, .. } => Some(office),
+        Question::Overdue { office, .. }
+        | Question::Misses { office, .. }
+        | Question::Cases { office, .. } => office.as_ref(),
+        _ => None,
+    };
+    if let Some(office) = named_office
+        && !vis.office(office).map_err(failed)?
+    {
+        return Err(unknown(QueryError::NoOffice(office.to_string())));
+    }
+    if let Question::Accountability { person, .. } = &question
+        && !vis.person(person).map_err(failed)?
+    {
+        return Err(unknown(QueryError::NoPerson(person.to_string())));
+    }
+    let mut answer = answer(&reader, question.clone(), now).map_err(|error| match error {
+        QueryError::Views(v) => failed(v),
+        other => unknown(other),
     })?;
+    if !vis.is_whole_ledger() {
+        match &mut answer {
+            Answer::Head(_) => {}
+            Answer::Accountability(a) => vis.accountability(a).map_err(failed)?,
+            Answer::Overdue(a) | Answer::Misses(a) => vis.misses(a).map_err(failed)?,
+            Answer::Cases(a) => vis.cases_answer(a).map_err(failed)?,
+            Answer::Directive(a) => {
+                if let Some(stream) = &a.document.stream
+                    && !vis.stream(stream).map_err(failed)?
+                {
+                    let symbol = match question {
+                        Question::Directive { symbol } => symbol,
+                        _ => stream.to_string(),
+                    };
+                    return Err(unknown(QueryError::NoDocument(symbol)));
+                }
+                vis.directive(a).map_err(failed)?;
+            }
+        }
+        // Everything the answer rests on is checked, including what the reader may not see
+        // (a tenure in an office outside its areas, kept for a visible task); the events it
+        // lists are those the reader can fetch.
+        mandate_views::integrity::check_events_with(log, answer.events(), verified)
+            .map_err(anyhow::Error::new)?;
+        let kept = visible_events(log, answer.events(), &vis).map_err(AskError::Failed)?;
+        *answer.events_mut() = kept;
+    }
     // Nothing is shown that the log itself does not still vouch for.
     mandate_views::integrity::check_events_with(log, answer.events(), verified)
         .map_err(anyhow::Error::new)?;
     Ok(Asked { answer, as_of: note })
+}
+
+/// The events of `ids` whose streams `vis` sees, in the same order (an id the log does not
+/// hold is kept, for the integrity check to refuse).
+pub fn visible_events<L: LogBackend>(
+    log: &L,
+    ids: &[EventId],
+    vis: &Visibility<'_>,
+) -> anyhow::Result<Vec<EventId>>
+where
+    L::Error: std::error::Error + Send + Sync + 'static,
+{
+    if vis.is_whole_ledger() {
+        return Ok(ids.to_vec());
+    }
+    let found = log.find_many(ids)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, event) in ids.iter().zip(found) {
+        let keep = match event {
+            None => true,
+            Some(e) => match mandate_model::body::decode_logged_body(&e.body) {
+                Ok(body) => vis.stream(&body.stream)?,
+                Err(_) => true,
+            },
+        };
+        if keep {
+            out.push(*id);
+        }
+    }
+    Ok(out)
 }
 
 /// The read models of the log's prefix up to `point`, in memory, and the point they are for.

@@ -92,6 +92,25 @@ pub fn read(path: &Path) -> anyhow::Result<SigningKey> {
     Ok(key)
 }
 
+/// A public key given as its text (base64, as `mandate key generate` prints it) or as a key
+/// file, whose public key alone is read.
+pub fn read_public(text_or_path: &str) -> anyhow::Result<ed25519_dalek::VerifyingKey> {
+    if let Ok(key) = sign::decode_public_key(text_or_path) {
+        return Ok(key);
+    }
+    let path = Path::new(text_or_path);
+    let bytes = fs::read(path).with_context(|| {
+        format!("{text_or_path:?} is neither a public key (base64) nor a readable key file")
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a Mandate key file", path.display()))?;
+    let public = value["public_key"]
+        .as_str()
+        .with_context(|| format!("{} holds no public_key", path.display()))?;
+    sign::decode_public_key(public)
+        .map_err(|e| anyhow::anyhow!("the public key in {} does not read: {e}", path.display()))
+}
+
 fn base64_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }

@@ -23,6 +23,7 @@ use ed25519_dalek::SigningKey;
 use mandate_ledger::gate::{Gate, Submission};
 use mandate_model::ids::PersonId;
 use mandate_model::note::NoteSigner;
+use mandate_model::visibility::Scope;
 use mandate_notary::Notary;
 use mandate_views::watchdog::{Look, Watchdog};
 use mandate_views::{Commit, Views};
@@ -360,12 +361,24 @@ impl Runtime {
 
     /// Asks a question of the live read models, or as of a point.
     pub fn ask(&self, question: Question, as_of: Option<Point>) -> Result<Asked, AskError> {
-        ask::ask_with(
+        self.ask_scoped(question, as_of, &Scope::whole_ledger())
+    }
+
+    /// [`Runtime::ask`] for a reader of `scope`: what it names must be visible, and the answer
+    /// keeps what the scope sees (schemas/ACCESS.md).
+    pub fn ask_scoped(
+        &self,
+        question: Question,
+        as_of: Option<Point>,
+        scope: &Scope,
+    ) -> Result<Asked, AskError> {
+        ask::ask_scoped(
             &self.inner.log,
             &self.inner.views,
             question,
             as_of,
             Some(&self.inner.verified),
+            scope,
         )
     }
 
@@ -389,6 +402,7 @@ impl Runtime {
         person: &PersonId,
         from: Option<mandate_model::time::Timestamp>,
         to: Option<mandate_model::time::Timestamp>,
+        scope: &Scope,
     ) -> Option<
         Result<
             (mandate_notary::bundle::Bundle, mandate_views::query::AccountabilityAnswer),
@@ -396,7 +410,15 @@ impl Runtime {
         >,
     > {
         let (notary, sealer) = (self.inner.notary.as_ref()?, self.inner.sealer.as_ref()?);
-        Some(mandate_notary::bundle::export(&self.inner.log, notary, sealer, person, from, to))
+        Some(mandate_notary::bundle::export_scoped(
+            &self.inner.log,
+            notary,
+            sealer,
+            person,
+            from,
+            to,
+            scope,
+        ))
     }
 
     /// Stops taking submissions, lets the batch in flight commit and be answered, and joins

@@ -188,6 +188,23 @@ pub fn export<L: LogBackend>(
     from: Option<Timestamp>,
     to: Option<Timestamp>,
 ) -> Result<(Bundle, AccountabilityAnswer), ExportError> {
+    let whole = mandate_model::visibility::Scope::whole_ledger();
+    export_scoped(log, notary, sealer, person, from, to, &whole)
+}
+
+/// [`export`] for a reader of `scope` (schemas/ACCESS.md): the answer keeps what the scope sees
+/// (`Visibility::accountability`), and the bundle holds, whole, the visible streams behind it.
+/// A verifier recomputes from them what they prove, which may be less than the scoped answer
+/// shows (a tenure in an office outside the scope is not proven).
+pub fn export_scoped<L: LogBackend>(
+    log: &L,
+    notary: &Notary,
+    sealer: &mandate_model::note::NoteSigner,
+    person: &PersonId,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    scope: &mandate_model::visibility::Scope,
+) -> Result<(Bundle, AccountabilityAnswer), ExportError> {
     let log_err = |e: L::Error| ExportError::Log(Box::new(e));
     let cp = notary.latest()?.ok_or(ExportError::NoCheckpoint)?;
     let size = cp.checkpoint.size;
@@ -206,18 +223,34 @@ pub fn export<L: LogBackend>(
     // The answer as of the checkpoint.
     let views = Views::in_memory()?;
     views.catch_up(log, Some(size), 4_096, mandate_views::Commit::Durable, |_| true)?;
-    let answer = views.reader()?.accountability(person, from, to)?;
+    let reader = views.reader()?;
+    let mut answer = reader.accountability(person, from, to)?;
+    let vis = mandate_views::scoped::Visibility::new(&reader, scope.clone());
+    if !vis.person(person)? {
+        return Err(ExportError::Query(mandate_views::query::QueryError::NoPerson(
+            person.to_string(),
+        )));
+    }
+    vis.accountability(&mut answer)?;
     // Every stream behind the answer, complete; then the key streams of every signer.
     let mut streams: BTreeSet<StreamId> = BTreeSet::new();
     let mut ledger_stream = None;
+    let mut kept = Vec::with_capacity(answer.events.len());
     for found in log.find_many(&answer.events).map_err(log_err)?.into_iter().zip(&answer.events) {
         let (event, id) = found;
         let event = event.ok_or(ExportError::Missing(*id))?;
         let body = mandate_model::body::decode_logged_body(&event.body)
             .map_err(|e| ExportError::Log(Box::new(e)))?;
+        // A scoped bundle holds only streams its reader may see: its answer is then what those
+        // events prove (a tenure in an office outside the scope is not among them).
+        if !vis.is_whole_ledger() && !vis.stream(&body.stream)? {
+            continue;
+        }
+        kept.push(*id);
         streams.insert(body.stream.clone());
         ledger_stream.get_or_insert_with(|| format!("ledger:{}", body.ledger));
     }
+    answer.events = kept;
     if let Some(s) = ledger_stream.and_then(|s| s.parse().ok()) {
         streams.insert(s);
     }

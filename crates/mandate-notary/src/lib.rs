@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod tiles;
 pub mod witness;
 
 use std::path::Path;
@@ -28,13 +29,16 @@ use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefi
 
 const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 /// (level, index) → the hash of that complete subtree; level 0 holds the leaf hashes.
-const NODES: TableDefinition<'_, (u32, u64), &[u8]> = TableDefinition::new("nodes");
+pub(crate) const NODES: TableDefinition<'_, (u32, u64), &[u8]> = TableDefinition::new("nodes");
 /// (stream, position) → version (u64 big-endian) ‖ event id: every head a stream had.
 const HEADS: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("heads");
 /// size → the signed checkpoint note (with any cosignatures).
 const CHECKPOINTS: TableDefinition<'_, u64, &str> = TableDefinition::new("checkpoints");
 /// size → the signed map note (with any cosignatures).
 const MAP_NOTES: TableDefinition<'_, u64, &str> = TableDefinition::new("map_notes");
+/// The meta key of the first position whose leaf bytes the store kept (1 unless the store
+/// predates entry bundles and has not filled them in yet).
+const LEAVES_KEPT_FROM: &str = "leaves_kept_from";
 
 /// A failure of the notary.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +149,18 @@ impl Notary {
         txn.open_table(HEADS)?;
         txn.open_table(CHECKPOINTS)?;
         txn.open_table(MAP_NOTES)?;
+        txn.open_table(tiles::HASH_TILES)?;
+        txn.open_table(tiles::ENTRY_TILES)?;
+        txn.open_table(tiles::PENDING_LEAVES)?;
+        {
+            // A store from before tiles kept no leaves: they are filled in from the log by
+            // `catch_up`, from 1 to the size it had.
+            let mut meta = txn.open_table(META)?;
+            if meta.get(LEAVES_KEPT_FROM)?.is_none() {
+                let size = meta.get("size")?.map_or(0, |v| v.value());
+                meta.insert(LEAVES_KEPT_FROM, size + 1)?;
+            }
+        }
         txn.commit()?;
         Ok(Self { db: Handle::Writer(db), origin: origin.to_owned() })
     }
@@ -195,6 +211,10 @@ impl Notary {
             let mut meta = txn.open_table(META)?;
             let mut nodes = txn.open_table(NODES)?;
             let mut heads = txn.open_table(HEADS)?;
+            let mut hash_tiles = txn.open_table(tiles::HASH_TILES)?;
+            let mut bundles = txn.open_table(tiles::ENTRY_TILES)?;
+            let mut pending = txn.open_table(tiles::PENDING_LEAVES)?;
+            let kept_from = meta.get(LEAVES_KEPT_FROM)?.map_or(1, |v| v.value());
             let mut size = meta.get("size")?.map_or(0, |v| v.value());
             for event in events {
                 if event.position <= size {
@@ -207,12 +227,21 @@ impl Notary {
                     NotaryError::Event { position: event.position, reason: e.to_string() }
                 })?;
                 let id = event.id();
-                let leaf = mandate_model::tlog::leaf_hash(event.position, &id, &event.signatures);
+                let leaf_bytes =
+                    mandate_model::tlog::leaf_bytes(event.position, &id, &event.signatures);
+                tiles::leaf_stored(
+                    &mut pending,
+                    &mut bundles,
+                    event.position,
+                    &leaf_bytes,
+                    kept_from,
+                )?;
                 // Leaf index = position - 1; store it and every subtree it completes.
                 let mut index = size;
                 let mut level = 0u32;
-                let mut hash = leaf;
+                let mut hash = merkle::leaf_hash(&leaf_bytes);
                 nodes.insert((0, index), hash.as_slice())?;
+                tiles::node_stored(&nodes, &mut hash_tiles, 0, index)?;
                 while index % 2 == 1 {
                     let left = nodes
                         .get((level, index - 1))?
@@ -222,6 +251,7 @@ impl Notary {
                     level += 1;
                     index /= 2;
                     nodes.insert((level, index), hash.as_slice())?;
+                    tiles::node_stored(&nodes, &mut hash_tiles, level, index)?;
                 }
                 let mut head = body.version.to_be_bytes().to_vec();
                 head.extend_from_slice(id.as_bytes());
@@ -236,7 +266,9 @@ impl Notary {
     }
 
     /// Follows `log` from the notary's size to its head, `chunk` events per transaction.
+    /// A store older than entry bundles first fills in the leaves it never kept.
     pub fn catch_up<L: LogBackend>(&self, log: &L, chunk: usize) -> Result<u64, NotaryError> {
+        self.fill_in_leaves(log, chunk)?;
         let mut size = self.size()?;
         loop {
             let events =
@@ -246,6 +278,61 @@ impl Notary {
             }
             size = self.append(&events)?;
         }
+    }
+
+    /// Reads the leaves a store from before entry bundles did not keep (positions below
+    /// `leaves_kept_from`) from the log, one transaction per chunk, and stores their bundles.
+    fn fill_in_leaves<L: LogBackend>(&self, log: &L, chunk: usize) -> Result<(), NotaryError> {
+        loop {
+            let (kept_from, size) = {
+                let txn = self.begin_read()?;
+                let meta = txn.open_table(META)?;
+                let kept = meta.get(LEAVES_KEPT_FROM)?.map_or(1, |v| v.value());
+                (kept, meta.get("size")?.map_or(0, |v| v.value()))
+            };
+            if kept_from <= 1 {
+                return Ok(());
+            }
+            // Fill in backwards, one chunk below `kept_from` at a time.
+            let from = kept_from.saturating_sub(chunk.max(1) as u64).max(1);
+            let events = log
+                .read_from(from, (kept_from - from) as usize)
+                .map_err(|e| NotaryError::Log(Box::new(e)))?;
+            let leaves: Vec<(u64, Vec<u8>)> = events
+                .iter()
+                .filter(|e| e.position < kept_from)
+                .map(|e| {
+                    (e.position, mandate_model::tlog::leaf_bytes(e.position, &e.id(), &e.signatures))
+                })
+                .collect();
+            if leaves.len() as u64 != kept_from - from {
+                return Err(NotaryError::Event {
+                    position: from,
+                    reason: "the log does not hold the events the notary's tree has".into(),
+                });
+            }
+            let txn = self.writer()?.begin_write()?;
+            {
+                let mut pending = txn.open_table(tiles::PENDING_LEAVES)?;
+                let mut bundles = txn.open_table(tiles::ENTRY_TILES)?;
+                tiles::fill_in(&mut pending, &mut bundles, &leaves, from, kept_from, size)?;
+                txn.open_table(META)?.insert(LEAVES_KEPT_FROM, from)?;
+            }
+            txn.commit()?;
+        }
+    }
+
+    /// The bytes of a C2SP tlog-tiles resource (a hash tile or an entry bundle) from the stored
+    /// tree, or `None` when a tree of size `size` does not hold it. The caller bounds `size` by
+    /// the last signed checkpoint.
+    pub fn tile(
+        &self,
+        tile: &mandate_model::tlog::TilePath,
+        size: u64,
+    ) -> Result<Option<Vec<u8>>, NotaryError> {
+        let txn = self.begin_read()?;
+        let have = txn.open_table(META)?.get("size")?.map_or(0, |v| v.value());
+        tiles::read(&txn, size.min(have), tile)
     }
 
     fn with_nodes<T>(

@@ -27,6 +27,7 @@ pub mod integrity;
 mod project;
 pub mod query;
 mod registry;
+pub mod scoped;
 pub mod rows;
 pub mod watchdog;
 
@@ -91,6 +92,14 @@ pub(crate) const SANCTIONS_BY_VIOLATION: TableDefinition<'_, (&str, &str), ()> =
 pub(crate) const COMMENDATIONS: TableDefinition<'_, &str, &[u8]> =
     TableDefinition::new("commendations");
 /// (area, effective_from, position) → alert level.
+/// (stream, path) → (): the stream lies in that office or area path (visibility's anchors).
+pub(crate) const VISIBLE_IN: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("visible_in");
+/// (target, source) → (): the target stream is visible whenever the source is.
+pub(crate) const VISIBLE_WITH: TableDefinition<'_, (&str, &str), ()> =
+    TableDefinition::new("visible_with");
+/// The layout of these read models: a file of another layout is rebuilt from the log.
+pub const LAYOUT: u64 = 2;
 pub(crate) const ALERTS: TableDefinition<'_, (&str, i64, u64), &[u8]> =
     TableDefinition::new("alerts");
 
@@ -197,9 +206,30 @@ impl Views {
             .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
             .create(path)
             .map_err(|e| open_error(shown, e))?;
+        if Self::stale_layout(&db)? {
+            // Read models of an older layout lack rows newer code reads (visibility, …): they
+            // are derived data, so they are rebuilt from the log by the next catch-up.
+            drop(db);
+            std::fs::remove_file(path)
+                .map_err(|e| open_error(path.display().to_string(), redb::DatabaseError::Storage(redb::StorageError::Io(e))))?;
+            return Self::open_with_cache(path, cache_bytes);
+        }
         let views = Self { db: Handle::Writer(db), may_defer: false };
         views.create_tables()?;
         Ok(views)
+    }
+
+    /// Whether `db` holds read models of another layout than [`LAYOUT`].
+    fn stale_layout(db: &Database) -> Result<bool, ViewsError> {
+        let txn = db.begin_read()?;
+        let meta = match txn.open_table(META) {
+            Ok(meta) => meta,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let position = meta.get("position")?.map(|v| v.value());
+        let layout = meta.get("layout")?.map(|v| v.value());
+        Ok(position.is_some() && layout != Some(LAYOUT))
     }
 
     /// Creates an empty database at `path` so that the file appears whole or not at all: redb
@@ -281,6 +311,14 @@ impl Views {
         txn.open_table(SANCTIONS_BY_VIOLATION)?;
         txn.open_table(COMMENDATIONS)?;
         txn.open_table(ALERTS)?;
+        txn.open_table(VISIBLE_IN)?;
+        txn.open_table(VISIBLE_WITH)?;
+        {
+            let mut meta = txn.open_table(META)?;
+            if meta.get("position")?.is_none() {
+                meta.insert("layout", LAYOUT)?;
+            }
+        }
         txn.commit()?;
         Ok(())
     }
@@ -429,6 +467,8 @@ impl Views {
         hash_table(&txn, SANCTIONS_BY_VIOLATION, &mut hasher)?;
         hash_table(&txn, COMMENDATIONS, &mut hasher)?;
         hash_table(&txn, ALERTS, &mut hasher)?;
+        hash_table(&txn, VISIBLE_IN, &mut hasher)?;
+        hash_table(&txn, VISIBLE_WITH, &mut hasher)?;
         Ok(hasher.finalize().into())
     }
 

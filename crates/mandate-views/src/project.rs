@@ -62,6 +62,8 @@ pub(crate) struct Tables<'txn> {
     sanctions_by_violation: Table<'txn, (&'static str, &'static str), ()>,
     commendations: Table<'txn, &'static str, &'static [u8]>,
     alerts: Table<'txn, (&'static str, i64, u64), &'static [u8]>,
+    visible_in: Table<'txn, (&'static str, &'static str), ()>,
+    visible_with: Table<'txn, (&'static str, &'static str), ()>,
 }
 
 fn event_error(event: &LoggedEvent, reason: impl std::fmt::Display) -> ViewsError {
@@ -96,6 +98,8 @@ impl<'txn> Tables<'txn> {
             sanctions_by_violation: txn.open_table(SANCTIONS_BY_VIOLATION)?,
             commendations: txn.open_table(COMMENDATIONS)?,
             alerts: txn.open_table(ALERTS)?,
+            visible_in: txn.open_table(VISIBLE_IN)?,
+            visible_with: txn.open_table(VISIBLE_WITH)?,
         })
     }
 
@@ -137,6 +141,17 @@ impl<'txn> Tables<'txn> {
             .check(event, &id, &body.stream, body.version)
             .map_err(|reason| event_error(event, reason))?;
         let recorded_at = receipt.recorded_at;
+        let signers: Vec<_> = event.signatures.iter().map(|s| s.key_id).collect();
+        for fact in mandate_model::visibility::facts(&body, &signers) {
+            match fact {
+                mandate_model::visibility::Fact::Anchor { stream, path } => {
+                    self.visible_in.insert((stream.as_str(), path.as_str()), ())?;
+                }
+                mandate_model::visibility::Fact::Link { target, source } => {
+                    self.visible_with.insert((target.as_str(), source.as_str()), ())?;
+                }
+            }
+        }
         let stream = body.stream.as_str();
         let key = body.stream.key();
         let mut rows = 0u64;

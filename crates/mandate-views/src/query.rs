@@ -47,7 +47,7 @@ impl From<redb::TableError> for QueryError {
 
 /// One consistent snapshot of the read models.
 pub struct Reader {
-    txn: ReadTransaction,
+    pub(crate) txn: ReadTransaction,
     offset: time::UtcOffset,
 }
 
