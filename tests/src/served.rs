@@ -147,7 +147,8 @@ impl Served {
         match request.call() {
             Ok(mut r) => {
                 let status = r.status().as_u16();
-                let body = r.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap_or_default();
+                let body =
+                    r.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap_or_default();
                 (status, body)
             }
             Err(e) => panic!("GET {path} failed: {e}"),

@@ -110,7 +110,7 @@ impl<F: Fn(&str) -> Vec<u8>> TileClient<F> {
     /// MTH(D[start:end]).
     pub fn range(&self, start: u64, end: u64) -> Hash {
         let n = end - start;
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start.is_multiple_of(n) {
             return self.subtree(n.trailing_zeros(), start / n);
         }
         let k = split(n);
@@ -144,7 +144,13 @@ impl<F: Fn(&str) -> Vec<u8>> TileClient<F> {
 
     /// RFC 9162 PROOF(m, D[0:size]).
     pub fn consistency(&self, m: u64) -> Vec<Hash> {
-        fn sub<F: Fn(&str) -> Vec<u8>>(c: &TileClient<F>, m: u64, a: u64, b: u64, whole: bool) -> Vec<Hash> {
+        fn sub<F: Fn(&str) -> Vec<u8>>(
+            c: &TileClient<F>,
+            m: u64,
+            a: u64,
+            b: u64,
+            whole: bool,
+        ) -> Vec<Hash> {
             let n = b - a;
             if m == n {
                 return if whole { Vec::new() } else { vec![c.range(a, b)] };
@@ -202,7 +208,13 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
 }
 
 /// RFC 9162 §2.1.4.2.
-pub fn verify_consistency(old: u64, new: u64, proof: &[Hash], old_root: &Hash, new_root: &Hash) -> bool {
+pub fn verify_consistency(
+    old: u64,
+    new: u64,
+    proof: &[Hash],
+    old_root: &Hash,
+    new_root: &Hash,
+) -> bool {
     if old == new {
         return proof.is_empty() && old_root == new_root;
     }

@@ -5,7 +5,10 @@
 //! (`mandate bench-client`, keep-alive connections on loopback), in arrays of 100 and one per
 //! request. Asking: the accountability question over a generated ledger, in process (the limit)
 //! and over HTTP at 64 concurrent keep-alive connections from `wrk` (Debian's package), bounded
-//! in time. Each figure is printed beside its limit, as a ratio.
+//! in time. Scoping: the same question for a reader of the person's ward alone, interleaved with
+//! the unscoped one (the limit). Tiles: full hash tiles over HTTP at 64 connections, beside
+//! `/healthz` on the same server (the HTTP stack's limit). Each figure is printed beside its
+//! limit, as a ratio.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -41,7 +44,11 @@ struct Server {
 
 impl Server {
     fn start(ledger: Ledger) -> anyhow::Result<Self> {
-        let runtime = Runtime::start(ledger, RuntimeOptions::default())?;
+        Self::start_with(ledger, RuntimeOptions::default())
+    }
+
+    fn start_with(ledger: Ledger, options: RuntimeOptions) -> anyhow::Result<Self> {
+        let runtime = Runtime::start(ledger, options)?;
         let metrics = std::sync::Arc::new(mandate_http::metrics::Metrics::new());
         let router = mandate_http::router(
             runtime.clone(),
@@ -202,6 +209,16 @@ pub(crate) fn client(url: &str, requests: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// wrk's "Requests/sec" figure.
+fn wrk_rate(report: &str) -> anyhow::Result<f64> {
+    report
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .context(format!("cannot read wrk's report:\n{report}"))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -255,8 +272,19 @@ pub(crate) fn run(n: usize, as_json: bool, seconds: u64) -> anyhow::Result<ExitC
     let qdir = tempfile::tempdir()?;
     let qledger = prepare(qdir.path())?;
     crate::bench_notary::generate(&qledger.log_path(), n, n_streams, 2_000)?;
-    eprintln!("projecting them (the server's start-up) …");
-    let server = Server::start(qledger)?;
+    eprintln!("projecting and notarising them (the server's start-up) …");
+    let signer = mandate_model::note::NoteSigner::new(
+        "mandate/bench",
+        mandate_model::note::TYPE_ED25519,
+        seeded("notary"),
+    )?;
+    let notary = mandate_node::runtime::NotaryOptions {
+        signer,
+        every: 1,
+        interval: Duration::from_millis(100),
+    };
+    let server =
+        Server::start_with(qledger, RuntimeOptions { notary: Some(notary), ..Default::default() })?;
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut person = || {
         state ^= state << 13;
@@ -266,13 +294,33 @@ pub(crate) fn run(n: usize, as_json: bool, seconds: u64) -> anyhow::Result<ExitC
     };
     let to: mandate_model::time::Timestamp = "2099-12-31T00:00:00+07:00".parse()?;
     let mut times = Vec::with_capacity(2_000);
+    let mut scoped_times = Vec::with_capacity(2_000);
     for _ in 0..2_000 {
-        let q = Question::Accountability { person: person().parse()?, from: None, to: Some(to) };
+        let who = person();
+        let ward = who.replace("head-", "bench/ward-");
+        let q = Question::Accountability { person: who.parse()?, from: None, to: Some(to) };
         let started = Instant::now();
-        server.runtime.ask(q, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+        server.runtime.ask(q.clone(), None).map_err(|e| anyhow::anyhow!("{e}"))?;
         times.push(started.elapsed());
+        let scope = mandate_model::visibility::Scope::new(vec![
+            mandate_model::visibility::Area::parse(&ward).map_err(anyhow::Error::msg)?,
+        ]);
+        let started = Instant::now();
+        let asked =
+            server.runtime.ask_scoped(q, None, &scope).map_err(|e| anyhow::anyhow!("{e}"))?;
+        scoped_times.push(started.elapsed());
+        if let mandate_node::ask::Answer::Accountability(a) = &asked.answer
+            && a.tenures.is_empty()
+        {
+            bail!("the ward's reader saw nothing of {who}'s accountability: the scope is wrong");
+        }
     }
     times.sort();
+    scoped_times.sort();
+    let scoped_rate =
+        scoped_times.len() as f64 / scoped_times.iter().sum::<Duration>().as_secs_f64();
+    let (scoped_p50, scoped_p99) =
+        (percentile(&scoped_times, 0.5), percentile(&scoped_times, 0.99));
     let (in_p50, in_p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
     let in_rate = times.len() as f64 / times.iter().sum::<Duration>().as_secs_f64();
     let script = qdir.path().join("accountability.lua");
@@ -292,14 +340,45 @@ pub(crate) fn run(n: usize, as_json: bool, seconds: u64) -> anyhow::Result<ExitC
         .output()
         .context("wrk is needed for the query figures: apt-get install wrk")?;
     let report = String::from_utf8_lossy(&wrk.stdout).into_owned();
-    let http_rate = report
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .context(format!("cannot read wrk's report:\n{report}"))?;
+    let http_rate = wrk_rate(&report)?;
     let non_2xx = report.lines().any(|l| l.contains("Non-2xx"));
     let (http_p50, http_p99) = (wrk_latency(&report, "50%"), wrk_latency(&report, "99%"));
+
+    // Tiles: random full level-0 tiles of the signed tree, beside /healthz.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let size = loop {
+        let signed = server.runtime.notary().and_then(|n| n.latest().ok().flatten());
+        match signed {
+            Some(cp) if cp.checkpoint.size >= 256 => break cp.checkpoint.size,
+            _ if Instant::now() > deadline => bail!("the notary signed no checkpoint"),
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let tiles_script = qdir.path().join("tiles.lua");
+    std::fs::write(
+        &tiles_script,
+        format!(
+            "math.randomseed(7)\nfunction enc(n)\n  local parts = {{}}\n  repeat\n    \
+             table.insert(parts, 1, string.format(\"%03d\", n % 1000))\n    n = math.floor(n / 1000)\n  \
+             until n == 0\n  for i = 1, #parts - 1 do parts[i] = \"x\" .. parts[i] end\n  \
+             return table.concat(parts, \"/\")\nend\nrequest = function()\n  return \
+             wrk.format(\"GET\", \"/log/tile/0/\" .. enc(math.random(0, {})))\nend\n",
+            size / 256 - 1
+        ),
+    )?;
+    let wrk_on = |target: &str, script: Option<&Path>| -> anyhow::Result<String> {
+        let mut command = Command::new("wrk");
+        command.args(["-t2", "-c64", &format!("-d{seconds}s")]);
+        if let Some(script) = script {
+            command.arg("-s").arg(script);
+        }
+        let out = command.arg(format!("{}{target}", server.base)).output()?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let tiles_report = wrk_on("", Some(&tiles_script))?;
+    let tiles_rate = wrk_rate(&tiles_report)?;
+    let tiles_non_2xx = tiles_report.lines().any(|l| l.contains("Non-2xx"));
+    let healthz_rate = wrk_rate(&wrk_on("/healthz", None)?)?;
     drop(server);
 
     if as_json {
@@ -321,6 +400,15 @@ pub(crate) fn run(n: usize, as_json: bool, seconds: u64) -> anyhow::Result<ExitC
             "http_p99_ms": http_p99,
             "http_target_p99_ms": 5.0,
             "http_non_2xx": non_2xx,
+            "scoped_accountability_per_s": scoped_rate,
+            "scoped_p50_ms": scoped_p50.as_secs_f64() * 1e3,
+            "scoped_p99_ms": scoped_p99.as_secs_f64() * 1e3,
+            "scoped_ratio_to_unscoped": scoped_rate / in_rate,
+            "tree_size": size,
+            "tiles_per_s": tiles_rate,
+            "healthz_per_s": healthz_rate,
+            "tiles_ratio_to_healthz": tiles_rate / healthz_rate,
+            "tiles_non_2xx": tiles_non_2xx,
         }))?;
     } else {
         output::line(&format!(
@@ -330,7 +418,11 @@ pub(crate) fn run(n: usize, as_json: bool, seconds: u64) -> anyhow::Result<ExitC
              HTTP, one per request, 64 connections:        {singles_rate:>10.0} events/s   ratio {:.3} ({} events)\n\
              accountability over {n} events ({n_streams} daily duties):\n\
              in process, one thread:                       {in_rate:>10.0} answers/s  p50 {:.2} ms, p99 {:.2} ms   <- limit\n\
-             HTTP, wrk 64 keep-alive connections, {seconds} s:   {http_rate:>10.0} answers/s  ratio {:.3}; p50 {} ms, p99 {} ms (target p99 5 ms){}",
+             HTTP, wrk 64 keep-alive connections, {seconds} s:   {http_rate:>10.0} answers/s  ratio {:.3}; p50 {} ms, p99 {} ms (target p99 5 ms){}\n\
+             in process, scoped to the person's ward:      {scoped_rate:>10.0} answers/s  ratio {:.3} to unscoped; p50 {:.2} ms, p99 {:.2} ms\n\
+             tiles of a tree of {size} leaves, wrk 64 connections, {seconds} s:\n\
+             /healthz:                                     {healthz_rate:>10.0} requests/s <- limit\n\
+             full level-0 hash tiles (8,192 bytes):        {tiles_rate:>10.0} tiles/s    ratio {:.3}{}",
             reports.len(),
             arrays_rate / embedded_rate,
             singles_rate / embedded_rate,
@@ -341,6 +433,11 @@ pub(crate) fn run(n: usize, as_json: bool, seconds: u64) -> anyhow::Result<ExitC
             http_p50.map_or("?".into(), |v| format!("{v:.2}")),
             http_p99.map_or("?".into(), |v| format!("{v:.2}")),
             if non_2xx { "; wrk saw non-2xx answers" } else { "" },
+            scoped_rate / in_rate,
+            scoped_p50.as_secs_f64() * 1e3,
+            scoped_p99.as_secs_f64() * 1e3,
+            tiles_rate / healthz_rate,
+            if tiles_non_2xx { "; wrk saw non-2xx answers" } else { "" },
         ))?;
     }
     Ok(ExitCode::SUCCESS)

@@ -137,7 +137,9 @@ fn access_options(
         public_read: args.public_read,
         submit_token_required: args.submit_token_required,
         token_keys,
-        revoked: Some(args.revoked.clone().unwrap_or_else(|| crate::token::default_revoked(target))),
+        revoked: Some(
+            args.revoked.clone().unwrap_or_else(|| crate::token::default_revoked(target)),
+        ),
     })
 }
 

@@ -61,7 +61,8 @@ pub(crate) fn default_key(target: &Ledger) -> PathBuf {
 
 fn random_id() -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
     Ok(hex::encode(bytes))
 }
 
@@ -79,7 +80,9 @@ pub(crate) fn run(target: &Ledger, command: TokenCommand) -> anyhow::Result<Exit
             if std::fs::read(target.data.join("keys").join("admin.key")).ok()
                 == std::fs::read(&path).ok()
             {
-                bail!("the token key must not be the administrator's key: generate a key of its own");
+                bail!(
+                    "the token key must not be the administrator's key: generate a key of its own"
+                );
             }
             for a in &areas {
                 Area::parse(a).map_err(anyhow::Error::msg)?;
@@ -117,7 +120,9 @@ pub(crate) fn run(target: &Ledger, command: TokenCommand) -> anyhow::Result<Exit
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::Revoke { id, revoked } => {
-            if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            if id.len() != 32
+                || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
                 bail!("{id:?} is not a token id: it is 32 lower-case hex digits");
             }
             let path = revoked.unwrap_or_else(|| default_revoked(target));
@@ -130,11 +135,10 @@ pub(crate) fn run(target: &Ledger, command: TokenCommand) -> anyhow::Result<Exit
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .with_context(|| format!("cannot write the revocation list {}", path.display()))?;
+            let mut file =
+                std::fs::OpenOptions::new().create(true).append(true).open(&path).with_context(
+                    || format!("cannot write the revocation list {}", path.display()),
+                )?;
             let mut line = String::new();
             if !existing.is_empty() && !existing.ends_with('\n') {
                 line.push('\n');

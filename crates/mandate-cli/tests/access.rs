@@ -77,7 +77,8 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     let s = Served::start(bin(), &data, &["--every", "1", "--interval-ms", "100"]);
 
     // Public: health, the description, checkpoints, consistency and the hash tiles.
-    for path in ["/healthz", "/readyz", "/v1/openapi.json", "/v1/checkpoints/latest", "/log/checkpoint"]
+    for path in
+        ["/healthz", "/readyz", "/v1/openapi.json", "/v1/checkpoints/latest", "/log/checkpoint"]
     {
         assert_eq!(s.get(path).status, 200, "{path} is public");
     }
@@ -101,7 +102,16 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.header("cache-control"), Some("private, no-store"));
     assert_eq!(r.header("vary"), Some("Authorization, Cookie"));
-    let ids: Vec<&str> = r.json()["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>().leak().iter().map(String::as_str).collect();
+    let ids: Vec<&str> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .leak()
+        .iter()
+        .map(String::as_str)
+        .collect();
     assert_eq!(ids, ["vn/ha-noi/long-bien/bo-de/dang-uy", "vn/ha-noi/long-bien/bo-de/ubnd"]);
     let all = s.get_as("/v1/offices", &whole).json();
     assert!(all["items"].as_array().unwrap().len() > 20, "the whole ledger's token sees all");
@@ -118,7 +128,10 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
         nothing_elsewhere(path, &r.text);
     }
     assert_eq!(s.get_as("/v1/search?q=le%20van%20c", &ward).json()["people"], json!([]));
-    assert!(s.get_as("/v1/search?q=le%20van%20c", &whole).json()["people"].as_array().unwrap().len() == 1);
+    assert!(
+        s.get_as("/v1/search?q=le%20van%20c", &whole).json()["people"].as_array().unwrap().len()
+            == 1
+    );
 
     // The questions, now and as of a moment; the Standing Board member's daily duty for the
     // ward is the ward's.
@@ -141,7 +154,9 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|t| t["tasks"].as_array().unwrap().iter().map(|x| x["task"].as_str().unwrap().to_owned()))
+        .flat_map(|t| {
+            t["tasks"].as_array().unwrap().iter().map(|x| x["task"].as_str().unwrap().to_owned())
+        })
         .collect();
     assert_eq!(tasks, ["task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de"]);
     assert!(duty["on_time"].as_u64().unwrap() > 0);
@@ -172,7 +187,8 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
         "/v1/queries/accountability?person=khong-co-ai",
     );
     same_404("/v1/queries/directive?symbol=272-CV/TU", "/v1/queries/directive?symbol=999-CV/TU");
-    let other = s.get_as("/v1/streams/office:vn/ha-noi/long-bien/thach-ban/ubnd/events", &whole).json();
+    let other =
+        s.get_as("/v1/streams/office:vn/ha-noi/long-bien/thach-ban/ubnd/events", &whole).json();
     let hidden_event = other["events"][0]["id"].as_str().unwrap().to_owned();
     let absent_event = "ab".repeat(32);
     same_404(&format!("/v1/events/{hidden_event}"), &format!("/v1/events/{absent_event}"));
@@ -206,7 +222,8 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     }
     assert!(seen > 10 && (seen as u64) < size, "the ward sees {seen} of {size} events");
     let visible = s.get_as("/v1/events?limit=1000", &ward).json();
-    let one = visible["events"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_owned();
+    let one =
+        visible["events"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_owned();
     assert_eq!(s.get_as(&format!("/v1/events/{one}"), &ward).status, 200);
     assert_eq!(s.get_as(&format!("/v1/proofs/inclusion/{one}"), &ward).status, 200);
 
@@ -216,7 +233,8 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     let bundle: Value = r.json();
     for e in bundle["events"].as_array().unwrap() {
         use base64::Engine;
-        let body = base64::engine::general_purpose::STANDARD.decode(e["body"].as_str().unwrap()).unwrap();
+        let body =
+            base64::engine::general_purpose::STANDARD.decode(e["body"].as_str().unwrap()).unwrap();
         nothing_elsewhere("the bundle", &String::from_utf8_lossy(&body));
     }
     let file = dir.path().join("bundle.json");
@@ -228,7 +246,12 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
         .args(["verify-bundle", file.to_str().unwrap(), "--trust", trust_file.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -258,9 +281,12 @@ fn missing_expired_forged_revoked_and_wrong_tokens_are_refused_and_say_which() {
         expires_at: expires.parse().unwrap(),
         key_id: sign::key_id(&key.verifying_key()),
     };
-    let expired = mandate_model::token::issue(&claims("2021-08-01T00:00:00+07:00", "covid-2021"), &key).unwrap();
+    let expired =
+        mandate_model::token::issue(&claims("2021-08-01T00:00:00+07:00", "covid-2021"), &key)
+            .unwrap();
     refused(&expired, "token-expired");
-    let elsewhere = mandate_model::token::issue(&claims("2999-01-01T00:00:00+07:00", "other"), &key).unwrap();
+    let elsewhere =
+        mandate_model::token::issue(&claims("2999-01-01T00:00:00+07:00", "other"), &key).unwrap();
     refused(&elsewhere, "token-other-ledger");
     // Forged: signed by a key the server does not trust, or altered after signing.
     let stranger = SigningKey::from_bytes(&[9; 32]);
@@ -288,7 +314,12 @@ fn missing_expired_forged_revoked_and_wrong_tokens_are_refused_and_say_which() {
     let r = s.get_as("/v1/offices", submit_only["token"].as_str().unwrap());
     assert_eq!(r.status, 403, "{}", r.text);
     assert_eq!(r.json()["type"], "urn:mandate:problem:token-action");
-    let out = Command::new(bin()).arg("--data").arg(&data).args(["token", "revoke", "xyz"]).output().unwrap();
+    let out = Command::new(bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["token", "revoke", "xyz"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("32 lower-case hex digits"));
 }
@@ -342,10 +373,12 @@ fn a_tiles_client_follows_the_log_through_the_tiles_alone() {
         let mut head = head;
         while head < size {
             let n = (size - head).min(200);
-            let batch: Vec<Value> = (0..n).map(|_| {
-                next_office += 1;
-                new_office(next_office, &admin)
-            }).collect();
+            let batch: Vec<Value> = (0..n)
+                .map(|_| {
+                    next_office += 1;
+                    new_office(next_office, &admin)
+                })
+                .collect();
             let r = s.post("/v1/events", "application/json", &serde_json::to_vec(&batch).unwrap());
             assert_eq!(r.status, 200, "{}", r.text);
             head += n;
@@ -366,7 +399,11 @@ fn a_tiles_client_follows_the_log_through_the_tiles_alone() {
         assert_eq!(client.root(), root, "the tiles give the checkpoint's root at {size}");
         // Inclusion of the first, a middle and the last event, leaves from the entry bundles.
         for index in [0, size / 2, size - 1] {
-            let bundle = fetch(&tiles::path(None, index / 256, if (index / 256 + 1) * 256 <= size { 256 } else { size % 256 }));
+            let bundle = fetch(&tiles::path(
+                None,
+                index / 256,
+                if (index / 256 + 1) * 256 <= size { 256 } else { size % 256 },
+            ));
             let entries = tiles::entries(&bundle);
             let entry = &entries[(index % 256) as usize];
             assert_eq!(&entry[..16], b"mandate-leaf/v1\n");
@@ -374,15 +411,28 @@ fn a_tiles_client_follows_the_log_through_the_tiles_alone() {
             let logged = s.get(&format!("/v1/events?from={}&limit=1", index + 1)).json();
             assert_eq!(hex(&entry[24..56]), logged["events"][0]["id"].as_str().unwrap());
             let leaf = tiles::leaf_hash(entry);
-            assert_eq!(leaf, client.subtree(0, index), "the bundle's entry hashes to the level-0 tile's");
+            assert_eq!(
+                leaf,
+                client.subtree(0, index),
+                "the bundle's entry hashes to the level-0 tile's"
+            );
             let proof = client.inclusion(index);
-            assert!(tiles::verify_inclusion(&leaf, index, size, &proof, &root), "inclusion of {index} in {size}");
-            assert!(!tiles::verify_inclusion(&leaf, (index + 1) % size, size, &proof, &root) || size == 1);
+            assert!(
+                tiles::verify_inclusion(&leaf, index, size, &proof, &root),
+                "inclusion of {index} in {size}"
+            );
+            assert!(
+                !tiles::verify_inclusion(&leaf, (index + 1) % size, size, &proof, &root)
+                    || size == 1
+            );
         }
         // Consistency with every earlier checkpoint, from the larger tree's tiles.
         for (old, old_root) in &earlier {
             let proof = client.consistency(*old);
-            assert!(tiles::verify_consistency(*old, size, &proof, old_root, &root), "{old} → {size}");
+            assert!(
+                tiles::verify_consistency(*old, size, &proof, old_root, &root),
+                "{old} → {size}"
+            );
             let mut bad = *old_root;
             bad[0] ^= 1;
             assert!(!tiles::verify_consistency(*old, size, &proof, &bad, &root));

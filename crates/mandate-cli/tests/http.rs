@@ -437,7 +437,11 @@ fn the_api_on_jetstream() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let key = admin_key(&data);
-    let mut s = Served::start(bin(), &data, &["--public-read", "--nats", &url, "--ledger-name", "covid-2021"]);
+    let mut s = Served::start(
+        bin(),
+        &data,
+        &["--public-read", "--nats", &url, "--ledger-name", "covid-2021"],
+    );
     let a = s.get("/v1/queries/accountability?person=do-van-h").json();
     assert_eq!((a["on_time"].as_u64(), a["late"].as_u64()), (Some(13), Some(2)));
     let event = envelope(&new_office(9, "Phường Chín"), &key);

@@ -37,10 +37,13 @@ pub struct AccessOptions {
     pub revoked: Option<PathBuf>,
 }
 
+/// What a file looked like when read: its modification time and length.
+type Stamp = (SystemTime, u64);
+
 /// The revocation list as last read, and what the file looked like then.
 #[derive(Default)]
 pub(crate) struct Revoked {
-    seen: Mutex<(Option<(SystemTime, u64)>, BTreeSet<String>)>,
+    seen: Mutex<(Option<Stamp>, BTreeSet<String>)>,
 }
 
 impl Revoked {
@@ -48,7 +51,9 @@ impl Revoked {
     /// cannot be read revokes everything: failing closed.
     fn contains(&self, path: Option<&PathBuf>, id: &str) -> bool {
         let Some(path) = path else { return false };
-        let stamp = std::fs::metadata(path).ok().map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()));
+        let stamp = std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()));
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if seen.0 != stamp || stamp.is_none() {
             match std::fs::read_to_string(path) {
@@ -84,7 +89,9 @@ fn unauthorized(name: &str, title: &str, detail: String) -> Problem {
 fn token_problem(e: TokenError) -> Problem {
     let detail = e.to_string();
     match e {
-        TokenError::Malformed(_) => unauthorized("token-malformed", "The token cannot be read", detail),
+        TokenError::Malformed(_) => {
+            unauthorized("token-malformed", "The token cannot be read", detail)
+        }
         TokenError::UnknownKey(_) | TokenError::Forged => {
             unauthorized("token-forged", "The token is not genuine", detail)
         }
@@ -93,7 +100,9 @@ fn token_problem(e: TokenError) -> Problem {
             "The token has expired",
             format!("{detail}: ask for a new one (mandate token issue)"),
         ),
-        TokenError::NotYet(_) => unauthorized("token-not-yet-valid", "The token is not valid yet", detail),
+        TokenError::NotYet(_) => {
+            unauthorized("token-not-yet-valid", "The token is not valid yet", detail)
+        }
         TokenError::Revoked(_) => unauthorized("token-revoked", "The token was revoked", detail),
         TokenError::OtherLedger { .. } => {
             unauthorized("token-other-ledger", "The token is for another ledger", detail)
@@ -131,7 +140,11 @@ pub(crate) fn claims(app: &App, headers: &HeaderMap) -> Result<Option<Claims>, P
     let access = &app.options.access;
     let claims = token::read(&text, &access.token_keys).map_err(token_problem)?;
     claims
-        .check(SystemClock { offset: mandate_model::time::VIETNAM_OFFSET }.now(), &app.ledger, |id| app.revoked.contains(access.revoked.as_ref(), id))
+        .check(
+            SystemClock { offset: mandate_model::time::VIETNAM_OFFSET }.now(),
+            &app.ledger,
+            |id| app.revoked.contains(access.revoked.as_ref(), id),
+        )
         .map_err(token_problem)?;
     Ok(Some(claims))
 }

@@ -7,8 +7,8 @@ use mandate_model::ids::EventId;
 use mandate_node::proofs::{self, ProofError};
 use mandate_notary::Notary;
 
-use crate::problem::Problem;
 use crate::access::Reading;
+use crate::problem::Problem;
 use crate::{App, blocking, json_response, params};
 
 fn problem(e: ProofError) -> Problem {

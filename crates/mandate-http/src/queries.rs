@@ -14,8 +14,8 @@ use mandate_views::query::QueryError;
 use mandate_views::scoped::Visibility;
 use serde_json::json;
 
-use crate::problem::Problem;
 use crate::access::Reading;
+use crate::problem::Problem;
 use crate::{App, blocking, json_response, params, reader};
 
 fn required<'a>(q: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, Problem> {
@@ -200,8 +200,13 @@ pub(crate) async fn search(
         answer.people.truncate(limit);
         answer.documents.truncate(limit);
         scope_events(&app, &vis, &mut answer.events)?;
-        let kept: std::collections::BTreeSet<_> =
-            answer.offices.iter().chain(&answer.people).chain(&answer.documents).map(|f| f.event).collect();
+        let kept: std::collections::BTreeSet<_> = answer
+            .offices
+            .iter()
+            .chain(&answer.people)
+            .chain(&answer.documents)
+            .map(|f| f.event)
+            .collect();
         answer.events.retain(|e| kept.contains(e));
         answered(&app, &answer, &answer.events)
     })

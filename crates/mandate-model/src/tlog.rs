@@ -138,7 +138,9 @@ impl TilePath {
             let digits = if last {
                 *element
             } else {
-                element.strip_prefix('x').ok_or_else(|| bad("all but the last index element begin with x"))?
+                element
+                    .strip_prefix('x')
+                    .ok_or_else(|| bad("all but the last index element begin with x"))?
             };
             if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad("each index element is 3 digits"));
@@ -256,10 +258,22 @@ mod tests {
             assert_eq!(t.render(), path);
         }
         for bad in [
-            "tile/00/000", "tile/64/000", "tile/0/0", "tile/0/x000/001", "tile/0/001/002",
-            "tile/0/000.p/0", "tile/0/000.p/256", "tile/0/000.p/08", "tile/entries/1234",
-            "tile/0/x1/000", "tile/0/", "tiles/0/000", "tile/entries", "tile/0/000.p/",
-            "tile/+1/000", "tile/0/00a",
+            "tile/00/000",
+            "tile/64/000",
+            "tile/0/0",
+            "tile/0/x000/001",
+            "tile/0/001/002",
+            "tile/0/000.p/0",
+            "tile/0/000.p/256",
+            "tile/0/000.p/08",
+            "tile/entries/1234",
+            "tile/0/x1/000",
+            "tile/0/",
+            "tiles/0/000",
+            "tile/entries",
+            "tile/0/000.p/",
+            "tile/+1/000",
+            "tile/0/00a",
         ] {
             assert!(TilePath::parse(bad).is_err(), "{bad} should be refused");
         }

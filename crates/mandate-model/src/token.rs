@@ -117,7 +117,10 @@ impl Claims {
         revoked: impl Fn(&str) -> bool,
     ) -> Result<(), TokenError> {
         if self.ledger != ledger {
-            return Err(TokenError::OtherLedger { token: self.ledger.clone(), this: ledger.into() });
+            return Err(TokenError::OtherLedger {
+                token: self.ledger.clone(),
+                this: ledger.into(),
+            });
         }
         if revoked(&self.id) {
             return Err(TokenError::Revoked(self.id.clone()));
@@ -134,7 +137,9 @@ impl Claims {
 
     fn validate(&self) -> Result<(), TokenError> {
         let bad = |m: &str| Err(TokenError::Malformed(m.into()));
-        if self.id.len() != 32 || !self.id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if self.id.len() != 32
+            || !self.id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return bad("its id is not 32 lower-case hex digits");
         }
         if self.areas.is_empty() {
@@ -172,9 +177,13 @@ pub fn read(token: &str, trusted: &[VerifyingKey]) -> Result<Claims, TokenError>
     if token.len() > MAX_TOKEN_BYTES {
         return Err(malformed("it is longer than 8,192 bytes"));
     }
-    let rest = token.strip_prefix(TOKEN_PREFIX).ok_or_else(|| malformed("it does not start with mandate-token-v1."))?;
-    let (payload, signature) = rest.split_once('.').ok_or_else(|| malformed("it has no signature part"))?;
-    let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| malformed("its claims are not base64url"))?;
+    let rest = token
+        .strip_prefix(TOKEN_PREFIX)
+        .ok_or_else(|| malformed("it does not start with mandate-token-v1."))?;
+    let (payload, signature) =
+        rest.split_once('.').ok_or_else(|| malformed("it has no signature part"))?;
+    let payload =
+        URL_SAFE_NO_PAD.decode(payload).map_err(|_| malformed("its claims are not base64url"))?;
     let signature: [u8; 64] = URL_SAFE_NO_PAD
         .decode(signature)
         .ok()
@@ -187,8 +196,13 @@ pub fn read(token: &str, trusted: &[VerifyingKey]) -> Result<Claims, TokenError>
         .iter()
         .find(|k| sign::key_id(k) == claims.key_id)
         .ok_or(TokenError::UnknownKey(claims.key_id))?;
-    sign::verify(key, TOKEN_PAYLOAD_TYPE, &payload, &BodySignature { key_id: claims.key_id, signature })
-        .map_err(|_| TokenError::Forged)?;
+    sign::verify(
+        key,
+        TOKEN_PAYLOAD_TYPE,
+        &payload,
+        &BodySignature { key_id: claims.key_id, signature },
+    )
+    .map_err(|_| TokenError::Forged)?;
     Ok(claims)
 }
 
@@ -218,10 +232,22 @@ mod tests {
         assert_eq!(read_back, c);
         let at = |t: &str| t.parse::<Timestamp>().unwrap();
         assert_eq!(c.check(at("2021-08-01T00:00:00+00:00"), "covid-2021", |_| false), Ok(()));
-        assert!(matches!(c.check(at("2021-08-28T00:00:00+00:00"), "covid-2021", |_| false), Err(TokenError::Expired(_))));
-        assert!(matches!(c.check(at("2021-08-01T00:00:00+00:00"), "covid-2021", |id| id == c.id), Err(TokenError::Revoked(_))));
-        assert!(matches!(c.check(at("2021-08-01T00:00:00+00:00"), "other", |_| false), Err(TokenError::OtherLedger { .. })));
-        assert!(matches!(c.check(at("2021-07-27T00:00:00+00:00"), "covid-2021", |_| false), Err(TokenError::NotYet(_))));
+        assert!(matches!(
+            c.check(at("2021-08-28T00:00:00+00:00"), "covid-2021", |_| false),
+            Err(TokenError::Expired(_))
+        ));
+        assert!(matches!(
+            c.check(at("2021-08-01T00:00:00+00:00"), "covid-2021", |id| id == c.id),
+            Err(TokenError::Revoked(_))
+        ));
+        assert!(matches!(
+            c.check(at("2021-08-01T00:00:00+00:00"), "other", |_| false),
+            Err(TokenError::OtherLedger { .. })
+        ));
+        assert!(matches!(
+            c.check(at("2021-07-27T00:00:00+00:00"), "covid-2021", |_| false),
+            Err(TokenError::NotYet(_))
+        ));
     }
 
     #[test]
@@ -229,15 +255,27 @@ mod tests {
         let key = SigningKey::from_bytes(&[7; 32]);
         let other = SigningKey::from_bytes(&[8; 32]);
         let token = issue(&claims(&key), &key).unwrap();
-        assert_eq!(read(&token, &[other.verifying_key()]), Err(TokenError::UnknownKey(sign::key_id(&key.verifying_key()))));
+        assert_eq!(
+            read(&token, &[other.verifying_key()]),
+            Err(TokenError::UnknownKey(sign::key_id(&key.verifying_key())))
+        );
         // The claims widened to the whole ledger, signature kept.
         let (head, sig) = token.rsplit_once('.').unwrap();
         let payload = URL_SAFE_NO_PAD.decode(head.strip_prefix(TOKEN_PREFIX).unwrap()).unwrap();
         let widened = String::from_utf8(payload).unwrap().replace("vn/ha-noi/long-bien/bo-de", "*");
         let forged = format!("{TOKEN_PREFIX}{}.{sig}", URL_SAFE_NO_PAD.encode(widened));
         assert_eq!(read(&forged, &[key.verifying_key()]), Err(TokenError::Forged));
-        for bad in ["", "Bearer x", "mandate-token-v1.", "mandate-token-v1.e30.AAAA", "mandate-token-v1.!!.AA"] {
-            assert!(matches!(read(bad, &[key.verifying_key()]), Err(TokenError::Malformed(_))), "{bad:?}");
+        for bad in [
+            "",
+            "Bearer x",
+            "mandate-token-v1.",
+            "mandate-token-v1.e30.AAAA",
+            "mandate-token-v1.!!.AA",
+        ] {
+            assert!(
+                matches!(read(bad, &[key.verifying_key()]), Err(TokenError::Malformed(_))),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -154,7 +154,8 @@ pub fn facts(body: &EventBody, signers: &[KeyId]) -> Vec<Fact> {
         EventData::OfficeRegistered { .. } if here.kind() == StreamKind::Office => {
             anchor(&mut out, here.key());
         }
-        EventData::PositionAssigned { person: p, .. } | EventData::PositionEnded { person: p, .. } => {
+        EventData::PositionAssigned { person: p, .. }
+        | EventData::PositionEnded { person: p, .. } => {
             link_from_here(&mut out, person(p.as_str()));
         }
         EventData::DelegationGranted { delegate, .. } => {
@@ -196,7 +197,8 @@ pub fn facts(body: &EventBody, signers: &[KeyId]) -> Vec<Fact> {
                 subject(&mut out, s);
             }
         }
-        EventData::ViolationRecorded { against, .. } | EventData::SanctionImposed { against, .. } => {
+        EventData::ViolationRecorded { against, .. }
+        | EventData::SanctionImposed { against, .. } => {
             anchor(&mut out, body.actor.office.as_str());
             subject(&mut out, against);
         }
@@ -339,7 +341,10 @@ mod tests {
                 }
                 World {
                     anchors: a,
-                    links: links.into_iter().map(|(t, s)| (names[t].clone(), names[s].clone())).collect(),
+                    links: links
+                        .into_iter()
+                        .map(|(t, s)| (names[t].clone(), names[s].clone()))
+                        .collect(),
                 }
             })
     }
@@ -361,9 +366,10 @@ mod tests {
             .filter(|s| {
                 areas.iter().any(|a| a == "*")
                     || s.starts_with("ledger:")
-                    || world.anchors.get(*s).is_some_and(|ps| {
-                        ps.iter().any(|p| areas.iter().any(|a| covers(a, p)))
-                    })
+                    || world
+                        .anchors
+                        .get(*s)
+                        .is_some_and(|ps| ps.iter().any(|p| areas.iter().any(|a| covers(a, p))))
             })
             .cloned()
             .collect();

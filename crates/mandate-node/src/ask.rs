@@ -7,12 +7,12 @@ use mandate_ledger::clock::{Clock, SystemClock};
 use mandate_ledger::record::LoggedEvent;
 use mandate_model::ids::{EventId, OfficeId, PersonId};
 use mandate_model::time::Timestamp;
+use mandate_model::visibility::Scope;
 use mandate_views::find::{ListKind, nearest};
 use mandate_views::query::{
     AccountabilityAnswer, CasesAnswer, DirectiveAnswer, HeadAnswer, MissesAnswer, QueryError,
     Reader,
 };
-use mandate_model::visibility::Scope;
 use mandate_views::scoped::Visibility;
 use mandate_views::{Commit, Views, ViewsError};
 use serde::Serialize;

@@ -302,7 +302,10 @@ impl Notary {
                 .iter()
                 .filter(|e| e.position < kept_from)
                 .map(|e| {
-                    (e.position, mandate_model::tlog::leaf_bytes(e.position, &e.id(), &e.signatures))
+                    (
+                        e.position,
+                        mandate_model::tlog::leaf_bytes(e.position, &e.id(), &e.signatures),
+                    )
                 })
                 .collect();
             if leaves.len() as u64 != kept_from - from {

@@ -27,7 +27,7 @@ pub(crate) fn node_stored(
     level: u32,
     index: u64,
 ) -> Result<(), NotaryError> {
-    if level % 8 != 0 || index % TILE_WIDTH != TILE_WIDTH - 1 {
+    if !level.is_multiple_of(8) || index % TILE_WIDTH != TILE_WIDTH - 1 {
         return Ok(());
     }
     let n = index / TILE_WIDTH;
@@ -54,7 +54,7 @@ pub(crate) fn leaf_stored(
     kept_from: u64,
 ) -> Result<(), NotaryError> {
     pending.insert(position, leaf)?;
-    if position % TILE_WIDTH != 0 || position - TILE_WIDTH + 1 < kept_from {
+    if !position.is_multiple_of(TILE_WIDTH) || position - TILE_WIDTH + 1 < kept_from {
         return Ok(());
     }
     store_bundle(pending, bundles, position)

@@ -27,8 +27,8 @@ pub mod integrity;
 mod project;
 pub mod query;
 mod registry;
-pub mod scoped;
 pub mod rows;
+pub mod scoped;
 pub mod watchdog;
 
 /// redb's page cache for the read models, in bytes [default]. Replays stay within it however
@@ -210,8 +210,12 @@ impl Views {
             // Read models of an older layout lack rows newer code reads (visibility, …): they
             // are derived data, so they are rebuilt from the log by the next catch-up.
             drop(db);
-            std::fs::remove_file(path)
-                .map_err(|e| open_error(path.display().to_string(), redb::DatabaseError::Storage(redb::StorageError::Io(e))))?;
+            std::fs::remove_file(path).map_err(|e| {
+                open_error(
+                    path.display().to_string(),
+                    redb::DatabaseError::Storage(redb::StorageError::Io(e)),
+                )
+            })?;
             return Self::open_with_cache(path, cache_bytes);
         }
         let views = Self { db: Handle::Writer(db), may_defer: false };
