@@ -228,3 +228,84 @@ fn a_witness_cosigns_consistent_checkpoints_and_refuses_a_split_view() {
     // The witness still cosigned nothing after the second checkpoint.
     assert_eq!(witness.last(), Some((size, second.checkpoint.root)));
 }
+
+/// Every tile the store serves at `size`, by path.
+fn all_tiles(notary: &Notary, size: u64) -> Vec<(String, Vec<u8>)> {
+    use mandate_model::tlog::TilePath;
+    let mut out = Vec::new();
+    for level in [None, Some(0u8), Some(1)] {
+        let per = 256u64.pow(u32::from(level.unwrap_or(0)));
+        let hashes = size / per;
+        for index in 0..=hashes / 256 {
+            let width =
+                if (index + 1) * 256 <= hashes { 256 } else { (hashes % 256) as u16 as u64 };
+            if width == 0 {
+                continue;
+            }
+            let tile = TilePath { level, index, width: width as u16 };
+            let bytes = notary.tile(&tile, size).unwrap().expect("a tile within the tree");
+            out.push((tile.render(), bytes));
+        }
+    }
+    out
+}
+
+#[test]
+fn tiles_are_kept_as_the_tree_grows_and_filled_in_for_an_older_store() {
+    let mut fx = Fixture::seeded();
+    let batch = mandate_tests::chained_reports(
+        &fx.gate,
+        "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de",
+        "do-van-h",
+        "do-van-h",
+        650,
+        "tile",
+    );
+    for r in fx.gate.submit_batch(batch) {
+        r.unwrap();
+    }
+    let events = fx.gate.log().read_from(1, usize::MAX).unwrap();
+    let size = events.len() as u64;
+    assert!(size > 3 * 256, "several full tiles and a partial one: {size}");
+    let dir = tempfile::tempdir().unwrap();
+    let notary = Notary::open(&dir.path().join("notary.redb"), "mandate/covid-2021").unwrap();
+    // Grown in uneven steps, so tiles fill in the middle of a transaction and at its end.
+    for end in [100usize, 256, 300, 512, 513, events.len()] {
+        let start = notary.size().unwrap() as usize;
+        notary.append(&events[start..end]).unwrap();
+    }
+    let tiles = all_tiles(&notary, size);
+    // Level 0 and the entry bundles agree with the events, leaf by leaf.
+    for (path, bytes) in &tiles {
+        if let Some(rest) = path.strip_prefix("tile/entries/") {
+            let index: u64 =
+                rest.split(".p/").next().unwrap().replace(['x', '/'], "").parse().unwrap();
+            let entries = mandate_tests::tiles::entries(bytes);
+            for (i, entry) in entries.iter().enumerate() {
+                let e = &events[(index * 256) as usize + i];
+                assert_eq!(entry, &tlog::leaf_bytes(e.position, &e.id(), &e.signatures), "{path}");
+            }
+        }
+        if let Some(rest) = path.strip_prefix("tile/0/") {
+            for (i, hash) in bytes.chunks(32).enumerate() {
+                let index: u64 =
+                    rest.split(".p/").next().unwrap().replace(['x', '/'], "").parse().unwrap();
+                let p = index * 256 + i as u64 + 1;
+                assert_eq!(hash, notary.leaf_hash(p).unwrap().as_slice(), "{path} leaf {p}");
+            }
+        }
+    }
+    // A store from before tiles serves the same bytes once caught up with the log.
+    notary.forget_tiles().unwrap();
+    let entries = mandate_model::tlog::TilePath { level: None, index: 0, width: 256 };
+    assert!(notary.tile(&entries, size).is_err(), "a forgotten bundle is not made up");
+    notary.catch_up(fx.gate.log(), 97).unwrap();
+    assert_eq!(all_tiles(&notary, size), tiles, "filled in from the log, tile for tile");
+    // Nothing beyond the tree.
+    let beyond = mandate_model::tlog::TilePath {
+        level: Some(0),
+        index: size / 256,
+        width: (size % 256 + 1) as u16,
+    };
+    assert_eq!(notary.tile(&beyond, size).unwrap(), None);
+}

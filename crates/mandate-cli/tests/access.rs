@@ -454,3 +454,52 @@ fn a_tiles_client_follows_the_log_through_the_tiles_alone() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn with_submit_token_required_a_submission_needs_a_token_for_its_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    mandate(&data, &["key", "generate", "--out", data.join("keys/token.key").to_str().unwrap()]);
+    let admin = mandate_node::keys::read(&data.join("keys/admin.key")).unwrap();
+    let s = Served::start(bin(), &data, &["--public-read", "--submit-token-required"]);
+    let head = || s.get("/v1/events?limit=1").json()["head"].as_u64().unwrap();
+    let before = head();
+    let body = serde_json::to_vec(&new_office(1, &admin)).unwrap();
+    let post = |token: Option<&str>| {
+        let mut r = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent()
+            .post(format!("{}/v1/events", s.base))
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        let mut reply = r.send(&body[..]).unwrap();
+        let status = reply.status().as_u16();
+        (status, reply.body_mut().read_to_string().unwrap())
+    };
+    let (status, text) = post(None);
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("token-missing"), "{text}");
+    // A reading token does not submit; a submitting one for another area does not either.
+    let (status, text) = post(Some(&token(&data, &["vn/ha-noi/long-bien/bo-de"])));
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("token-action"), "{text}");
+    let out =
+        mandate(&data, &["token", "issue", "--json", "--area", "vn/ha-noi", "--actions", "submit"]);
+    let elsewhere: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, text) = post(elsewhere["token"].as_str());
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("token-out-of-scope") && text.contains("mandate/quan-tri"), "{text}");
+    assert_eq!(head(), before, "nothing was appended for a refused submission");
+    // The administration office's area takes it.
+    let out = mandate(
+        &data,
+        &["token", "issue", "--json", "--area", "mandate", "--actions", "submit,read"],
+    );
+    let admin_token: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, text) = post(admin_token["token"].as_str());
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(head(), before + 1);
+}

@@ -325,6 +325,25 @@ impl Notary {
         }
     }
 
+    /// Makes this store look like one from before tiles (no leaves kept, no tiles stored), as
+    /// an upgrade test needs.
+    #[doc(hidden)]
+    pub fn forget_tiles(&self) -> Result<(), NotaryError> {
+        let txn = self.writer()?.begin_write()?;
+        {
+            let size = txn.open_table(META)?.get("size")?.map_or(0, |v| v.value());
+            txn.delete_table(tiles::HASH_TILES)?;
+            txn.delete_table(tiles::ENTRY_TILES)?;
+            txn.delete_table(tiles::PENDING_LEAVES)?;
+            txn.open_table(tiles::HASH_TILES)?;
+            txn.open_table(tiles::ENTRY_TILES)?;
+            txn.open_table(tiles::PENDING_LEAVES)?;
+            txn.open_table(META)?.insert(LEAVES_KEPT_FROM, size + 1)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
     /// The bytes of a C2SP tlog-tiles resource (a hash tile or an entry bundle) from the stored
     /// tree, or `None` when a tree of size `size` does not hold it. The caller bounds `size` by
     /// the last signed checkpoint.
