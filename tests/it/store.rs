@@ -103,7 +103,63 @@ fn kill_9_loses_no_acknowledged_append() {
         assert_eq!(all.len() as u64, head, "positions are dense after the crash");
         let report = verify_log(&log, |_| {});
         assert!(report.is_ok(), "round {round}: {:?}", report.findings);
+        // The registry index committed with the events: a gate opened on it after the crash
+        // holds the state a fold of the whole log gives.
+        assert_eq!(mandate_tests::assert_opened_state_is_the_fold(&log), head);
     }
+}
+
+/// A gate opens on the registry alone and looks heads and reports up in the log: at many
+/// points of a growing log its state answers as a fold of every event does, and it judges
+/// the next events as that fold would (a continuation accepted, a stale version refused).
+#[test]
+fn a_gate_opened_on_the_registry_is_the_fold_of_the_whole_log() {
+    let mut fx = Fixture::seeded();
+    mandate_tests::assert_opened_state_is_the_fold(fx.gate.log());
+    let tasks = [
+        ("task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/bo-de", "do-van-h", "do-van-h"),
+        ("task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/ngoc-thuy", "bui-thi-k", "bui-thi-k#2"),
+        (
+            "task:vn/ha-noi/long-bien/quan-uy:2021:06-CT/QU:3/thach-ban",
+            "dang-van-l",
+            "dang-van-l#2",
+        ),
+    ];
+    let mut seed = 0x9e37_79b9_u64;
+    for round in 0..12 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let (task, person, signer) = tasks[(seed % 3) as usize];
+        let n = 1 + (seed % 40) as usize;
+        let batch =
+            mandate_tests::chained_reports(&fx.gate, task, person, signer, n, &format!("r{round}"));
+        for r in fx.gate.submit_batch(batch) {
+            r.unwrap();
+        }
+        mandate_tests::assert_opened_state_is_the_fold(fx.gate.log());
+    }
+    // A gate opened this way judges: the next report is accepted, a stale one refused.
+    let log = fx.gate.log().clone();
+    let mut opened = mandate_ledger::gate::Gate::open(
+        log,
+        mandate_demo::driver::demo_gate_key(),
+        std::sync::Arc::new(mandate_ledger::clock::SimulatedClock::new(
+            "2021-08-12T09:00:00+07:00".parse().unwrap(),
+        )),
+    )
+    .unwrap();
+    let (task, person, _) = tasks[0];
+    let next = mandate_tests::chained_reports(&opened, task, person, person, 2, "next");
+    for r in opened.submit_batch(next.clone()) {
+        r.unwrap();
+    }
+    let stale = mandate_tests::chained_reports(&fx.gate, task, person, person, 1, "stale");
+    let refused = opened.submit_batch(stale).pop().unwrap();
+    assert!(
+        matches!(&refused, Err(mandate_ledger::gate::SubmitError::Rejected(r)) if r.rule() == "version_conflict"),
+        "{refused:?}"
+    );
 }
 
 /// While one process writes, another reads the same log read-only and follows its commits; a

@@ -154,3 +154,48 @@ pub mod tiles;
 
 /// The district of the seed scenario.
 pub const LB: &str = "vn/ha-noi/long-bien";
+
+/// Opens a gate on `log` as `mandate` does (folding only the registry, looking the rest up in
+/// the log) and checks that its state answers every question as a fold of the whole log does:
+/// the registry, every stream's head, every citable event, and absences. Returns the head.
+pub fn assert_opened_state_is_the_fold(log: &mandate_store::EmbeddedLog) -> u64 {
+    use mandate_rules::state::LedgerState;
+    let events = log.read_from(1, usize::MAX).expect("the log reads");
+    let mut full = LedgerState::default();
+    for e in &events {
+        let body = mandate_model::body::decode_logged_body(&e.body).expect("a logged body");
+        full.apply(&body, e.id());
+    }
+    let gate = Gate::open(
+        log.clone(),
+        mandate_demo::driver::demo_gate_key(),
+        std::sync::Arc::new(mandate_ledger::clock::SimulatedClock::new(
+            "2021-08-12T00:00:00+07:00".parse().expect("a time"),
+        )),
+    )
+    .expect("the gate opens");
+    let opened = &gate.rules().state;
+    assert!(opened.is_backed(), "the embedded log indexes the registry");
+    assert_eq!(opened.n_events, full.n_events);
+    assert_eq!(format!("{:?}", opened.ledger), format!("{:?}", full.ledger));
+    assert_eq!(format!("{:?}", opened.offices), format!("{:?}", full.offices));
+    assert_eq!(format!("{:?}", opened.persons), format!("{:?}", full.persons));
+    assert_eq!(format!("{:?}", opened.keys), format!("{:?}", full.keys));
+    assert_eq!(format!("{:?}", opened.documents), format!("{:?}", full.documents));
+    assert_eq!(format!("{:?}", opened.tasks), format!("{:?}", full.tasks));
+    for (stream, head) in &full.streams {
+        assert_eq!(opened.head(stream).as_ref(), Some(head), "the head of {stream}");
+    }
+    for (id, citable) in &full.citable {
+        assert_eq!(
+            format!("{:?}", opened.citable(id)),
+            format!("{:?}", Some(citable)),
+            "citable {id}"
+        );
+    }
+    let absent: StreamId = "task:nowhere:2021:1-CT/X:1".parse().expect("a stream id");
+    assert_eq!(opened.head(&absent), None);
+    assert!(opened.citable(&mandate_model::ids::EventId([9; 32])).is_none());
+    assert_eq!(opened.take_backing_error(), None);
+    gate.head()
+}

@@ -44,6 +44,13 @@ pub(crate) struct BenchArgs {
     /// (needs wrk) beside the same question in process
     #[arg(long)]
     http: bool,
+    /// Measure opening a ledger instead: a fold from zero beside the gate's open on the
+    /// registry index, and whole `mandate append` processes, at each size of --sizes
+    #[arg(long)]
+    start: bool,
+    /// With --start: ledger sizes (reports), comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "16800,1000000")]
+    sizes: Vec<usize>,
     /// With --http: seconds wrk loads the query endpoint
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -260,6 +267,9 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
     }
     if args.http {
         return crate::bench_http::run(args.events, args.json, args.seconds);
+    }
+    if args.start {
+        return crate::bench_start::run(&args.sizes, args.json);
     }
     let n_threads = rayon::current_num_threads();
     let (setup, reports) = build(args.events, args.streams.max(1), false)?;

@@ -19,6 +19,7 @@ mod args;
 mod bench;
 mod bench_http;
 mod bench_notary;
+mod bench_start;
 mod bench_views;
 mod demo;
 mod find;

@@ -72,10 +72,15 @@ pub(crate) async fn tile(
     }
     let response = blocking(move || {
         let notary = app.runtime.notary().ok_or_else(no_checkpoint)?;
-        let size = notary
-            .latest()
-            .map_err(|e| Problem::internal(e.to_string()))?
-            .map_or(0, |c| c.checkpoint.size);
+        // The notary thread keeps the latest checkpoint's size; before its first look, ask.
+        let size =
+            match app.runtime.progress().checkpointed.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => notary
+                    .latest()
+                    .map_err(|e| Problem::internal(e.to_string()))?
+                    .map_or(0, |c| c.checkpoint.size),
+                size => size,
+            };
         let bytes = notary.tile(&tile, size).map_err(|e| Problem::internal(e.to_string()))?;
         let Some(bytes) = bytes else {
             return Err(Problem::not_found(format!(

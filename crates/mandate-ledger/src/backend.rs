@@ -1,8 +1,20 @@
 //! The interface every log backend (embedded redb, JetStream) offers the gate.
 
-use mandate_model::ids::{EventId, StreamId};
+use std::sync::Arc;
+
+use mandate_model::event::EventData;
+use mandate_model::ids::{EventId, StreamId, StreamKind};
+pub use mandate_rules::backing::{BackedHead, Backing};
 
 use crate::record::LoggedEvent;
+
+/// Whether the event at `version` of `stream` changes what the gate's state keeps in memory
+/// (the registry: offices, people, keys, documents, tasks, cases). Every event does, except a
+/// task's later events (reports, corrections, its completion) and misses: those only move a
+/// stream's head, which a backed state looks up in the log (`mandate_rules::backing`).
+pub fn changes_registry(stream: &StreamId, version: u64) -> bool {
+    !(stream.kind() == StreamKind::Miss || (stream.kind() == StreamKind::Task && version > 1))
+}
 
 /// An event the gate has accepted, with the stream and version it continues (the log indexes
 /// by them without reading the body again).
@@ -65,4 +77,69 @@ pub trait LogBackend {
         stream: &StreamId,
         from_version: u64,
     ) -> Result<Vec<u64>, Self::Error>;
+
+    /// The positions of the events that change the registry ([`changes_registry`]), in order,
+    /// when the backend keeps them indexed; `None` when it does not (a gate then folds every
+    /// event).
+    fn registry_positions(&self) -> Result<Option<Vec<u64>>, Self::Error> {
+        Ok(None)
+    }
+
+    /// The events at `positions`, in order (each must be in the log).
+    fn read_positions(&self, positions: &[u64]) -> Result<Vec<LoggedEvent>, Self::Error> {
+        let mut out = Vec::with_capacity(positions.len());
+        for p in positions {
+            out.extend(self.read_from(*p, 1)?.into_iter().filter(|e| e.position == *p));
+        }
+        Ok(out)
+    }
+
+    /// The version of a stream's last event and its position, if it has events.
+    fn stream_head(&self, stream: &StreamId) -> Result<Option<(u64, u64)>, Self::Error> {
+        let positions = self.stream_positions(stream, 1)?;
+        Ok(positions.last().map(|p| (positions.len() as u64, *p)))
+    }
+
+    /// The position of a stream's event at `version`.
+    fn stream_position(&self, stream: &StreamId, version: u64) -> Result<Option<u64>, Self::Error> {
+        Ok(self.stream_positions(stream, version)?.first().copied())
+    }
+
+    /// Where a gate's state looks up what it does not fold in, when the backend can answer
+    /// quickly ([`LogBacking`]); `None` when a gate must fold every event.
+    fn backing(&self) -> Option<Arc<dyn Backing>> {
+        None
+    }
+}
+
+/// A log as a gate state's backing: heads from its stream index, reports by id.
+pub struct LogBacking<L>(pub L);
+
+impl<L: LogBackend + Send + Sync> Backing for LogBacking<L> {
+    fn head(&self, stream: &StreamId) -> Result<Option<BackedHead>, String> {
+        let log = &self.0;
+        let Some((version, last_position)) = log.stream_head(stream).map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let first_position = log
+            .stream_position(stream, 1)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{stream} has no first event in the log's index"))?;
+        let mut read =
+            log.read_positions(&[first_position, last_position]).map_err(|e| e.to_string())?;
+        let last =
+            read.pop().ok_or_else(|| format!("position {last_position} is not in the log"))?;
+        let first = read.pop().unwrap_or_else(|| last.clone());
+        let first =
+            mandate_model::body::decode_logged_body(&first.body).map_err(|e| e.to_string())?;
+        Ok(Some(BackedHead { version, last: last.id(), last_position, first }))
+    }
+
+    fn report_task(&self, id: &EventId) -> Result<Option<StreamId>, String> {
+        let Some(event) = self.0.find(id).map_err(|e| e.to_string())? else { return Ok(None) };
+        let body =
+            mandate_model::body::decode_logged_body(&event.body).map_err(|e| e.to_string())?;
+        Ok(matches!(body.data, EventData::ReportFiled { .. }).then_some(body.stream))
+    }
 }

@@ -120,6 +120,15 @@ impl<L: LogBackend> Gate<L> {
     }
 
     fn reload(&mut self) -> Result<(), OpenError> {
+        let log_err = |e: L::Error| OpenError::Log(Box::new(e));
+        let backing = self.log.backing();
+        let registry = match &backing {
+            Some(_) => self.log.registry_positions().map_err(log_err)?,
+            None => None,
+        };
+        if let (Some(backing), Some(positions)) = (backing, registry) {
+            return self.reload_registry(backing, &positions);
+        }
         let mut rules = Rules { ladders: self.rules.ladders.clone(), ..Rules::default() };
         // Read at least up to the head the log has now (others may append meanwhile).
         let head = self.log.head().map_err(|e| OpenError::Log(Box::new(e)))?;
@@ -164,6 +173,55 @@ impl<L: LogBackend> Gate<L> {
         Ok(())
     }
 
+    /// [`Gate::reload`] over a log that indexes the registry: folds only the events that change
+    /// it, and looks the rest up in the log as judgements need them (`mandate_rules::backing`),
+    /// so opening costs what the registry costs, not what the log's age costs.
+    fn reload_registry(
+        &mut self,
+        backing: Arc<dyn mandate_rules::backing::Backing>,
+        positions: &[u64],
+    ) -> Result<(), OpenError> {
+        let log_err = |e: L::Error| OpenError::Log(Box::new(e));
+        let mut rules = Rules { ladders: self.rules.ladders.clone(), ..Rules::default() };
+        let head = self.log.head().map_err(log_err)?;
+        // The index and the events commit together, but a writer may append meanwhile.
+        let positions: Vec<u64> = positions.iter().copied().filter(|p| *p <= head).collect();
+        for chunk in positions.chunks(READ_CHUNK) {
+            let events = self.log.read_positions(chunk).map_err(log_err)?;
+            if events.len() != chunk.len() {
+                return Err(OpenError::Log("the registry index names events the log lacks".into()));
+            }
+            let decoded: Vec<_> = events.par_iter().map(|e| decode_body(&e.body)).collect();
+            for (event, body) in events.iter().zip(decoded) {
+                let body =
+                    body.map_err(|source| OpenError::Corrupt { position: event.position, source })?;
+                rules.state.apply_at(&body, event.id(), event.position);
+            }
+        }
+        // The heads folded are those of registry events only; a task's reports moved it on
+        // since: every head is read from the log from now on.
+        rules.state.streams.clear();
+        rules.state.n_events = head;
+        rules.state.set_backing(backing);
+        let last = match head {
+            0 => None,
+            _ => self.log.read_from(head, 1).map_err(log_err)?.pop(),
+        };
+        if let Some(expected) = rules.state.ledger.as_ref().and_then(|l| l.gate_key) {
+            let given = sign::key_id(&self.gate_key.verifying_key());
+            if given != sign::key_id(&expected) {
+                return Err(OpenError::WrongGateKey { given, expected: sign::key_id(&expected) });
+            }
+        }
+        self.head = head;
+        self.rules = rules;
+        self.last_recorded =
+            last.as_ref().and_then(|e| e.receipt.parse().ok()).map(|r| r.recorded_at);
+        self.last_id = last.map(|e| e.id());
+        self.stale = false;
+        Ok(())
+    }
+
     /// Folds in events another writer appended after this gate's head.
     fn catch_up(&mut self) -> Result<(), OpenError> {
         let head = self.log.head().map_err(|e| OpenError::Log(Box::new(e)))?;
@@ -192,6 +250,8 @@ impl<L: LogBackend> Gate<L> {
                 }
             }
         }
+        // What was folded in is in the log already.
+        self.rules.state.committed();
         Ok(())
     }
 
@@ -418,6 +478,12 @@ impl<L: LogBackend> Gate<L> {
             ));
         }
 
+        // A judgement that needed the log and could not read it may be wrong: judge nothing.
+        if let Some(message) = self.rules.state.take_backing_error() {
+            self.stale = true;
+            return slots.iter().map(|_| Err(SubmitError::Log(message.clone().into()))).collect();
+        }
+
         // Phase 3: one signature for the whole batch of receipts (a tree hash over them).
         // Sequential on purpose: the thread pool is busy verifying the next batch.
         let bodies: Vec<Vec<u8>> =
@@ -451,6 +517,7 @@ impl<L: LogBackend> Gate<L> {
         match committed {
             Ok(()) => {
                 self.head += events.len() as u64;
+                self.rules.state.committed();
                 if let Some(last) = events.last() {
                     self.last_recorded = Some(now);
                     self.last_id = Some(last.event.id());

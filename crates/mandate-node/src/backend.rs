@@ -63,6 +63,24 @@ impl LogBackend for AnyLog {
     ) -> Result<Vec<u64>, AnyLogError> {
         delegate!(self, log => log.stream_positions(stream, from_version))
     }
+    fn registry_positions(&self) -> Result<Option<Vec<u64>>, AnyLogError> {
+        delegate!(self, log => log.registry_positions())
+    }
+    fn read_positions(&self, positions: &[u64]) -> Result<Vec<LoggedEvent>, AnyLogError> {
+        delegate!(self, log => log.read_positions(positions))
+    }
+    fn stream_head(&self, stream: &StreamId) -> Result<Option<(u64, u64)>, AnyLogError> {
+        delegate!(self, log => log.stream_head(stream))
+    }
+    fn stream_position(&self, stream: &StreamId, version: u64) -> Result<Option<u64>, AnyLogError> {
+        delegate!(self, log => log.stream_position(stream, version))
+    }
+    fn backing(&self) -> Option<std::sync::Arc<dyn mandate_ledger::backend::Backing>> {
+        match self {
+            AnyLog::Embedded(log) => log.backing(),
+            AnyLog::JetStream(log) => log.backing(),
+        }
+    }
 }
 
 impl AnyLog {

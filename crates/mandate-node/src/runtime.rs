@@ -119,6 +119,8 @@ pub struct Progress {
     pub projected: AtomicU64,
     /// The notary's tree size.
     pub notarized: AtomicU64,
+    /// The size of the latest checkpoint this process's notary store holds.
+    pub checkpointed: AtomicU64,
     /// Misses the watchdog recorded since start.
     pub misses_recorded: AtomicU64,
     /// Batches committed, and their events (accepted or already there).
@@ -604,10 +606,15 @@ fn run_notary(inner: &Inner, options: &NotaryOptions) {
             let size = notary.size()?;
             inner.progress.notarized.store(size, Ordering::Relaxed);
             let last = notary.latest()?.map_or(0, |c| c.checkpoint.size);
+            inner.progress.checkpointed.fetch_max(last, Ordering::Relaxed);
             let due = size >= last + options.every.max(1)
                 || (size > last && (stopping || last_signed.elapsed() >= options.interval));
             let holds = inner.holds_duties.load(Ordering::Relaxed);
-            if due && holds && notary.checkpoint(&options.signer)?.is_some() {
+            if due
+                && holds
+                && let Some(signed) = notary.checkpoint(&options.signer)?
+            {
+                inner.progress.checkpointed.store(signed.checkpoint.size, Ordering::Relaxed);
                 last_signed = Instant::now();
             }
             Ok(())

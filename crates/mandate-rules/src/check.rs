@@ -543,13 +543,13 @@ fn check_ladder(
     }
 }
 
-fn citable<'a>(
-    state: &'a LedgerState,
+fn citable(
+    state: &LedgerState,
     id: &EventId,
     field: &'static str,
     what: &'static str,
-) -> Result<&'a Citable, Rejection> {
-    state.citable.get(id).ok_or(Rejection::MissingReference { field, what, target: id.to_string() })
+) -> Result<Citable, Rejection> {
+    state.citable(id).ok_or(Rejection::MissingReference { field, what, target: id.to_string() })
 }
 
 fn check_references_and_authority(
@@ -628,7 +628,7 @@ fn check_references_and_authority(
         EventData::DelegationRevoked { grant, .. } => {
             let office =
                 stream_office().ok_or_else(|| inconsistent("stream", "not an office stream"))?;
-            match citable(state, grant, "data.grant", "delegation")? {
+            match &citable(state, grant, "data.grant", "delegation")? {
                 Citable::DelegationGrant { office: granted_in } if *granted_in == office => {}
                 _ => {
                     return Err(inconsistent(
@@ -760,7 +760,7 @@ fn check_references_and_authority(
         }
         EventData::ReportCorrected { corrects, .. } => {
             let task = task_of_stream(state, &body.stream)?;
-            match citable(state, corrects, "data.corrects", "report")? {
+            match &citable(state, corrects, "data.corrects", "report")? {
                 Citable::Report { task: of } if *of == body.stream => {}
                 _ => {
                     return Err(inconsistent(
@@ -809,7 +809,7 @@ fn check_references_and_authority(
             check_entitled(state, body, &OFFICE_CAPACITIES)
         }
         EventData::ViolationWithdrawn { violation, .. } => {
-            match citable(state, violation, "data.violation", "violation")? {
+            match &citable(state, violation, "data.violation", "violation")? {
                 Citable::Violation { withdrawn: true, .. } => {
                     return Err(inconsistent("data.violation", "is already withdrawn"));
                 }
@@ -828,7 +828,7 @@ fn check_references_and_authority(
         }
         EventData::SanctionImposed { violation, against, ladder, sanction, .. } => {
             let Citable::Violation { against: violator, occurred_at, withdrawn, .. } =
-                citable(state, violation, "data.violation", "violation")?
+                &citable(state, violation, "data.violation", "violation")?
             else {
                 return Err(inconsistent("data.violation", "does not name a violation"));
             };
@@ -859,7 +859,7 @@ fn check_references_and_authority(
         }
         EventData::SanctionAppealed { sanction, .. } => {
             let Citable::Sanction { against, .. } =
-                citable(state, sanction, "data.sanction", "sanction")?
+                &citable(state, sanction, "data.sanction", "sanction")?
             else {
                 return Err(inconsistent("data.sanction", "does not name a sanction"));
             };
@@ -875,7 +875,7 @@ fn check_references_and_authority(
         }
         EventData::SanctionRevised { sanction, ladder, revised_to, .. } => {
             let Citable::Sanction { competent, .. } =
-                citable(state, sanction, "data.sanction", "sanction")?
+                &citable(state, sanction, "data.sanction", "sanction")?
             else {
                 return Err(inconsistent("data.sanction", "does not name a sanction"));
             };

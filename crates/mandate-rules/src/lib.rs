@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod backing;
 pub mod check;
 pub mod ladder;
 pub mod state;

@@ -164,26 +164,128 @@ pub struct LedgerState {
     /// Shared so that a gate can verify the next batch's signatures against a snapshot while it
     /// commits this one; copied on write.
     pub keys: Arc<BTreeMap<KeyId, Key>>,
+    /// The heads of the streams folded in (with a backing: since the last commit).
     pub streams: BTreeMap<StreamId, StreamHead>,
     pub documents: BTreeMap<StreamId, Document>,
     pub tasks: BTreeMap<StreamId, Task>,
+    /// Violations, sanctions and delegation grants (all of them), and the reports folded in
+    /// (with a backing: since the last commit).
     pub citable: BTreeMap<EventId, Citable>,
     /// The number of events folded in: the log position of the last one.
     pub n_events: u64,
+    /// Where what is not folded in is looked up (`crate::backing`).
+    lazy: crate::backing::Lazy,
 }
+
+/// Beyond this many heads and reports held since the last commit, a backed state lets them go
+/// (the log holds them).
+const KEEP_AFTER_COMMIT: usize = 1 << 16;
 
 impl LedgerState {
     /// The head of `stream`, if it has events.
-    pub fn head(&self, stream: &StreamId) -> Option<&StreamHead> {
-        self.streams.get(stream)
+    pub fn head(&self, stream: &StreamId) -> Option<StreamHead> {
+        if let Some(h) = self.streams.get(stream) {
+            return Some(h.clone());
+        }
+        let backing = self.lazy.backing.as_ref()?;
+        let mut heads = self.lazy.heads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = heads.get(stream) {
+            return known.clone();
+        }
+        let found = match backing.head(stream) {
+            Ok(found) => found.map(|b| {
+                let ledger =
+                    self.ledger.as_ref().map_or(b.first.ledger.as_str(), |l| l.name.as_str());
+                let (area, office_body) = self.owner_of(&b.first);
+                StreamHead {
+                    version: b.version,
+                    last: b.last,
+                    last_position: b.last_position,
+                    subject: stream_subject(ledger, stream, &area, &office_body).into(),
+                }
+            }),
+            Err(e) => {
+                self.lazy.failed(format!("the head of {stream} cannot be read from the log: {e}"));
+                return None;
+            }
+        };
+        heads.insert(stream.clone(), found.clone());
+        found
+    }
+
+    /// The event `id` that others may cite (a report, violation, sanction or grant).
+    pub fn citable(&self, id: &EventId) -> Option<Citable> {
+        if let Some(c) = self.citable.get(id) {
+            return Some(c.clone());
+        }
+        let backing = self.lazy.backing.as_ref()?;
+        let mut reports = self.lazy.reports.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = reports.get(id) {
+            return known.clone().map(|task| Citable::Report { task });
+        }
+        let found = match backing.report_task(id) {
+            Ok(found) => found,
+            Err(e) => {
+                self.lazy.failed(format!("the report {id} cannot be read from the log: {e}"));
+                return None;
+            }
+        };
+        reports.insert(*id, found.clone());
+        found.map(|task| Citable::Report { task })
+    }
+
+    /// Looks up, from now on, what is not folded in through `backing` (which must hold every
+    /// event up to [`LedgerState::n_events`]).
+    pub fn set_backing(&mut self, backing: Arc<dyn crate::backing::Backing>) {
+        self.lazy = crate::backing::Lazy { backing: Some(backing), ..Default::default() };
+    }
+
+    /// Whether what is not folded in is looked up in the log.
+    pub fn is_backed(&self) -> bool {
+        self.lazy.backing.is_some()
+    }
+
+    /// The first failure to read the backing since the last call: a judgement made meanwhile
+    /// may rest on a missing head, so the gate throws the batch away.
+    pub fn take_backing_error(&self) -> Option<String> {
+        self.lazy.error.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Called once everything folded in is committed to the log: a backed state lets go of
+    /// heads and reports (the log holds them), so its memory does not grow with the log.
+    pub fn committed(&mut self) {
+        if self.lazy.backing.is_none() {
+            return;
+        }
+        let held = self.streams.len() + self.citable.len();
+        if held > KEEP_AFTER_COMMIT {
+            self.streams.clear();
+            self.citable.retain(|_, c| !matches!(c, Citable::Report { .. }));
+        }
+        let heads = self.lazy.heads.get_mut().unwrap_or_else(|e| e.into_inner());
+        if heads.len() > KEEP_AFTER_COMMIT {
+            heads.clear();
+        }
+        let reports = self.lazy.reports.get_mut().unwrap_or_else(|e| e.into_inner());
+        if reports.len() > KEEP_AFTER_COMMIT {
+            reports.clear();
+        }
+    }
+
+    /// Folds in the event at `position`, which the caller read from the log (the events before
+    /// it that change nothing folded, such as reports, may be skipped when a backing will look
+    /// them up).
+    pub fn apply_at(&mut self, body: &EventBody, id: EventId, position: u64) {
+        self.n_events = position.saturating_sub(1);
+        self.apply(body, id);
     }
 
     /// The NATS subject of `body`'s stream: the one fixed when the stream opened, or, for an
     /// event that opens it, derived from the office the stream is about (see
     /// `mandate_model::subject`).
     pub fn subject_of(&self, body: &EventBody) -> Arc<str> {
-        if let Some(head) = self.streams.get(&body.stream) {
-            return Arc::clone(&head.subject);
+        if let Some(head) = self.head(&body.stream) {
+            return head.subject;
         }
         let ledger = self.ledger.as_ref().map_or(body.ledger.as_str(), |l| l.name.as_str());
         let (area, office_body) = self.owner_of(body);
@@ -237,6 +339,10 @@ impl LedgerState {
     /// [`LedgerState::apply`] with the stream's subject already known.
     pub fn apply_with_subject(&mut self, body: &EventBody, id: EventId, subject: Arc<str>) {
         self.n_events += 1;
+        if self.lazy.backing.is_some() {
+            // What was looked up for this stream is older than this event.
+            self.lazy.heads.get_mut().unwrap_or_else(|e| e.into_inner()).remove(&body.stream);
+        }
         self.streams.insert(
             body.stream.clone(),
             StreamHead { version: body.version, last: id, last_position: self.n_events, subject },

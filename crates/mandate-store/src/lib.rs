@@ -42,6 +42,11 @@ const EVENTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("events");
 const EVENT_IDS: TableDefinition<'_, &[u8; 32], u64> = TableDefinition::new("event_ids");
 const STREAM_EVENTS: TableDefinition<'_, (&str, u64), u64> = TableDefinition::new("stream_events");
 const STREAM_HEADS: TableDefinition<'_, &str, u64> = TableDefinition::new("stream_heads");
+/// position → (): the events that change the registry (`backend::changes_registry`), which a
+/// gate folds in when it opens; written in the same transaction as the events.
+const REGISTRY: TableDefinition<'_, u64, ()> = TableDefinition::new("registry");
+/// name → value: `registry_indexed` = 1 once `REGISTRY` holds every such event of the log.
+const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 
 /// redb's page cache for the log, in bytes.
 pub const DEFAULT_CACHE_BYTES: usize = 256 * 1024 * 1024;
@@ -197,6 +202,26 @@ impl EmbeddedLog {
         txn.open_table(EVENT_IDS)?;
         txn.open_table(STREAM_EVENTS)?;
         txn.open_table(STREAM_HEADS)?;
+        txn.open_table(REGISTRY)?;
+        {
+            // A log from before the registry index: build it once, from the stream index.
+            let mut meta = txn.open_table(META)?;
+            if meta.get("registry_indexed")?.is_none() {
+                let streams = txn.open_table(STREAM_EVENTS)?;
+                let mut registry = txn.open_table(REGISTRY)?;
+                for entry in streams.iter()? {
+                    let (key, position) = entry?;
+                    let (stream, version) = key.value();
+                    let changes = stream
+                        .parse::<StreamId>()
+                        .map_or(true, |s| mandate_ledger::backend::changes_registry(&s, version));
+                    if changes {
+                        registry.insert(position.value(), ())?;
+                    }
+                }
+                meta.insert("registry_indexed", 1)?;
+            }
+        }
         txn.commit()?;
         Ok(())
     }
@@ -249,6 +274,7 @@ impl LogBackend for EmbeddedLog {
             let mut ids = txn.open_table(EVENT_IDS)?;
             let mut streams = txn.open_table(STREAM_EVENTS)?;
             let mut heads = txn.open_table(STREAM_HEADS)?;
+            let mut registry = txn.open_table(REGISTRY)?;
             let mut expected = events.last()?.map_or(0, |(k, _)| k.value()) + 1;
             for NewEvent { event, id, stream, version, .. } in batch {
                 if event.position != expected {
@@ -259,6 +285,7 @@ impl LogBackend for EmbeddedLog {
                 if ids.get(id.as_bytes())?.is_some() {
                     return Err(StoreError::Duplicate { id });
                 }
+                let changes = mandate_ledger::backend::changes_registry(stream, *version);
                 let stream = stream.as_str();
                 let head = heads.get(stream)?.map_or(0, |v| v.value());
                 if *version != head + 1 {
@@ -272,6 +299,9 @@ impl LogBackend for EmbeddedLog {
                 ids.insert(id.as_bytes(), event.position)?;
                 streams.insert((stream, *version), event.position)?;
                 heads.insert(stream, *version)?;
+                if changes {
+                    registry.insert(event.position, ())?;
+                }
                 expected += 1;
             }
             last = expected - 1;
@@ -315,6 +345,55 @@ impl LogBackend for EmbeddedLog {
             }
         }
         Ok(out)
+    }
+
+    fn registry_positions(&self) -> Result<Option<Vec<u64>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        // A read-only handle on a log from before the index cannot build it.
+        let indexed = match txn.open_table(META) {
+            Ok(meta) => meta.get("registry_indexed")?.is_some(),
+            Err(redb::TableError::TableDoesNotExist(_)) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !indexed {
+            return Ok(None);
+        }
+        let table = txn.open_table(REGISTRY)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            out.push(entry?.0.value());
+        }
+        Ok(Some(out))
+    }
+
+    fn read_positions(&self, positions: &[u64]) -> Result<Vec<LoggedEvent>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let events = txn.open_table(EVENTS)?;
+        let mut out = Vec::with_capacity(positions.len());
+        for p in positions {
+            out.extend(Self::read_at(&events, *p)?);
+        }
+        Ok(out)
+    }
+
+    fn stream_head(&self, stream: &StreamId) -> Result<Option<(u64, u64)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let Some(version) = txn.open_table(STREAM_HEADS)?.get(stream.as_str())?.map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        let position = txn.open_table(STREAM_EVENTS)?.get((stream.as_str(), version))?;
+        Ok(position.map(|p| (version, p.value())))
+    }
+
+    fn stream_position(&self, stream: &StreamId, version: u64) -> Result<Option<u64>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(STREAM_EVENTS)?;
+        Ok(table.get((stream.as_str(), version))?.map(|p| p.value()))
+    }
+
+    fn backing(&self) -> Option<std::sync::Arc<dyn mandate_ledger::backend::Backing>> {
+        Some(std::sync::Arc::new(mandate_ledger::backend::LogBacking(self.clone())))
     }
 
     fn stream_positions(
