@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail by panicking.
 
+mod as_of;
 mod bundle;
 mod cluster;
 mod contract;

@@ -258,11 +258,8 @@ enum QuestionArgs {
 /// `mandate query`.
 pub(crate) fn query(target: &Ledger, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let log = target.open_log(Access::Read)?;
-    let views = match args.as_of {
-        // As of a point, the read models of the prefix are rebuilt in memory.
-        Some(_) => Views::in_memory()?,
-        None => live_views(target, &log)?,
-    };
+    // As of a point, the live read models answer from the history they keep.
+    let views = live_views(target, &log)?;
     let asked = match ask::ask(&log, &views, question(args.question), args.as_of.map(|p| p.0)) {
         Ok(asked) => asked,
         Err(AskError::Unknown { error, nearest }) => {

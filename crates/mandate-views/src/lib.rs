@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 pub mod answer;
 pub mod find;
+mod history;
 pub mod integrity;
 mod project;
 pub mod query;
@@ -38,45 +39,46 @@ pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 // Bookkeeping.
 /// The name of the layout [`Views::digest`] hashes (SPEC §8): digests compare only within one
 /// layout, which is this release's tables and rows.
-pub const DIGEST_LAYOUT: &str = concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"));
+pub const DIGEST_LAYOUT: &str =
+    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-3");
 
 pub(crate) const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 pub(crate) const TEXT: TableDefinition<'_, &str, &str> = TableDefinition::new("text");
 // The registry.
 pub(crate) const OFFICES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("offices");
-pub(crate) const OFFICE_CHILDREN: TableDefinition<'_, (&str, &str), ()> =
+pub(crate) const OFFICE_CHILDREN: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("office_children");
 pub(crate) const PEOPLE: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("people");
 /// (office, from, person, role) → tenure.
 pub(crate) const TENURES: TableDefinition<'_, (&str, i64, &str, &str), &[u8]> =
     TableDefinition::new("tenures");
-/// (person, from, office, role) → ().
-pub(crate) const TENURES_BY_PERSON: TableDefinition<'_, (&str, i64, &str, &str), ()> =
+/// (person, from, office, role) → since (the position the entry was first written at).
+pub(crate) const TENURES_BY_PERSON: TableDefinition<'_, (&str, i64, &str, &str), u64> =
     TableDefinition::new("tenures_by_person");
 pub(crate) const KEYS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("keys");
 // Documents and tasks.
 pub(crate) const DOCUMENTS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("documents");
-/// (title, stream) → (): documents by symbol.
-pub(crate) const DOCUMENT_TITLES: TableDefinition<'_, (&str, &str), ()> =
+/// (title, stream) → since (the position the entry was first written at): documents by symbol.
+pub(crate) const DOCUMENT_TITLES: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("document_titles");
-/// (parent, child) → (): the implementation tree, downwards.
-pub(crate) const DOCUMENT_CHILDREN: TableDefinition<'_, (&str, &str), ()> =
+/// (parent, child) → since (the position the entry was first written at): the implementation tree, downwards.
+pub(crate) const DOCUMENT_CHILDREN: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("document_children");
-/// (document, task) → ().
-pub(crate) const DOCUMENT_TASKS: TableDefinition<'_, (&str, &str), ()> =
+/// (document, task) → since (the position the entry was first written at).
+pub(crate) const DOCUMENT_TASKS: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("document_tasks");
 pub(crate) const TASKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("tasks");
-/// (office, task) → the office's role in it (`lead`, `coordinate`).
-pub(crate) const TASKS_BY_OFFICE: TableDefinition<'_, (&str, &str), &str> =
+/// (office, task) → the office's role in it (`lead`, `coordinate`), stamped like a row.
+pub(crate) const TASKS_BY_OFFICE: TableDefinition<'_, (&str, &str), &[u8]> =
     TableDefinition::new("tasks_by_office");
-/// (status, task) → (): `open` or `completed`.
-pub(crate) const TASKS_BY_STATUS: TableDefinition<'_, (&str, &str), ()> =
+/// (status, task) → since (the position the entry was first written at): `open` or `completed`.
+pub(crate) const TASKS_BY_STATUS: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("tasks_by_status");
-/// (due, task) → (): tasks with one deadline; recurring ones are under `tasks_recurring`.
-pub(crate) const TASKS_BY_DEADLINE: TableDefinition<'_, (i64, &str), ()> =
+/// (due, task) → since (the position the entry was first written at): tasks with one deadline; recurring ones are under `tasks_recurring`.
+pub(crate) const TASKS_BY_DEADLINE: TableDefinition<'_, (i64, &str), u64> =
     TableDefinition::new("tasks_by_deadline");
-/// (starts_on, task) → (): tasks with a recurring duty.
-pub(crate) const TASKS_RECURRING: TableDefinition<'_, (&str, &str), ()> =
+/// (starts_on, task) → since (the position the entry was first written at): tasks with a recurring duty.
+pub(crate) const TASKS_RECURRING: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("tasks_recurring");
 /// (task, period or "", position) → report.
 pub(crate) const REPORTS: TableDefinition<'_, (&str, &str, u64), &[u8]> =
@@ -86,20 +88,27 @@ pub(crate) const MISSES: TableDefinition<'_, (&str, &str), &[u8]> = TableDefinit
 // Oversight.
 pub(crate) const VIOLATIONS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("violations");
 pub(crate) const SANCTIONS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("sanctions");
-/// (violation, sanction) → ().
-pub(crate) const SANCTIONS_BY_VIOLATION: TableDefinition<'_, (&str, &str), ()> =
+/// (violation, sanction) → since (the position the entry was first written at).
+pub(crate) const SANCTIONS_BY_VIOLATION: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("sanctions_by_violation");
 pub(crate) const COMMENDATIONS: TableDefinition<'_, &str, &[u8]> =
     TableDefinition::new("commendations");
 /// (area, effective_from, position) → alert level.
-/// (stream, path) → (): the stream lies in that office or area path (visibility's anchors).
-pub(crate) const VISIBLE_IN: TableDefinition<'_, (&str, &str), ()> =
+/// (stream, path) → since (the position the entry was first written at): the stream lies in that office or area path (visibility's anchors).
+pub(crate) const VISIBLE_IN: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("visible_in");
-/// (target, source) → (): the target stream is visible whenever the source is.
-pub(crate) const VISIBLE_WITH: TableDefinition<'_, (&str, &str), ()> =
+/// (target, source) → since (the position the entry was first written at): the target stream is visible whenever the source is.
+pub(crate) const VISIBLE_WITH: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("visible_with");
+/// (table, key bytes, until) → the row the table held under that key before the event at
+/// position `until` replaced or removed it (its value as stored, since-position first): the
+/// history that answers as of a position without a replay (see [`query::Reader`]).
+pub(crate) const HISTORY: TableDefinition<'_, (&str, &[u8], u64), &[u8]> =
+    TableDefinition::new("history");
 /// The layout of these read models: a file of another layout is rebuilt from the log.
-pub const LAYOUT: u64 = 2;
+/// 3: every row and index entry carries the position it holds since; replaced rows are kept
+/// in `history`.
+pub const LAYOUT: u64 = 3;
 pub(crate) const ALERTS: TableDefinition<'_, (&str, i64, u64), &[u8]> =
     TableDefinition::new("alerts");
 
@@ -317,6 +326,7 @@ impl Views {
         txn.open_table(ALERTS)?;
         txn.open_table(VISIBLE_IN)?;
         txn.open_table(VISIBLE_WITH)?;
+        txn.open_table(HISTORY)?;
         {
             let mut meta = txn.open_table(META)?;
             if meta.get("position")?.is_none() {
@@ -473,12 +483,20 @@ impl Views {
         hash_table(&txn, ALERTS, &mut hasher)?;
         hash_table(&txn, VISIBLE_IN, &mut hasher)?;
         hash_table(&txn, VISIBLE_WITH, &mut hasher)?;
+        hash_table(&txn, HISTORY, &mut hasher)?;
         Ok(hasher.finalize().into())
     }
 
     /// A consistent snapshot to query.
     pub fn reader(&self) -> Result<query::Reader, ViewsError> {
-        query::Reader::new(self.db.begin_read()?)
+        query::Reader::new(self.db.begin_read()?, None)
+    }
+
+    /// A snapshot that reads as the read models of the log's first `position` events read
+    /// (without a replay: from the positions rows carry and the `history` of replaced rows).
+    /// A position past what they hold reads as the head.
+    pub fn reader_at(&self, position: u64) -> Result<query::Reader, ViewsError> {
+        query::Reader::new(self.db.begin_read()?, Some(position))
     }
 }
 

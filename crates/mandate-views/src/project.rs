@@ -26,9 +26,88 @@ pub(crate) fn encode<T: Serialize>(row: &T) -> Vec<u8> {
     serde_json::to_vec(row).unwrap_or_default()
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(table: &str, bytes: &[u8]) -> Result<T, ViewsError> {
-    serde_json::from_slice(bytes)
+/// A stored value: the position it holds since (8 bytes, big-endian), then its payload.
+pub(crate) fn stamp(since: u64, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + payload.len());
+    out.extend_from_slice(&since.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The position a stored value holds since (0 for a value too short to carry one).
+pub(crate) fn since(stored: &[u8]) -> u64 {
+    stored.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
+}
+
+/// A stored value's payload.
+pub(crate) fn payload(stored: &[u8]) -> &[u8] {
+    stored.get(8..).unwrap_or_default()
+}
+
+/// Decodes a stored row (its payload after the since-position).
+pub(crate) fn decode<T: DeserializeOwned>(table: &str, stored: &[u8]) -> Result<T, ViewsError> {
+    serde_json::from_slice(payload(stored))
         .map_err(|source| ViewsError::Row { table: table.to_owned(), source })
+}
+
+type History<'txn> = Table<'txn, (&'static str, &'static [u8], u64), &'static [u8]>;
+
+/// Stores `payload` under `key` as of the event at position `at`. A changed value replaces
+/// the stored one, which is kept in `history` under the position that ended it (unless the same
+/// event wrote it); an unchanged one keeps the position it holds since.
+fn put<'k, K: redb::Key + 'static>(
+    table: &mut Table<'_, K, &'static [u8]>,
+    history: &mut History<'_>,
+    name: &'static str,
+    at: u64,
+    key: K::SelfType<'k>,
+    payload_bytes: &[u8],
+) -> Result<(), ViewsError> {
+    let key_bytes = K::as_bytes(&key).as_ref().to_vec();
+    let old = table.get(&key)?.map(|v| v.value().to_vec());
+    if let Some(old) = &old
+        && payload(old) == payload_bytes
+    {
+        return Ok(());
+    }
+    table.insert(key, stamp(at, payload_bytes).as_slice())?;
+    if let Some(old) = old
+        && since(&old) != at
+    {
+        history.insert((name, key_bytes.as_slice(), at), old.as_slice())?;
+    }
+    Ok(())
+}
+
+/// Adds the index entry `key` as of position `at`, unless it is already there (it then keeps
+/// the position it was first written at).
+fn mark<'k, K: redb::Key + 'static>(
+    table: &mut Table<'_, K, u64>,
+    at: u64,
+    key: K::SelfType<'k>,
+) -> Result<(), ViewsError> {
+    if table.get(&key)?.is_none() {
+        table.insert(key, at)?;
+    }
+    Ok(())
+}
+
+/// Removes the index entry `key` at position `at`, keeping it in `history`.
+fn unmark<'k, K: redb::Key + 'static>(
+    table: &mut Table<'_, K, u64>,
+    history: &mut History<'_>,
+    name: &'static str,
+    at: u64,
+    key: K::SelfType<'k>,
+) -> Result<(), ViewsError> {
+    let key_bytes = K::as_bytes(&key).as_ref().to_vec();
+    let old = table.remove(key)?.map(|v| v.value());
+    if let Some(old) = old
+        && old != at
+    {
+        history.insert((name, key_bytes.as_slice(), at), old.to_be_bytes().as_slice())?;
+    }
+    Ok(())
 }
 
 /// The key text of a period: the day, or "" for a task's one deadline.
@@ -38,32 +117,35 @@ pub(crate) fn period_key(period: Option<mandate_model::time::LocalDate>) -> Stri
 
 pub(crate) struct Tables<'txn> {
     stored_check: crate::integrity::StoredCheck,
+    /// The position of the event being applied.
+    at: u64,
+    history: History<'txn>,
     pub meta: Table<'txn, &'static str, u64>,
     text: Table<'txn, &'static str, &'static str>,
     offices: Table<'txn, &'static str, &'static [u8]>,
-    office_children: Table<'txn, (&'static str, &'static str), ()>,
+    office_children: Table<'txn, (&'static str, &'static str), u64>,
     people: Table<'txn, &'static str, &'static [u8]>,
     tenures: Table<'txn, (&'static str, i64, &'static str, &'static str), &'static [u8]>,
-    tenures_by_person: Table<'txn, (&'static str, i64, &'static str, &'static str), ()>,
+    tenures_by_person: Table<'txn, (&'static str, i64, &'static str, &'static str), u64>,
     keys: Table<'txn, &'static str, &'static [u8]>,
     documents: Table<'txn, &'static str, &'static [u8]>,
-    document_titles: Table<'txn, (&'static str, &'static str), ()>,
-    document_children: Table<'txn, (&'static str, &'static str), ()>,
-    document_tasks: Table<'txn, (&'static str, &'static str), ()>,
+    document_titles: Table<'txn, (&'static str, &'static str), u64>,
+    document_children: Table<'txn, (&'static str, &'static str), u64>,
+    document_tasks: Table<'txn, (&'static str, &'static str), u64>,
     tasks: Table<'txn, &'static str, &'static [u8]>,
-    tasks_by_office: Table<'txn, (&'static str, &'static str), &'static str>,
-    tasks_by_status: Table<'txn, (&'static str, &'static str), ()>,
-    tasks_by_deadline: Table<'txn, (i64, &'static str), ()>,
-    tasks_recurring: Table<'txn, (&'static str, &'static str), ()>,
+    tasks_by_office: Table<'txn, (&'static str, &'static str), &'static [u8]>,
+    tasks_by_status: Table<'txn, (&'static str, &'static str), u64>,
+    tasks_by_deadline: Table<'txn, (i64, &'static str), u64>,
+    tasks_recurring: Table<'txn, (&'static str, &'static str), u64>,
     reports: Table<'txn, (&'static str, &'static str, u64), &'static [u8]>,
     misses: Table<'txn, (&'static str, &'static str), &'static [u8]>,
     violations: Table<'txn, &'static str, &'static [u8]>,
     sanctions: Table<'txn, &'static str, &'static [u8]>,
-    sanctions_by_violation: Table<'txn, (&'static str, &'static str), ()>,
+    sanctions_by_violation: Table<'txn, (&'static str, &'static str), u64>,
     commendations: Table<'txn, &'static str, &'static [u8]>,
     alerts: Table<'txn, (&'static str, i64, u64), &'static [u8]>,
-    visible_in: Table<'txn, (&'static str, &'static str), ()>,
-    visible_with: Table<'txn, (&'static str, &'static str), ()>,
+    visible_in: Table<'txn, (&'static str, &'static str), u64>,
+    visible_with: Table<'txn, (&'static str, &'static str), u64>,
 }
 
 fn event_error(event: &LoggedEvent, reason: impl std::fmt::Display) -> ViewsError {
@@ -74,6 +156,8 @@ impl<'txn> Tables<'txn> {
     pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, ViewsError> {
         Ok(Self {
             stored_check: crate::integrity::StoredCheck::default(),
+            at: 0,
+            history: txn.open_table(HISTORY)?,
             meta: txn.open_table(META)?,
             text: txn.open_table(TEXT)?,
             offices: txn.open_table(OFFICES)?,
@@ -119,6 +203,8 @@ impl<'txn> Tables<'txn> {
 
     fn update<T: Serialize + DeserializeOwned>(
         table: &mut Table<'txn, &'static str, &'static [u8]>,
+        history: &mut History<'txn>,
+        at: u64,
         name: &'static str,
         key: &str,
         change: impl FnOnce(&mut T),
@@ -126,7 +212,7 @@ impl<'txn> Tables<'txn> {
         let Some(bytes) = table.get(key)?.map(|v| v.value().to_vec()) else { return Ok(false) };
         let mut row: T = decode(name, &bytes)?;
         change(&mut row);
-        table.insert(key, encode(&row).as_slice())?;
+        put(table, history, name, at, key, &encode(&row))?;
         Ok(true)
     }
 
@@ -134,6 +220,7 @@ impl<'txn> Tables<'txn> {
     pub(crate) fn apply(&mut self, event: &LoggedEvent) -> Result<u64, ViewsError> {
         let body: EventBody = mandate_model::body::decode_logged_body(&event.body)
             .map_err(|e| event_error(event, e))?;
+        self.at = event.position;
         // A log changed after the fact is not folded in (see `integrity::StoredCheck`).
         let id = event.id();
         let receipt = self
@@ -145,10 +232,10 @@ impl<'txn> Tables<'txn> {
         for fact in mandate_model::visibility::facts(&body, &signers) {
             match fact {
                 mandate_model::visibility::Fact::Anchor { stream, path } => {
-                    self.visible_in.insert((stream.as_str(), path.as_str()), ())?;
+                    mark(&mut self.visible_in, self.at, (stream.as_str(), path.as_str()))?;
                 }
                 mandate_model::visibility::Fact::Link { target, source } => {
-                    self.visible_with.insert((target.as_str(), source.as_str()), ())?;
+                    mark(&mut self.visible_with, self.at, (target.as_str(), source.as_str()))?;
                 }
             }
         }
@@ -175,14 +262,28 @@ impl<'txn> Tables<'txn> {
                     parent: None,
                     event: id,
                 };
-                self.offices.insert(admin_office.as_str(), encode(&office).as_slice())?;
+                put(
+                    &mut self.offices,
+                    &mut self.history,
+                    "offices",
+                    self.at,
+                    admin_office.as_str(),
+                    &encode(&office),
+                )?;
                 let person = PersonRow {
                     person: administrator.person.clone(),
                     full_name: administrator.full_name.clone(),
                     fictional: false,
                     event: id,
                 };
-                self.people.insert(administrator.person.as_str(), encode(&person).as_slice())?;
+                put(
+                    &mut self.people,
+                    &mut self.history,
+                    "people",
+                    self.at,
+                    administrator.person.as_str(),
+                    &encode(&person),
+                )?;
                 rows += 5;
             }
             EventData::OfficeRegistered { name, kind, level, area, parent } => {
@@ -196,10 +297,17 @@ impl<'txn> Tables<'txn> {
                     parent: parent.clone(),
                     event: id,
                 };
-                self.offices.insert(office.as_str(), encode(&row).as_slice())?;
+                put(
+                    &mut self.offices,
+                    &mut self.history,
+                    "offices",
+                    self.at,
+                    office.as_str(),
+                    &encode(&row),
+                )?;
                 rows += 1;
                 if let Some(parent) = parent {
-                    self.office_children.insert((parent.as_str(), office.as_str()), ())?;
+                    mark(&mut self.office_children, self.at, (parent.as_str(), office.as_str()))?;
                     rows += 1;
                 }
             }
@@ -210,7 +318,7 @@ impl<'txn> Tables<'txn> {
                     fictional: *fictional,
                     event: id,
                 };
-                self.people.insert(key, encode(&row).as_slice())?;
+                put(&mut self.people, &mut self.history, "people", self.at, key, &encode(&row))?;
                 rows += 1;
             }
             EventData::PositionAssigned { person, role, title, from, in_charge_of, .. } => {
@@ -227,12 +335,19 @@ impl<'txn> Tables<'txn> {
                 };
                 let role = tag(role);
                 let at = from.unix_seconds();
-                self.tenures.insert(
+                put(
+                    &mut self.tenures,
+                    &mut self.history,
+                    "tenures",
+                    self.at,
                     (office.as_str(), at, person.as_str(), role.as_str()),
-                    encode(&row).as_slice(),
+                    &encode(&row),
                 )?;
-                self.tenures_by_person
-                    .insert((person.as_str(), at, office.as_str(), role.as_str()), ())?;
+                mark(
+                    &mut self.tenures_by_person,
+                    self.at,
+                    (person.as_str(), at, office.as_str(), role.as_str()),
+                )?;
                 rows += 2;
             }
             EventData::PositionEnded { person, role, until, .. } => {
@@ -253,9 +368,13 @@ impl<'txn> Tables<'txn> {
                 if let Some((at, mut row)) = open {
                     row.until = Some(*until);
                     row.events.push(id);
-                    self.tenures.insert(
+                    put(
+                        &mut self.tenures,
+                        &mut self.history,
+                        "tenures",
+                        self.at,
                         (key, at, person.as_str(), role_tag.as_str()),
-                        encode(&row).as_slice(),
+                        &encode(&row),
                     )?;
                     rows += 1;
                 }
@@ -271,16 +390,23 @@ impl<'txn> Tables<'txn> {
                     compromised_since: None,
                     events: vec![id],
                 };
-                self.keys.insert(key, encode(&row).as_slice())?;
+                put(&mut self.keys, &mut self.history, "keys", self.at, key, &encode(&row))?;
                 rows += 1;
             }
             EventData::KeyRevoked { reason, effective_at, compromised_since } => {
-                if Self::update(&mut self.keys, "keys", key, |row: &mut KeyRow| {
-                    row.revoked_at = Some(*effective_at);
-                    row.reason = Some(*reason);
-                    row.compromised_since = *compromised_since;
-                    row.events.push(id);
-                })? {
+                if Self::update(
+                    &mut self.keys,
+                    &mut self.history,
+                    self.at,
+                    "keys",
+                    key,
+                    |row: &mut KeyRow| {
+                        row.revoked_at = Some(*effective_at);
+                        row.reason = Some(*reason);
+                        row.compromised_since = *compromised_since;
+                        row.events.push(id);
+                    },
+                )? {
                     rows += 1;
                 }
             }
@@ -314,12 +440,19 @@ impl<'txn> Tables<'txn> {
                     assumed: assumed.clone(),
                     events: vec![id],
                 };
-                self.documents.insert(stream, encode(&row).as_slice())?;
-                self.document_titles.insert((title.as_str(), stream), ())?;
+                put(
+                    &mut self.documents,
+                    &mut self.history,
+                    "documents",
+                    self.at,
+                    stream,
+                    &encode(&row),
+                )?;
+                mark(&mut self.document_titles, self.at, (title.as_str(), stream))?;
                 rows += 2;
                 for parent in implements {
                     if let DocumentRef::Ledger(parent) = parent {
-                        self.document_children.insert((parent.as_str(), stream), ())?;
+                        mark(&mut self.document_children, self.at, (parent.as_str(), stream))?;
                         rows += 1;
                     }
                 }
@@ -327,6 +460,8 @@ impl<'txn> Tables<'txn> {
             EventData::DirectiveAmended { .. } => {
                 if Self::update(
                     &mut self.documents,
+                    &mut self.history,
+                    self.at,
                     "documents",
                     stream,
                     |row: &mut DocumentRow| {
@@ -340,6 +475,8 @@ impl<'txn> Tables<'txn> {
             EventData::DirectiveRevoked { .. } => {
                 if Self::update(
                     &mut self.documents,
+                    &mut self.history,
+                    self.at,
                     "documents",
                     stream,
                     |row: &mut DocumentRow| {
@@ -355,11 +492,18 @@ impl<'txn> Tables<'txn> {
                     tasks.push(entry?.0.value().1.to_owned());
                 }
                 for task in tasks {
-                    if Self::update(&mut self.tasks, "tasks", &task, |row: &mut TaskRow| {
-                        row.ended_at.get_or_insert(recorded_at);
-                        row.ended_by.get_or_insert(id);
-                        row.events.push(id);
-                    })? {
+                    if Self::update(
+                        &mut self.tasks,
+                        &mut self.history,
+                        self.at,
+                        "tasks",
+                        &task,
+                        |row: &mut TaskRow| {
+                            row.ended_at.get_or_insert(recorded_at);
+                            row.ended_by.get_or_insert(id);
+                            row.events.push(id);
+                        },
+                    )? {
                         rows += 1;
                     }
                 }
@@ -386,26 +530,37 @@ impl<'txn> Tables<'txn> {
                     ended_by: None,
                     events: vec![id],
                 };
-                self.tasks.insert(stream, encode(&row).as_slice())?;
-                self.document_tasks.insert((document.as_str(), stream), ())?;
-                self.tasks_by_status.insert(("open", stream), ())?;
+                put(&mut self.tasks, &mut self.history, "tasks", self.at, stream, &encode(&row))?;
+                mark(&mut self.document_tasks, self.at, (document.as_str(), stream))?;
+                mark(&mut self.tasks_by_status, self.at, ("open", stream))?;
                 rows += 3;
                 for assignee in assignees {
                     let role = match assignee.role {
                         AssigneeRole::Lead => "lead",
                         _ => "coordinate",
                     };
-                    self.tasks_by_office.insert((assignee.office.as_str(), stream), role)?;
+                    put(
+                        &mut self.tasks_by_office,
+                        &mut self.history,
+                        "tasks_by_office",
+                        self.at,
+                        (assignee.office.as_str(), stream),
+                        role.as_bytes(),
+                    )?;
                     rows += 1;
                 }
                 match obligation {
                     Obligation::Deadline { due_at, .. } => {
-                        self.tasks_by_deadline.insert((due_at.unix_seconds(), stream), ())?;
+                        mark(
+                            &mut self.tasks_by_deadline,
+                            self.at,
+                            (due_at.unix_seconds(), stream),
+                        )?;
                         rows += 1;
                     }
                     Obligation::Recurring { starts_on, .. } => {
-                        self.tasks_recurring
-                            .insert((starts_on.to_string().as_str(), stream), ())?;
+                        let starts = starts_on.to_string();
+                        mark(&mut self.tasks_recurring, self.at, (starts.as_str(), stream))?;
                         rows += 1;
                     }
                     Obligation::Standing => {}
@@ -433,8 +588,14 @@ impl<'txn> Tables<'txn> {
                     corrections: Vec::new(),
                 };
                 let period = period_key(*period);
-                self.reports
-                    .insert((stream, period.as_str(), event.position), encode(&row).as_slice())?;
+                put(
+                    &mut self.reports,
+                    &mut self.history,
+                    "reports",
+                    self.at,
+                    (stream, period.as_str(), event.position),
+                    &encode(&row),
+                )?;
                 rows += 1;
             }
             EventData::ReportCorrected { corrects, .. } => {
@@ -452,18 +613,37 @@ impl<'txn> Tables<'txn> {
                 }
                 if let Some((period, position, mut row)) = found {
                     row.corrections.push(id);
-                    self.reports
-                        .insert((stream, period.as_str(), position), encode(&row).as_slice())?;
+                    put(
+                        &mut self.reports,
+                        &mut self.history,
+                        "reports",
+                        self.at,
+                        (stream, period.as_str(), position),
+                        &encode(&row),
+                    )?;
                     rows += 1;
                 }
             }
             EventData::TaskCompleted { .. } => {
-                if Self::update(&mut self.tasks, "tasks", stream, |row: &mut TaskRow| {
-                    row.completed_at.get_or_insert(recorded_at);
-                    row.events.push(id);
-                })? {
-                    self.tasks_by_status.remove(("open", stream))?;
-                    self.tasks_by_status.insert(("completed", stream), ())?;
+                if Self::update(
+                    &mut self.tasks,
+                    &mut self.history,
+                    self.at,
+                    "tasks",
+                    stream,
+                    |row: &mut TaskRow| {
+                        row.completed_at.get_or_insert(recorded_at);
+                        row.events.push(id);
+                    },
+                )? {
+                    unmark(
+                        &mut self.tasks_by_status,
+                        &mut self.history,
+                        "tasks_by_status",
+                        self.at,
+                        ("open", stream),
+                    )?;
+                    mark(&mut self.tasks_by_status, self.at, ("completed", stream))?;
                     rows += 3;
                 }
             }
@@ -479,13 +659,22 @@ impl<'txn> Tables<'txn> {
                     recorded_by: body.actor.office.clone(),
                     withdrawn: None,
                 };
-                self.violations.insert(id.to_string().as_str(), encode(&row).as_slice())?;
+                put(
+                    &mut self.violations,
+                    &mut self.history,
+                    "violations",
+                    self.at,
+                    id.to_string().as_str(),
+                    &encode(&row),
+                )?;
                 rows += 1;
             }
             EventData::ViolationWithdrawn { violation, .. } => {
                 let key = violation.to_string();
                 if Self::update(
                     &mut self.violations,
+                    &mut self.history,
+                    self.at,
                     "violations",
                     &key,
                     |row: &mut ViolationRow| {
@@ -512,24 +701,49 @@ impl<'txn> Tables<'txn> {
                     revised_to: None,
                 };
                 let key = id.to_string();
-                self.sanctions.insert(key.as_str(), encode(&row).as_slice())?;
-                self.sanctions_by_violation
-                    .insert((violation.to_string().as_str(), key.as_str()), ())?;
+                put(
+                    &mut self.sanctions,
+                    &mut self.history,
+                    "sanctions",
+                    self.at,
+                    key.as_str(),
+                    &encode(&row),
+                )?;
+                let violation = violation.to_string();
+                mark(
+                    &mut self.sanctions_by_violation,
+                    self.at,
+                    (violation.as_str(), key.as_str()),
+                )?;
                 rows += 2;
             }
             EventData::SanctionAppealed { sanction, .. } => {
                 let key = sanction.to_string();
-                if Self::update(&mut self.sanctions, "sanctions", &key, |row: &mut SanctionRow| {
-                    row.appeals.push(id);
-                })? {
+                if Self::update(
+                    &mut self.sanctions,
+                    &mut self.history,
+                    self.at,
+                    "sanctions",
+                    &key,
+                    |row: &mut SanctionRow| {
+                        row.appeals.push(id);
+                    },
+                )? {
                     rows += 1;
                 }
             }
             EventData::SanctionRevised { sanction, revised_to, .. } => {
                 let key = sanction.to_string();
-                if Self::update(&mut self.sanctions, "sanctions", &key, |row: &mut SanctionRow| {
-                    row.revised_to = Some((*revised_to, id));
-                })? {
+                if Self::update(
+                    &mut self.sanctions,
+                    &mut self.history,
+                    self.at,
+                    "sanctions",
+                    &key,
+                    |row: &mut SanctionRow| {
+                        row.revised_to = Some((*revised_to, id));
+                    },
+                )? {
                     rows += 1;
                 }
             }
@@ -542,7 +756,14 @@ impl<'txn> Tables<'txn> {
                     by: body.actor.office.clone(),
                     occurred_at: body.occurred_at,
                 };
-                self.commendations.insert(id.to_string().as_str(), encode(&row).as_slice())?;
+                put(
+                    &mut self.commendations,
+                    &mut self.history,
+                    "commendations",
+                    self.at,
+                    id.to_string().as_str(),
+                    &encode(&row),
+                )?;
                 rows += 1;
             }
             EventData::DeadlineMissed { task, due_at, period } => {
@@ -554,7 +775,14 @@ impl<'txn> Tables<'txn> {
                     recorded_at,
                 };
                 let period = period_key(*period);
-                self.misses.insert((task.as_str(), period.as_str()), encode(&row).as_slice())?;
+                put(
+                    &mut self.misses,
+                    &mut self.history,
+                    "misses",
+                    self.at,
+                    (task.as_str(), period.as_str()),
+                    &encode(&row),
+                )?;
                 rows += 1;
             }
             EventData::AlertLevelChanged { level, effective_from } => {
@@ -566,9 +794,13 @@ impl<'txn> Tables<'txn> {
                     effective_from: *effective_from,
                     set_by: body.actor.office.clone(),
                 };
-                self.alerts.insert(
+                put(
+                    &mut self.alerts,
+                    &mut self.history,
+                    "alerts",
+                    self.at,
                     (area.as_str(), effective_from.unix_seconds(), event.position),
-                    encode(&row).as_slice(),
+                    &encode(&row),
                 )?;
                 rows += 1;
             }

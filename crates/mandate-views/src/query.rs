@@ -20,6 +20,9 @@ use crate::*;
 
 const MAX: &str = "\u{10ffff}";
 
+/// A tenure's key: (office, from, person, role).
+type Tenure = (&'static str, i64, &'static str, &'static str);
+
 /// Why a query found nothing to answer about.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -49,6 +52,8 @@ impl From<redb::TableError> for QueryError {
 pub struct Reader {
     pub(crate) txn: ReadTransaction,
     offset: time::UtcOffset,
+    /// The position read as of (`None`: the head); see `history`.
+    pub(crate) at: Option<u64>,
 }
 
 fn obligation_name(obligation: &Obligation) -> &'static str {
@@ -61,14 +66,14 @@ fn obligation_name(obligation: &Obligation) -> &'static str {
 }
 
 impl Reader {
-    pub(crate) fn new(txn: ReadTransaction) -> Result<Self, ViewsError> {
+    pub(crate) fn new(txn: ReadTransaction, at: Option<u64>) -> Result<Self, ViewsError> {
         let offset = {
             let text = txn.open_table(TEXT)?;
             text.get("utc_offset")?
                 .and_then(|v| parse_offset(v.value()))
                 .unwrap_or(time::UtcOffset::UTC)
         };
-        Ok(Self { txn, offset })
+        Ok(Self { txn, offset, at })
     }
 
     /// The ledger's offset for human times.
@@ -76,10 +81,12 @@ impl Reader {
         self.offset
     }
 
-    /// The position of the last event the read models hold.
+    /// The position of the last event the read models hold (as read: no later than the
+    /// position a reader as of one reads at).
     pub fn position(&self) -> Result<u64, ViewsError> {
         let meta = self.txn.open_table(META)?;
-        Ok(meta.get("position")?.map_or(0, |v| v.value()))
+        let held = meta.get("position")?.map_or(0, |v| v.value());
+        Ok(self.at.map_or(held, |at| at.min(held)))
     }
 
     fn row<T: serde::de::DeserializeOwned>(
@@ -89,8 +96,9 @@ impl Reader {
     ) -> Result<Option<T>, ViewsError> {
         let name = table.name().to_owned();
         let table = self.txn.open_table(table)?;
-        match table.get(key)? {
-            Some(v) => Ok(Some(decode(&name, v.value())?)),
+        let Some(v) = table.get(key)? else { return Ok(None) };
+        match self.version::<&str>(&name, &key, v.value())? {
+            Some(stored) => Ok(Some(decode(&name, &stored)?)),
             None => Ok(None),
         }
     }
@@ -144,7 +152,10 @@ impl Reader {
         let o = office.as_str();
         let mut out = Vec::new();
         for entry in table.range((o, i64::MIN, "", "")..=(o, i64::MAX, MAX, MAX))? {
-            out.push(decode("tenures", entry?.1.value())?);
+            let (key, value) = entry?;
+            if let Some(stored) = self.version::<Tenure>("tenures", &key.value(), value.value())? {
+                out.push(decode("tenures", &stored)?);
+            }
         }
         Ok(out)
     }
@@ -156,10 +167,16 @@ impl Reader {
         let p = person.as_str();
         let mut out = Vec::new();
         for entry in by_person.range((p, i64::MIN, "", "")..=(p, i64::MAX, MAX, MAX))? {
-            let (key, _) = entry?;
+            let (key, written) = entry?;
+            if !self.holds(written.value()) {
+                continue;
+            }
             let (_, from, office, role) = key.value();
-            if let Some(v) = tenures.get((office, from, p, role))? {
-                out.push(decode("tenures", v.value())?);
+            let tenure = (office, from, p, role);
+            if let Some(v) = tenures.get(tenure)?
+                && let Some(stored) = self.version::<Tenure>("tenures", &tenure, v.value())?
+            {
+                out.push(decode("tenures", &stored)?);
             }
         }
         Ok(out)
@@ -233,7 +250,13 @@ impl Reader {
         let t = task.as_str();
         let mut out = Vec::new();
         for entry in table.range((t, "", 0u64)..=(t, MAX, u64::MAX))? {
-            out.push(decode("reports", entry?.1.value())?);
+            let (key, value) = entry?;
+            let key = key.value();
+            if let Some(stored) =
+                self.version::<(&str, &str, u64)>("reports", &key, value.value())?
+            {
+                out.push(decode("reports", &stored)?);
+            }
         }
         Ok(out)
     }
@@ -246,8 +269,12 @@ impl Reader {
         let t = task.as_str();
         let mut out = BTreeMap::new();
         for entry in table.range((t, "")..=(t, MAX))? {
-            let row: MissRow = decode("misses", entry?.1.value())?;
-            out.insert(row.period, row);
+            let (key, value) = entry?;
+            let key = key.value();
+            if let Some(stored) = self.version::<(&str, &str)>("misses", &key, value.value())? {
+                let row: MissRow = decode("misses", &stored)?;
+                out.insert(row.period, row);
+            }
         }
         Ok(out)
     }
@@ -475,7 +502,10 @@ impl Reader {
         let table = self.txn.open_table(table)?;
         let mut out = Vec::new();
         for entry in table.iter()? {
-            out.push(decode(&name, entry?.1.value())?);
+            let (key, value) = entry?;
+            if let Some(stored) = self.version::<&str>(&name, &key.value(), value.value())? {
+                out.push(decode(&name, &stored)?);
+            }
         }
         Ok(out)
     }
@@ -583,11 +613,17 @@ impl Reader {
             let o = tenure.office.as_str();
             for entry in tasks_by_office.range((o, "")..=(o, MAX))? {
                 let (key, role) = entry?;
-                let stream: StreamId = match key.value().1.parse() {
+                let key = key.value();
+                let Some(role) =
+                    self.version::<(&str, &str)>("tasks_by_office", &key, role.value())?
+                else {
+                    continue;
+                };
+                let role = String::from_utf8_lossy(crate::project::payload(&role)).into_owned();
+                let stream: StreamId = match key.1.parse() {
                     Ok(s) => s,
                     Err(_) => continue,
                 };
-                let role = role.value().to_owned();
                 let Some(task) = self.task(&stream)? else { continue };
                 if task.assigned_at > window_to {
                     continue;
@@ -892,9 +928,11 @@ impl Reader {
             return Ok(Some(doc));
         }
         let titles = self.txn.open_table(DOCUMENT_TITLES)?;
-        let found = titles.range((symbol, "")..=(symbol, MAX))?.next().transpose()?;
-        if let Some((key, _)) = found {
-            return self.row(DOCUMENTS, key.value().1);
+        for entry in titles.range((symbol, "")..=(symbol, MAX))? {
+            let (key, written) = entry?;
+            if self.holds(written.value()) {
+                return self.row(DOCUMENTS, key.value().1);
+            }
         }
         // A symbol typed in another case (`06-ct/qu`).
         let wanted = symbol.to_lowercase();
@@ -922,7 +960,10 @@ impl Reader {
             let s = doc.stream.as_str();
             let mut tasks = Vec::new();
             for entry in doc_tasks.range((s, "")..=(s, MAX))? {
-                let (key, _) = entry?;
+                let (key, written) = entry?;
+                if !self.holds(written.value()) {
+                    continue;
+                }
                 let Ok(stream) = key.value().1.parse::<StreamId>() else { continue };
                 let Some(task) = self.task(&stream)? else { continue };
                 if task.assigned_at > now {
@@ -968,7 +1009,10 @@ impl Reader {
             }
             let mut kids = Vec::new();
             for entry in children.range((s, "")..=(s, MAX))? {
-                let (key, _) = entry?;
+                let (key, written) = entry?;
+                if !self.holds(written.value()) {
+                    continue;
+                }
                 if let Some(child) = self.row::<DocumentRow>(DOCUMENTS, key.value().1)? {
                     if child.events.is_empty() {
                         continue;

@@ -24,10 +24,13 @@ impl Facts for Tables<'_> {
         let s = stream.as_str();
         let mut out = Vec::new();
         for row in table.range((s, "")..)? {
-            let (key, _) = row?;
+            let (key, written) = row?;
             let (stream, path) = key.value();
             if stream != s {
                 break;
+            }
+            if !self.reader.holds(written.value()) {
+                continue;
             }
             out.push(path.to_owned());
         }
@@ -38,10 +41,13 @@ impl Facts for Tables<'_> {
         let s = stream.as_str();
         let mut out = Vec::new();
         for row in table.range((s, "")..)? {
-            let (key, _) = row?;
+            let (key, written) = row?;
             let (target, source) = key.value();
             if target != s {
                 break;
+            }
+            if !self.reader.holds(written.value()) {
+                continue;
             }
             if let Ok(source) = source.parse() {
                 out.push(source);
