@@ -15,3 +15,4 @@ mod store;
 mod tamper;
 mod tls;
 mod views;
+mod watchdog_year;

@@ -393,7 +393,7 @@ fn a_projector_killed_at_any_moment_resumes_to_the_same_read_models() {
 }
 
 /// Every `deadline.missed` in the log, as (task, period or "deadline").
-fn misses_in_log(fx: &Fixture) -> Vec<(String, String)> {
+pub(crate) fn misses_in_log(fx: &Fixture) -> Vec<(String, String)> {
     fx.gate
         .log()
         .read_from(1, usize::MAX)
@@ -623,9 +623,9 @@ fn read_models_from_jetstream_equal_those_from_the_embedded_log() {
 
 /// A live directive of Quận ủy Long Biên for tests that assign tasks after the scenario (which
 /// revokes 06-CT/QU at its end).
-const DOC_07: &str = "document:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU";
+pub(crate) const DOC_07: &str = "document:vn/ha-noi/long-bien/quan-uy:2021:07-CT/QU";
 
-fn issue_07_ct_qu(fx: &mut Fixture) {
+pub(crate) fn issue_07_ct_qu(fx: &mut Fixture) {
     let body = fx.body(
         DOC_07,
         "directive.issued",
@@ -679,7 +679,7 @@ fn the_watchdog_records_no_false_misses_and_only_its_window() {
     fx.set_clock("2021-09-11T09:00:00+07:00");
     let before = fx.snapshot();
     let now: mandate_model::time::Timestamp = "2021-09-11T09:00:00+07:00".parse().unwrap();
-    let week = Look { since: Some(now.plus_seconds(-7 * 86_400)), dry_run: true };
+    let week = Look { since: Some(now.plus_seconds(-7 * 86_400)), dry_run: true, rescan: false };
     let dry = watchdog.look(&mut fx.gate, &views, week).unwrap();
     assert_eq!((dry.owed.len(), dry.held_back.len(), dry.recorded.len()), (7, 23, 0));
     assert_eq!(fx.snapshot(), before, "a dry run changed the log");
@@ -688,9 +688,17 @@ fn the_watchdog_records_no_false_misses_and_only_its_window() {
     assert_eq!((look.recorded.len(), look.held_back.len()), (7, 23));
     let first_recorded = look.owed.iter().map(|m| m.body.occurred_at).min().unwrap();
     assert_eq!(first_recorded.to_string(), "2021-09-04T16:30:00+07:00");
+    // A later look reads only what came due since (here nothing) and still counts what is
+    // held back, from the cursor the first look left.
+    let later = watchdog.look(&mut fx.gate, &views, Look { dry_run: false, ..week }).unwrap();
+    assert_eq!(
+        (later.recorded.len(), later.held_back.len(), later.held_back_total.count),
+        (0, 0, 23)
+    );
+    assert_eq!(later.examined.periods, 0, "a look with nothing new read periods");
     // A backfill from the duty's start records exactly the 23 held back, once.
     let from: mandate_model::time::Timestamp = "2021-08-12T00:00:00+07:00".parse().unwrap();
-    let backfill = Look { since: Some(from), dry_run: false };
+    let backfill = Look { since: Some(from), dry_run: false, rescan: true };
     let filled = watchdog.look(&mut fx.gate, &views, backfill).unwrap();
     assert_eq!((filled.recorded.len(), filled.held_back.len()), (23, 0));
     let again = watchdog.look(&mut fx.gate, &views, backfill).unwrap();

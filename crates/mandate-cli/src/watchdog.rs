@@ -18,7 +18,7 @@ use mandate_ledger::gate::Gate;
 use mandate_model::ids::PersonId;
 use mandate_model::time::Timestamp;
 use mandate_views::Views;
-use mandate_views::watchdog::{Look, LookReport, OwedMiss, Watchdog};
+use mandate_views::watchdog::{HeldBack, Look, LookReport, OwedMiss, Watchdog};
 use serde_json::json;
 
 use crate::{Access, Ledger, keys, output};
@@ -88,8 +88,11 @@ pub(crate) fn watchdog(target: &Ledger, args: WatchdogArgs) -> anyhow::Result<Ex
     }
     loop {
         let since = gate.clock().now().plus_seconds(-args.window);
-        let report =
-            watchdog.look(&mut gate, &views, Look { since: Some(since), dry_run: args.dry_run })?;
+        let report = watchdog.look(
+            &mut gate,
+            &views,
+            Look { since: Some(since), dry_run: args.dry_run, rescan: false },
+        )?;
         print_report(&report, args.dry_run, args.json, gate.head())?;
         if args.once || args.dry_run {
             return Ok(ExitCode::SUCCESS);
@@ -105,7 +108,9 @@ fn backfill<L: LogBackend>(
     from: Timestamp,
     args: &WatchdogArgs,
 ) -> anyhow::Result<ExitCode> {
-    let look = Look { since: Some(from), dry_run: true };
+    // A backfill reads every duty again (not only what came due since the last look), and
+    // recounts what stays held back before FROM.
+    let look = Look { since: Some(from), dry_run: true, rescan: true };
     let plan = watchdog.look(gate, views, look)?;
     if plan.owed.is_empty() || args.dry_run {
         print_report(&plan, true, args.json, gate.head())?;
@@ -129,7 +134,7 @@ fn backfill<L: LogBackend>(
             return Ok(ExitCode::from(1));
         }
     }
-    let report = watchdog.look(gate, views, Look { since: Some(from), dry_run: false })?;
+    let report = watchdog.look(gate, views, Look { dry_run: false, ..look })?;
     print_report(&report, false, args.json, gate.head())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -139,6 +144,15 @@ fn span(misses: &[OwedMiss]) -> String {
     let first = misses.iter().map(|m| m.body.occurred_at).min();
     let last = misses.iter().map(|m| m.body.occurred_at).max();
     match (first, last) {
+        (Some(a), Some(b)) if a == b => a.to_human(),
+        (Some(a), Some(b)) => format!("{} – {}", a.to_human(), b.to_human()),
+        _ => String::new(),
+    }
+}
+
+/// The due times' span of what is held back.
+fn held_span(held: &HeldBack) -> String {
+    match (held.first, held.last) {
         (Some(a), Some(b)) if a == b => a.to_human(),
         (Some(a), Some(b)) => format!("{} – {}", a.to_human(), b.to_human()),
         _ => String::new(),
@@ -167,8 +181,9 @@ fn print_report(report: &LookReport, dry_run: bool, json: bool, head: u64) -> an
             "dry_run": dry_run,
             "owed": report.owed.iter().map(miss_json).collect::<Vec<_>>(),
             "recorded": report.recorded.len(),
-            "held_back": report.held_back.len(),
-            "held_back_from": report.held_back.iter().map(|m| m.body.occurred_at).min(),
+            "held_back": report.held_back_total.count,
+            "held_back_from": report.held_back_total.first,
+            "held_back_until": report.held_back_total.last,
             "position": head,
         }));
     }
@@ -200,12 +215,13 @@ fn print_report(report: &LookReport, dry_run: bool, json: bool, head: u64) -> an
             }
         );
     }
-    if !report.held_back.is_empty() {
+    let held = &report.held_back_total;
+    if held.count > 0 {
         eprintln!(
             "mandate watchdog: {} due before the window ({}) held back, not recorded; \
              if they are real, record them with --backfill FROM",
-            plural(report.held_back.len(), "older period", "older periods"),
-            span(&report.held_back)
+            plural(held.count as usize, "older period", "older periods"),
+            held_span(held)
         );
     }
     Ok(())
@@ -229,7 +245,8 @@ pub(crate) fn spawn_watchdog(
         let mut warned_held_back = 0;
         loop {
             let since = gate.clock().now().plus_seconds(-window);
-            match watchdog.look(&mut gate, &views, Look { since: Some(since), dry_run: false }) {
+            let look = Look { since: Some(since), dry_run: false, rescan: false };
+            match watchdog.look(&mut gate, &views, look) {
                 Ok(r) => {
                     if !r.recorded.is_empty() {
                         eprintln!(
@@ -237,13 +254,13 @@ pub(crate) fn spawn_watchdog(
                             r.recorded.len()
                         );
                     }
-                    if r.held_back.len() != warned_held_back {
-                        warned_held_back = r.held_back.len();
+                    if r.held_back_total.count != warned_held_back {
+                        warned_held_back = r.held_back_total.count;
                         eprintln!(
                             "mandate serve: watchdog holds back {} due before its window ({}): \
                              run mandate watchdog --backfill FROM if they are real",
-                            count(r.held_back.len(), "period"),
-                            span(&r.held_back)
+                            count(warned_held_back as usize, "period"),
+                            held_span(&r.held_back_total)
                         );
                     }
                 }

@@ -524,7 +524,7 @@ fn run_gate(
                         match dog.look(
                             gate,
                             &inner.views,
-                            Look { since: Some(since), dry_run: false },
+                            Look { since: Some(since), dry_run: false, rescan: false },
                         ) {
                             Ok(r) => {
                                 let n = r.recorded.len() as u64;
@@ -538,8 +538,8 @@ fn run_gate(
                                         "watchdog recorded deadline.missed"
                                     );
                                 }
-                                if r.held_back.len() != warned_held_back {
-                                    warned_held_back = r.held_back.len();
+                                if r.held_back_total.count != warned_held_back {
+                                    warned_held_back = r.held_back_total.count;
                                     tracing::warn!(
                                         held_back = warned_held_back,
                                         "watchdog holds back periods due before its window: run \

@@ -22,6 +22,7 @@ use redb::{
 use sha2::{Digest, Sha256};
 
 pub mod answer;
+mod duties;
 pub mod find;
 mod history;
 pub mod integrity;
@@ -40,7 +41,7 @@ pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// The name of the layout [`Views::digest`] hashes (SPEC §8): digests compare only within one
 /// layout, which is this release's tables and rows.
 pub const DIGEST_LAYOUT: &str =
-    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-3");
+    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-4");
 
 pub(crate) const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 pub(crate) const TEXT: TableDefinition<'_, &str, &str> = TableDefinition::new("text");
@@ -77,7 +78,9 @@ pub(crate) const TASKS_BY_STATUS: TableDefinition<'_, (&str, &str), u64> =
 /// (due, task) → since (the position the entry was first written at): tasks with one deadline; recurring ones are under `tasks_recurring`.
 pub(crate) const TASKS_BY_DEADLINE: TableDefinition<'_, (i64, &str), u64> =
     TableDefinition::new("tasks_by_deadline");
-/// (starts_on, task) → since (the position the entry was first written at): tasks with a recurring duty.
+/// (last day, task) → since (the position the entry was written at): tasks with a recurring
+/// duty, by the last day it can come due (`duties::last_day_key`), so that a watchdog look
+/// reads only the duties that can owe in its span.
 pub(crate) const TASKS_RECURRING: TableDefinition<'_, (&str, &str), u64> =
     TableDefinition::new("tasks_recurring");
 /// (task, period or "", position) → report.
@@ -107,8 +110,12 @@ pub(crate) const HISTORY: TableDefinition<'_, (&str, &[u8], u64), &[u8]> =
     TableDefinition::new("history");
 /// The layout of these read models: a file of another layout is rebuilt from the log.
 /// 3: every row and index entry carries the position it holds since; replaced rows are kept
-/// in `history`.
-pub const LAYOUT: u64 = 3;
+/// in `history`. 4: `tasks_recurring` is keyed by a duty's last day (the watchdog's index).
+pub const LAYOUT: u64 = 4;
+/// "cursor" → the watchdog's cursor (JSON, [`watchdog::Cursor`]): how far its looks have
+/// judged the log. Process state, not derived from the log alone, so outside the digest; a
+/// rebuilt file has none and its first look reads every duty once.
+pub(crate) const WATCHDOG: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("watchdog");
 pub(crate) const ALERTS: TableDefinition<'_, (&str, i64, u64), &[u8]> =
     TableDefinition::new("alerts");
 
@@ -327,12 +334,37 @@ impl Views {
         txn.open_table(VISIBLE_IN)?;
         txn.open_table(VISIBLE_WITH)?;
         txn.open_table(HISTORY)?;
+        txn.open_table(WATCHDOG)?;
         {
             let mut meta = txn.open_table(META)?;
             if meta.get("position")?.is_none() {
                 meta.insert("layout", LAYOUT)?;
             }
         }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The watchdog's cursor, if a look left one (see [`watchdog::Watchdog::look`]).
+    pub fn watchdog_cursor(&self) -> Result<Option<watchdog::Cursor>, ViewsError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(WATCHDOG) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(bytes) = table.get("cursor")? else { return Ok(None) };
+        // A cursor that does not read is as good as none: the next look reads every duty.
+        Ok(serde_json::from_slice(bytes.value()).ok())
+    }
+
+    /// Keeps the watchdog's cursor for its next look.
+    pub fn set_watchdog_cursor(&self, cursor: &watchdog::Cursor) -> Result<(), ViewsError> {
+        let bytes = serde_json::to_vec(cursor)
+            .map_err(|source| ViewsError::Row { table: "watchdog".into(), source })?;
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.open_table(WATCHDOG)?.insert("cursor", bytes.as_slice())?;
         txn.commit()?;
         Ok(())
     }

@@ -216,6 +216,32 @@ impl<'txn> Tables<'txn> {
         Ok(true)
     }
 
+    /// Moves a recurring duty that was just completed or ended to its last day in
+    /// `tasks_recurring` (see `duties`); returns the rows written.
+    fn rekey_recurring(&mut self, task: &str) -> Result<u64, ViewsError> {
+        let Some(bytes) = self.tasks.get(task)?.map(|v| v.value().to_vec()) else { return Ok(0) };
+        let row: TaskRow = decode("tasks", &bytes)?;
+        let Obligation::Recurring { ends_on, .. } = row.obligation else { return Ok(0) };
+        let closed = match (row.completed_at, row.ended_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let (was, now) =
+            (duties::last_day_key(ends_on, None), duties::last_day_key(ends_on, closed));
+        if was == now {
+            return Ok(0);
+        }
+        unmark(
+            &mut self.tasks_recurring,
+            &mut self.history,
+            "tasks_recurring",
+            self.at,
+            (was.as_str(), task),
+        )?;
+        mark(&mut self.tasks_recurring, self.at, (now.as_str(), task))?;
+        Ok(2)
+    }
+
     /// Applies one event; returns the rows written.
     pub(crate) fn apply(&mut self, event: &LoggedEvent) -> Result<u64, ViewsError> {
         let body: EventBody = mandate_model::body::decode_logged_body(&event.body)
@@ -504,7 +530,7 @@ impl<'txn> Tables<'txn> {
                             row.events.push(id);
                         },
                     )? {
-                        rows += 1;
+                        rows += 1 + self.rekey_recurring(&task)?;
                     }
                 }
             }
@@ -558,9 +584,9 @@ impl<'txn> Tables<'txn> {
                         )?;
                         rows += 1;
                     }
-                    Obligation::Recurring { starts_on, .. } => {
-                        let starts = starts_on.to_string();
-                        mark(&mut self.tasks_recurring, self.at, (starts.as_str(), stream))?;
+                    Obligation::Recurring { ends_on, .. } => {
+                        let last = duties::last_day_key(*ends_on, None);
+                        mark(&mut self.tasks_recurring, self.at, (last.as_str(), stream))?;
                         rows += 1;
                     }
                     Obligation::Standing => {}
@@ -644,7 +670,7 @@ impl<'txn> Tables<'txn> {
                         ("open", stream),
                     )?;
                     mark(&mut self.tasks_by_status, self.at, ("completed", stream))?;
-                    rows += 3;
+                    rows += 3 + self.rekey_recurring(stream)?;
                 }
             }
             EventData::InspectionConducted { .. } => {}

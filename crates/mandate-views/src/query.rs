@@ -5,11 +5,11 @@
 //! gate recorded it by the period's due time. `now` is the moment the answer is given for:
 //! periods due after it are not yet owed, reports recorded after it are not yet known.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use mandate_model::event::{Assignee, AssigneeRole, Breach, DocumentRef, Obligation, Subject};
 use mandate_model::ids::{EventId, OfficeId, PersonId, StreamId};
-use mandate_model::time::{LocalDate, Timestamp, parse_offset};
+use mandate_model::time::{Timestamp, parse_offset};
 use redb::{ReadTransaction, ReadableTable};
 
 pub use crate::answer::*;
@@ -51,7 +51,7 @@ impl From<redb::TableError> for QueryError {
 /// One consistent snapshot of the read models.
 pub struct Reader {
     pub(crate) txn: ReadTransaction,
-    offset: time::UtcOffset,
+    pub(crate) offset: time::UtcOffset,
     /// The position read as of (`None`: the head); see `history`.
     pub(crate) at: Option<u64>,
 }
@@ -89,7 +89,7 @@ impl Reader {
         Ok(self.at.map_or(held, |at| at.min(held)))
     }
 
-    fn row<T: serde::de::DeserializeOwned>(
+    pub(crate) fn row<T: serde::de::DeserializeOwned>(
         &self,
         table: TableDefinition<'_, &str, &[u8]>,
         key: &str,
@@ -243,126 +243,6 @@ impl Reader {
             head,
             events,
         })
-    }
-
-    fn reports_of(&self, task: &StreamId) -> Result<Vec<ReportRow>, ViewsError> {
-        let table = self.txn.open_table(REPORTS)?;
-        let t = task.as_str();
-        let mut out = Vec::new();
-        for entry in table.range((t, "", 0u64)..=(t, MAX, u64::MAX))? {
-            let (key, value) = entry?;
-            let key = key.value();
-            if let Some(stored) =
-                self.version::<(&str, &str, u64)>("reports", &key, value.value())?
-            {
-                out.push(decode("reports", &stored)?);
-            }
-        }
-        Ok(out)
-    }
-
-    fn misses_of(
-        &self,
-        task: &StreamId,
-    ) -> Result<BTreeMap<Option<LocalDate>, MissRow>, ViewsError> {
-        let table = self.txn.open_table(MISSES)?;
-        let t = task.as_str();
-        let mut out = BTreeMap::new();
-        for entry in table.range((t, "")..=(t, MAX))? {
-            let (key, value) = entry?;
-            let key = key.value();
-            if let Some(stored) = self.version::<(&str, &str)>("misses", &key, value.value())? {
-                let row: MissRow = decode("misses", &stored)?;
-                out.insert(row.period, row);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Every period of `task` due at or before `now`, with how it stands at `now`.
-    pub fn periods(&self, task: &TaskRow, now: Timestamp) -> Result<Vec<Period>, ViewsError> {
-        let reports: Vec<ReportRow> =
-            self.reports_of(&task.stream)?.into_iter().filter(|r| r.recorded_at <= now).collect();
-        let misses = self.misses_of(&task.stream)?;
-        let miss_of = |p: Option<LocalDate>| {
-            misses
-                .get(&p)
-                .filter(|m| m.recorded_at <= now)
-                .map(|m| Recorded { event: m.event, recorded_at: m.recorded_at })
-        };
-        let judge =
-            |period: Option<LocalDate>, due_at: Timestamp, first: Option<(EventId, Timestamp)>| {
-                let standing = match first {
-                    Some((_, at)) if at <= due_at => Standing::OnTime,
-                    Some(_) => Standing::Late,
-                    None => Standing::Missing,
-                };
-                Period {
-                    task: task.stream.clone(),
-                    period,
-                    due_at,
-                    standing,
-                    report: first.map(|(event, recorded_at)| Recorded { event, recorded_at }),
-                    miss: miss_of(period),
-                }
-            };
-        let mut out = Vec::new();
-        match &task.obligation {
-            Obligation::Deadline { due_at, .. } => {
-                let ended_before = task.ended_at.is_some_and(|e| e < *due_at);
-                if *due_at <= now && !ended_before {
-                    // Any report, or the completion, meets a single deadline.
-                    let mut first =
-                        reports.iter().map(|r| (r.event, r.recorded_at)).min_by_key(|r| r.1);
-                    if let Some(done) = task.completed_at.filter(|at| *at <= now) {
-                        let completion = task.events.last().copied().unwrap_or(task.events[0]);
-                        if first.is_none_or(|f| done < f.1) {
-                            first = Some((completion, done));
-                        }
-                    }
-                    out.push(judge(None, *due_at, first));
-                }
-            }
-            Obligation::Recurring {
-                due_time,
-                utc_offset,
-                starts_on,
-                ends_on,
-                reported: true,
-                ..
-            } => {
-                let offset = parse_offset(utc_offset).unwrap_or(self.offset);
-                let mut by_period: BTreeMap<LocalDate, (EventId, Timestamp)> = BTreeMap::new();
-                for r in &reports {
-                    if let Some(p) = r.period {
-                        let slot = by_period.entry(p).or_insert((r.event, r.recorded_at));
-                        if r.recorded_at < slot.1 {
-                            *slot = (r.event, r.recorded_at);
-                        }
-                    }
-                }
-                let mut day = *starts_on;
-                loop {
-                    if ends_on.is_some_and(|end| day > end) {
-                        break;
-                    }
-                    let due_at = Timestamp::from_parts(day, due_time.time(), offset);
-                    if due_at > now
-                        || task.completed_at.is_some_and(|c| c < due_at)
-                        || task.ended_at.is_some_and(|e| e < due_at)
-                    {
-                        break;
-                    }
-                    out.push(judge(Some(day), due_at, by_period.get(&day).copied()));
-                    match day.next() {
-                        Some(next) => day = next,
-                        None => break,
-                    }
-                }
-            }
-            Obligation::Recurring { reported: false, .. } | Obligation::Standing => {}
-        }
-        Ok(out)
     }
 
     /// The document and every document it implements, up to the top.
