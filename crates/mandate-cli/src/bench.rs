@@ -37,6 +37,10 @@ pub(crate) struct BenchArgs {
     /// Measure the read models instead: log read and redb insert limits, replay, queries
     #[arg(long)]
     read_models: bool,
+    /// Measure as-of questions beside head questions on the ledger in DIR (one made by
+    /// `mandate generate national`)
+    #[arg(long, value_name = "DIR")]
+    as_of: Option<std::path::PathBuf>,
     /// Measure provable history instead: whole-log verification, the notary, proofs, bundles
     #[arg(long)]
     notary: bool,
@@ -259,6 +263,9 @@ pub(crate) fn build(
 }
 
 pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.as_of {
+        return crate::bench_as_of::run(dir, args.json);
+    }
     if args.read_models {
         return crate::bench_views::run(args.events, args.batch, args.json);
     }

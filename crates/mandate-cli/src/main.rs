@@ -17,12 +17,14 @@ mod answers;
 mod append;
 mod args;
 mod bench;
+mod bench_as_of;
 mod bench_http;
 mod bench_notary;
 mod bench_start;
 mod bench_views;
 mod demo;
 mod find;
+mod generate;
 mod notary;
 mod output;
 mod serve;
@@ -130,6 +132,9 @@ enum Command {
     Verify(JsonFlag),
     /// Run the seed scenario (COVID-19 directives, July–August 2021) end to end
     Demo(DemoArgs),
+    /// Generate a large ledger for measuring: `generate national --events N --data DIR`
+    #[command(subcommand)]
+    Generate(generate::GenerateCommand),
     /// Run the ledger: the HTTP API with the gate, projector, notary and watchdog (--http), or
     /// the gate as a NATS service (--nats)
     Serve(serve::ServeArgs),
@@ -336,9 +341,11 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::VerifyBundle(_)
             | Command::Key(KeyCommand::Generate { .. })
             | Command::Demo(_)
+            | Command::Generate(_)
             | Command::Bench(_)
             | Command::BenchClient { .. }
     );
+    let cli_data = cli.data.clone();
     let data = match &cli.data {
         Some(dir) => dir.clone(),
         None if needs_data => default_data_dir()?,
@@ -399,6 +406,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Demo(args) => {
             demo::run(args.data.as_deref(), target.nats.as_deref(), args.json, args.serve)
         }
+        Command::Generate(command) => generate::run(command, cli_data.as_deref()),
         Command::Bench(args) => bench::run(args, target.nats.as_deref()),
         Command::BenchClient { url, requests } => bench_http::client(&url, &requests),
     }

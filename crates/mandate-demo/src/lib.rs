@@ -15,4 +15,5 @@
 #![forbid(unsafe_code)]
 
 pub mod driver;
+pub mod national;
 pub mod scenario;
