@@ -80,6 +80,12 @@ impl Timestamp {
         Self(self.0 + time::Duration::seconds(seconds))
     }
 
+    /// [`Timestamp::plus_seconds`], or this time itself where the result would leave the
+    /// representable years (a bound one day past year 9999 is no bound at all).
+    pub fn plus_seconds_or_same(&self, seconds: i64) -> Self {
+        self.0.checked_add(time::Duration::seconds(seconds)).map_or(*self, Self)
+    }
+
     /// `dd/mm/yyyy HH:MM` at UTC+7, for people.
     pub fn to_human(&self) -> String {
         let t = self.0.to_offset(VIETNAM_OFFSET);

@@ -27,7 +27,8 @@ pub(crate) const OPEN_ENDED: &str = "~";
 /// upper bound, never earlier than the true one (periods are judged exactly elsewhere).
 pub(crate) fn last_day_key(ends_on: Option<LocalDate>, closed_at: Option<Timestamp>) -> String {
     // A day after the close in UTC is after it in every offset's local calendar too.
-    let closed = closed_at.map(|c| c.plus_seconds(2 * 86_400).date_at(time::UtcOffset::UTC));
+    let closed =
+        closed_at.map(|c| c.plus_seconds_or_same(2 * 86_400).date_at(time::UtcOffset::UTC));
     match (ends_on, closed) {
         (Some(e), Some(c)) => e.min(c).to_string(),
         (Some(e), None) => e.to_string(),
@@ -61,6 +62,39 @@ impl Reader {
                 out.push(decode("reports", &stored)?);
             }
         }
+        Ok(out)
+    }
+
+    /// The reports of `task` made (by `occurred_at`) from `from` to `to`, in the order of
+    /// [`Reader::reports_of`] (by period, then position). Reads only that span's reports.
+    pub(crate) fn reports_made_between(
+        &self,
+        task: &StreamId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ReportRow>, ViewsError> {
+        let by_time = self.txn.open_table(REPORTS_BY_TIME)?;
+        let reports = self.txn.open_table(REPORTS)?;
+        let t = task.as_str();
+        let mut out: Vec<ReportRow> = Vec::new();
+        let range = (t, from.unix_seconds(), "", 0u64)..=(t, to.unix_seconds(), MAX, u64::MAX);
+        for entry in by_time.range(range)? {
+            let (key, written) = entry?;
+            if !self.holds(written.value()) {
+                continue;
+            }
+            let (_, _, period, position) = key.value();
+            let Some(value) = reports.get((t, period, position))? else { continue };
+            if let Some(stored) =
+                self.version::<(&str, &str, u64)>("reports", &(t, period, position), value.value())?
+            {
+                out.push(decode("reports", &stored)?);
+            }
+        }
+        out.sort_by(|a, b| {
+            (crate::project::period_key(a.period), a.position)
+                .cmp(&(crate::project::period_key(b.period), b.position))
+        });
         Ok(out)
     }
 
@@ -177,10 +211,12 @@ impl Reader {
                 // The first day that can be due at or after `from` (a day early is harmless:
                 // the loop below skips what is due before `from`).
                 let mut day = match from {
-                    Some(from) => (*starts_on).max(from.plus_seconds(-86_400).date_at(offset)),
+                    Some(from) => {
+                        (*starts_on).max(from.plus_seconds_or_same(-86_400).date_at(offset))
+                    }
                     None => *starts_on,
                 };
-                let last = now.plus_seconds(86_400).date_at(offset);
+                let last = now.plus_seconds_or_same(86_400).date_at(offset);
                 let (first_key, last_key) = (day.to_string(), last.to_string());
                 let span = from.map(|_| (first_key.as_str(), last_key.as_str()));
                 let mut by_period: BTreeMap<LocalDate, (EventId, Timestamp)> = BTreeMap::new();
@@ -240,7 +276,8 @@ impl Reader {
         }
         let recurring = self.txn.open_table(TASKS_RECURRING)?;
         // Two days early: a day's local date differs from UTC's by less than one.
-        let first = from.plus_seconds(-2 * 86_400).date_at(time::UtcOffset::UTC).to_string();
+        let first =
+            from.plus_seconds_or_same(-2 * 86_400).date_at(time::UtcOffset::UTC).to_string();
         for entry in recurring.range((first.as_str(), "")..=(OPEN_ENDED, MAX))? {
             let (key, written) = entry?;
             if self.holds(written.value()) {

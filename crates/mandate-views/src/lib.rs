@@ -41,7 +41,7 @@ pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// The name of the layout [`Views::digest`] hashes (SPEC §8): digests compare only within one
 /// layout, which is this release's tables and rows.
 pub const DIGEST_LAYOUT: &str =
-    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-4");
+    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-5");
 
 pub(crate) const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 pub(crate) const TEXT: TableDefinition<'_, &str, &str> = TableDefinition::new("text");
@@ -86,6 +86,10 @@ pub(crate) const TASKS_RECURRING: TableDefinition<'_, (&str, &str), u64> =
 /// (task, period or "", position) → report.
 pub(crate) const REPORTS: TableDefinition<'_, (&str, &str, u64), &[u8]> =
     TableDefinition::new("reports");
+/// (task, occurred_at, period or "", position) → since: a task's reports by when they were
+/// made, so that a question about a span reads that span's reports only.
+pub(crate) const REPORTS_BY_TIME: TableDefinition<'_, (&str, i64, &str, u64), u64> =
+    TableDefinition::new("reports_by_time");
 /// (task, period or "") → the watchdog's `deadline.missed`.
 pub(crate) const MISSES: TableDefinition<'_, (&str, &str), &[u8]> = TableDefinition::new("misses");
 // Oversight.
@@ -111,7 +115,8 @@ pub(crate) const HISTORY: TableDefinition<'_, (&str, &[u8], u64), &[u8]> =
 /// The layout of these read models: a file of another layout is rebuilt from the log.
 /// 3: every row and index entry carries the position it holds since; replaced rows are kept
 /// in `history`. 4: `tasks_recurring` is keyed by a duty's last day (the watchdog's index).
-pub const LAYOUT: u64 = 4;
+/// 5: `reports_by_time`.
+pub const LAYOUT: u64 = 5;
 /// "cursor" → the watchdog's cursor (JSON, [`watchdog::Cursor`]): how far its looks have
 /// judged the log. Process state, not derived from the log alone, so outside the digest; a
 /// rebuilt file has none and its first look reads every duty once.
@@ -325,6 +330,7 @@ impl Views {
         txn.open_table(TASKS_BY_DEADLINE)?;
         txn.open_table(TASKS_RECURRING)?;
         txn.open_table(REPORTS)?;
+        txn.open_table(REPORTS_BY_TIME)?;
         txn.open_table(MISSES)?;
         txn.open_table(VIOLATIONS)?;
         txn.open_table(SANCTIONS)?;
@@ -507,6 +513,7 @@ impl Views {
         hash_table(&txn, TASKS_BY_DEADLINE, &mut hasher)?;
         hash_table(&txn, TASKS_RECURRING, &mut hasher)?;
         hash_table(&txn, REPORTS, &mut hasher)?;
+        hash_table(&txn, REPORTS_BY_TIME, &mut hasher)?;
         hash_table(&txn, MISSES, &mut hasher)?;
         hash_table(&txn, VIOLATIONS, &mut hasher)?;
         hash_table(&txn, SANCTIONS, &mut hasher)?;

@@ -138,6 +138,7 @@ pub(crate) struct Tables<'txn> {
     tasks_by_deadline: Table<'txn, (i64, &'static str), u64>,
     tasks_recurring: Table<'txn, (&'static str, &'static str), u64>,
     reports: Table<'txn, (&'static str, &'static str, u64), &'static [u8]>,
+    reports_by_time: Table<'txn, (&'static str, i64, &'static str, u64), u64>,
     misses: Table<'txn, (&'static str, &'static str), &'static [u8]>,
     violations: Table<'txn, &'static str, &'static [u8]>,
     sanctions: Table<'txn, &'static str, &'static [u8]>,
@@ -176,6 +177,7 @@ impl<'txn> Tables<'txn> {
             tasks_by_deadline: txn.open_table(TASKS_BY_DEADLINE)?,
             tasks_recurring: txn.open_table(TASKS_RECURRING)?,
             reports: txn.open_table(REPORTS)?,
+            reports_by_time: txn.open_table(REPORTS_BY_TIME)?,
             misses: txn.open_table(MISSES)?,
             violations: txn.open_table(VIOLATIONS)?,
             sanctions: txn.open_table(SANCTIONS)?,
@@ -622,7 +624,13 @@ impl<'txn> Tables<'txn> {
                     (stream, period.as_str(), event.position),
                     &encode(&row),
                 )?;
-                rows += 1;
+                let occurred = body.occurred_at.unix_seconds();
+                mark(
+                    &mut self.reports_by_time,
+                    self.at,
+                    (stream, occurred, period.as_str(), event.position),
+                )?;
+                rows += 2;
             }
             EventData::ReportCorrected { corrects, .. } => {
                 let start = (stream, "", 0u64);

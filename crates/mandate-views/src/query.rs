@@ -516,13 +516,13 @@ impl Reader {
                     continue;
                 }
                 let periods: Vec<Period> = self
-                    .periods(&task, to)?
+                    .periods_between(&task, Some(start), to)?
                     .into_iter()
                     .filter(|p| tenure.covers(p.due_at) && p.due_at >= start && p.due_at <= to)
                     .collect();
                 let count = |s: Standing| periods.iter().filter(|p| p.standing == s).count() as u32;
                 let reports: Vec<ReportLine> = self
-                    .reports_of(&task.stream)?
+                    .reports_made_between(&task.stream, window_from, window_to)?
                     .into_iter()
                     .filter(|r| {
                         r.recorded_at <= to
