@@ -22,6 +22,7 @@ use redb::{
 use sha2::{Digest, Sha256};
 
 pub mod answer;
+mod cases;
 mod duties;
 pub mod find;
 mod history;
@@ -41,7 +42,7 @@ pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// The name of the layout [`Views::digest`] hashes (SPEC §8): digests compare only within one
 /// layout, which is this release's tables and rows.
 pub const DIGEST_LAYOUT: &str =
-    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-5");
+    concat!("views-digest/mandate-", env!("CARGO_PKG_VERSION"), "/layout-6");
 
 pub(crate) const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 pub(crate) const TEXT: TableDefinition<'_, &str, &str> = TableDefinition::new("text");
@@ -88,6 +89,10 @@ pub(crate) const REPORTS: TableDefinition<'_, (&str, &str, u64), &[u8]> =
     TableDefinition::new("reports");
 /// (task, occurred_at, period or "", position) → since: a task's reports by when they were
 /// made, so that a question about a span reads that span's reports only.
+/// (subject, "violation" or "sanction", event id) → since: violations and sanctions by whom
+/// they are against (`office:ID` or `person:ID`), so that a person's answer reads only theirs.
+pub(crate) const CASES_BY_SUBJECT: TableDefinition<'_, (&str, &str, &str), u64> =
+    TableDefinition::new("cases_by_subject");
 pub(crate) const REPORTS_BY_TIME: TableDefinition<'_, (&str, i64, &str, u64), u64> =
     TableDefinition::new("reports_by_time");
 /// (task, period or "") → the watchdog's `deadline.missed`.
@@ -115,8 +120,8 @@ pub(crate) const HISTORY: TableDefinition<'_, (&str, &[u8], u64), &[u8]> =
 /// The layout of these read models: a file of another layout is rebuilt from the log.
 /// 3: every row and index entry carries the position it holds since; replaced rows are kept
 /// in `history`. 4: `tasks_recurring` is keyed by a duty's last day (the watchdog's index).
-/// 5: `reports_by_time`.
-pub const LAYOUT: u64 = 5;
+/// 5: `reports_by_time`. 6: `cases_by_subject`.
+pub const LAYOUT: u64 = 6;
 /// "cursor" → the watchdog's cursor (JSON, [`watchdog::Cursor`]): how far its looks have
 /// judged the log. Process state, not derived from the log alone, so outside the digest; a
 /// rebuilt file has none and its first look reads every duty once.
@@ -331,6 +336,7 @@ impl Views {
         txn.open_table(TASKS_RECURRING)?;
         txn.open_table(REPORTS)?;
         txn.open_table(REPORTS_BY_TIME)?;
+        txn.open_table(CASES_BY_SUBJECT)?;
         txn.open_table(MISSES)?;
         txn.open_table(VIOLATIONS)?;
         txn.open_table(SANCTIONS)?;
@@ -514,6 +520,7 @@ impl Views {
         hash_table(&txn, TASKS_RECURRING, &mut hasher)?;
         hash_table(&txn, REPORTS, &mut hasher)?;
         hash_table(&txn, REPORTS_BY_TIME, &mut hasher)?;
+        hash_table(&txn, CASES_BY_SUBJECT, &mut hasher)?;
         hash_table(&txn, MISSES, &mut hasher)?;
         hash_table(&txn, VIOLATIONS, &mut hasher)?;
         hash_table(&txn, SANCTIONS, &mut hasher)?;

@@ -139,6 +139,7 @@ pub(crate) struct Tables<'txn> {
     tasks_recurring: Table<'txn, (&'static str, &'static str), u64>,
     reports: Table<'txn, (&'static str, &'static str, u64), &'static [u8]>,
     reports_by_time: Table<'txn, (&'static str, i64, &'static str, u64), u64>,
+    cases_by_subject: Table<'txn, (&'static str, &'static str, &'static str), u64>,
     misses: Table<'txn, (&'static str, &'static str), &'static [u8]>,
     violations: Table<'txn, &'static str, &'static [u8]>,
     sanctions: Table<'txn, &'static str, &'static [u8]>,
@@ -178,6 +179,7 @@ impl<'txn> Tables<'txn> {
             tasks_recurring: txn.open_table(TASKS_RECURRING)?,
             reports: txn.open_table(REPORTS)?,
             reports_by_time: txn.open_table(REPORTS_BY_TIME)?,
+            cases_by_subject: txn.open_table(CASES_BY_SUBJECT)?,
             misses: txn.open_table(MISSES)?,
             violations: txn.open_table(VIOLATIONS)?,
             sanctions: txn.open_table(SANCTIONS)?,
@@ -701,7 +703,13 @@ impl<'txn> Tables<'txn> {
                     id.to_string().as_str(),
                     &encode(&row),
                 )?;
-                rows += 1;
+                let (subject, key) = (crate::cases::subject_key(against), id.to_string());
+                mark(
+                    &mut self.cases_by_subject,
+                    self.at,
+                    (subject.as_str(), "violation", key.as_str()),
+                )?;
+                rows += 2;
             }
             EventData::ViolationWithdrawn { violation, .. } => {
                 let key = violation.to_string();
@@ -743,6 +751,13 @@ impl<'txn> Tables<'txn> {
                     key.as_str(),
                     &encode(&row),
                 )?;
+                let subject = crate::cases::subject_key(against);
+                mark(
+                    &mut self.cases_by_subject,
+                    self.at,
+                    (subject.as_str(), "sanction", key.as_str()),
+                )?;
+                rows += 1;
                 let violation = violation.to_string();
                 mark(
                     &mut self.sanctions_by_violation,

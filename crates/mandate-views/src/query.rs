@@ -404,6 +404,14 @@ impl Reader {
         Ok((violations, sanctions))
     }
 
+    pub(crate) fn head_then(
+        &self,
+        office: &OfficeId,
+        at: Timestamp,
+    ) -> Result<Option<PersonId>, ViewsError> {
+        self.head_at(office, at)
+    }
+
     fn head_at(&self, office: &OfficeId, at: Timestamp) -> Result<Option<PersonId>, ViewsError> {
         Ok(self
             .tenures_of_office(office)?
@@ -467,7 +475,10 @@ impl Reader {
         let row = self.person(person)?.ok_or_else(|| QueryError::NoPerson(person.to_string()))?;
         let start = from.unwrap_or(Timestamp::UNIX_EPOCH);
         let mut events: BTreeSet<EventId> = BTreeSet::from([row.event]);
-        let (violations, sanctions) = self.oversight(to)?;
+        let tenures = self.tenures_of_person(person)?;
+        let mut subjects = vec![Subject::Person(person.clone())];
+        subjects.extend(tenures.iter().map(|t| Subject::Office(t.office.clone())));
+        let (violations, sanctions) = self.oversight_of(&subjects, to)?;
         let mut answer = AccountabilityAnswer {
             person: PersonRef { id: person.clone(), name: row.full_name.clone() },
             fictional: row.fictional,
@@ -482,7 +493,7 @@ impl Reader {
             events: Vec::new(),
         };
         let tasks_by_office = self.txn.open_table(TASKS_BY_OFFICE)?;
-        for tenure in self.tenures_of_person(person)? {
+        for tenure in tenures {
             if !tenure.overlaps(start, to) {
                 continue;
             }
