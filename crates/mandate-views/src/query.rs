@@ -677,13 +677,20 @@ impl Reader {
     fn miss_lines(
         &self,
         now: Timestamp,
+        since: Option<Timestamp>,
         office: Option<&OfficeId>,
         below: bool,
         keep: impl Fn(&Period) -> bool,
     ) -> Result<Vec<MissLine>, QueryError> {
         let filter = self.filter_row(office)?;
         let mut lines = Vec::new();
-        for task in self.tasks()? {
+        // With a start, only the duties that can come due in the span, and only its periods
+        // (`keep` refuses earlier ones anyway).
+        let tasks = match since {
+            Some(from) => self.duties_due_between(from, now)?,
+            None => self.tasks()?,
+        };
+        for task in tasks {
             if task.assigned_at > now {
                 continue;
             }
@@ -698,7 +705,7 @@ impl Reader {
             if !in_charge && !self.office_matches(&lead.office, filter.as_ref(), below)? {
                 continue;
             }
-            let periods = self.periods(&task, now)?;
+            let periods = self.periods_between(&task, since, now)?;
             if periods.iter().all(|p| !keep(p)) {
                 continue;
             }
@@ -749,7 +756,8 @@ impl Reader {
         office: Option<&OfficeId>,
         below: bool,
     ) -> Result<MissesAnswer, QueryError> {
-        let lines = self.miss_lines(at, office, below, |p| p.standing == Standing::Missing)?;
+        let lines =
+            self.miss_lines(at, None, office, below, |p| p.standing == Standing::Missing)?;
         let events = self.line_events(&lines)?;
         Ok(MissesAnswer { from: None, to: at, lines, events })
     }
@@ -763,7 +771,7 @@ impl Reader {
         office: Option<&OfficeId>,
         below: bool,
     ) -> Result<MissesAnswer, QueryError> {
-        let lines = self.miss_lines(to, office, below, |p| {
+        let lines = self.miss_lines(to, Some(from), office, below, |p| {
             p.due_at >= from && p.standing != Standing::OnTime
         })?;
         let mut events = self.line_events(&lines)?;
