@@ -22,6 +22,23 @@ use mandate_node::backend::AnyLog;
 /// The demo's witness.
 const DEMO_WITNESS: &str = "witness.mandate.demo/w1";
 
+/// The keys of a ledger whose keys are derived from names (the demo's, a generated one's):
+/// notary, gate, watchdog and administrator, in `keys_dir`, so every command works on it.
+pub(crate) fn write_derived_keys(
+    keys_dir: &Path,
+    admin_person: &str,
+    admin_key: &ed25519_dalek::SigningKey,
+) -> anyhow::Result<()> {
+    crate::keys::write(&keys_dir.join("notary.key"), &driver::demo_key("$notary"), Some("notary"))?;
+    crate::keys::write(&keys_dir.join("gate.key"), &driver::demo_gate_key(), Some("gate"))?;
+    crate::keys::write(
+        &keys_dir.join("watchdog.key"),
+        &driver::demo_key(driver::WATCHDOG_PERSON),
+        Some(driver::WATCHDOG_PERSON),
+    )?;
+    crate::keys::write(&keys_dir.join("admin.key"), admin_key, Some(admin_person))
+}
+
 pub(crate) fn run(
     data: Option<&Path>,
     nats: Option<&str>,
@@ -97,22 +114,8 @@ pub(crate) fn run(
         // Keys and the ledger's name beside the log, so every command works on the demo's
         // ledger. Demo keys are derived from names: they are not secret.
         let keys_dir = dir.join("keys");
-        crate::keys::write(
-            &keys_dir.join("notary.key"),
-            &driver::demo_key("$notary"),
-            Some("notary"),
-        )?;
-        crate::keys::write(&keys_dir.join("gate.key"), &driver::demo_gate_key(), Some("gate"))?;
-        crate::keys::write(
-            &keys_dir.join("watchdog.key"),
-            &driver::demo_key(driver::WATCHDOG_PERSON),
-            Some(driver::WATCHDOG_PERSON),
-        )?;
-        crate::keys::write(
-            &keys_dir.join("admin.key"),
-            &driver::demo_key(scenario.administrator.person.as_str()),
-            Some(scenario.administrator.person.as_str()),
-        )?;
+        let admin = scenario.administrator.person.as_str();
+        write_derived_keys(&keys_dir, admin, &driver::demo_key(admin))?;
         std::fs::create_dir_all(keys_dir.join("witnesses"))?;
         std::fs::write(
             keys_dir.join("witnesses").join("w1.vkey"),

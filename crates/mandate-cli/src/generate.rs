@@ -74,18 +74,10 @@ pub(crate) fn run(command: GenerateCommand, data: Option<&Path>) -> anyhow::Resu
     notary.checkpoint(&signer)?.context("the generated log is empty")?;
     drop(notary);
     let notarised_in = notarised.elapsed();
-    let keys_dir = dir.join("keys");
-    crate::keys::write(&keys_dir.join("notary.key"), &driver::demo_key("$notary"), Some("notary"))?;
-    crate::keys::write(&keys_dir.join("gate.key"), &driver::demo_gate_key(), Some("gate"))?;
-    crate::keys::write(
-        &keys_dir.join("watchdog.key"),
-        &driver::demo_key(driver::WATCHDOG_PERSON),
-        Some(driver::WATCHDOG_PERSON),
-    )?;
-    crate::keys::write(
-        &keys_dir.join("admin.key"),
+    crate::demo::write_derived_keys(
+        &dir.join("keys"),
+        national::ADMINISTRATOR,
         &national::key_of(national::ADMINISTRATOR),
-        Some(national::ADMINISTRATOR),
     )?;
     std::fs::write(
         dir.join("ledger.json"),
