@@ -411,7 +411,6 @@ pub(crate) fn misses_in_log(fx: &Fixture) -> Vec<(String, String)> {
 
 #[test]
 fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_restarts() {
-    use mandate_demo::driver::{WATCHDOG_PERSON, demo_key};
     use mandate_tests::actor;
     use mandate_views::watchdog::Watchdog;
     use serde_json::json;
@@ -442,16 +441,7 @@ fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_r
     }));
     fx.submit(&deadline, "duong-hoai-nam").unwrap();
 
-    let ledger = fx.ledger.clone();
-    let new_watchdog = || {
-        Watchdog::new(
-            &ledger,
-            WATCHDOG_PERSON.parse().unwrap(),
-            "mandate/quan-tri".parse().unwrap(),
-            demo_key(WATCHDOG_PERSON),
-        )
-    };
-    let mut watchdog = new_watchdog();
+    let mut watchdog = fx.watchdog();
     let mut views = Views::in_memory().unwrap();
     let mut ticks = 0u32;
     let mut tick = |fx: &mut Fixture, at: &str, views: &mut Views, watchdog: &mut Watchdog| {
@@ -459,13 +449,13 @@ fn the_watchdog_over_14_simulated_days_records_exactly_the_misses_once_through_r
         ticks += 1;
         if ticks.is_multiple_of(3) {
             // A restart: new watchdog, read models rebuilt from the log.
-            *watchdog = new_watchdog();
+            *watchdog = fx.watchdog();
             *views = Views::in_memory().unwrap();
         }
         watchdog.tick(&mut fx.gate, views).unwrap();
         if ticks.is_multiple_of(4) {
             // A second watchdog looking at the same moment changes nothing.
-            let other = new_watchdog();
+            let other = fx.watchdog();
             let receipts = other.tick(&mut fx.gate, views).unwrap();
             assert!(receipts.is_empty(), "a second look at {at} found more misses");
         }
@@ -643,15 +633,9 @@ pub(crate) fn issue_07_ct_qu(fx: &mut Fixture) {
 /// older periods back until an explicit backfill.
 #[test]
 fn the_watchdog_records_no_false_misses_and_only_its_window() {
-    use mandate_demo::driver::{WATCHDOG_PERSON, demo_key};
-    use mandate_views::watchdog::{Look, Watchdog};
+    use mandate_views::watchdog::Look;
     let mut fx = Fixture::seeded();
-    let watchdog = Watchdog::new(
-        &fx.ledger,
-        WATCHDOG_PERSON.parse().unwrap(),
-        "mandate/quan-tri".parse().unwrap(),
-        demo_key(WATCHDOG_PERSON),
-    );
+    let watchdog = fx.watchdog();
     // Years past the scenario, with no window at all: nothing is owed. (A ledger of its own:
     // the gate's clock never goes back.)
     {

@@ -5,12 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use mandate_demo::driver::{WATCHDOG_PERSON, demo_key};
 use mandate_ledger::gate::Submission;
 use mandate_model::time::{LocalDate, Timestamp};
 use mandate_tests::{Fixture, actor};
 use mandate_views::Views;
-use mandate_views::watchdog::{Look, Watchdog};
+use mandate_views::watchdog::Look;
 use serde_json::json;
 
 use crate::views::{DOC_07, issue_07_ct_qu, misses_in_log};
@@ -110,16 +109,7 @@ fn a_simulated_year_of_thousands_of_duties_gets_each_miss_once_and_looks_read_on
         "position": "standing_board_member", "in_charge_of": "vn/ha-noi/long-bien/bo-de"}]);
 
     let views_path = fx.dir.path().join("views.redb");
-    let ledger = fx.ledger.clone();
-    let new_watchdog = || {
-        Watchdog::new(
-            &ledger,
-            WATCHDOG_PERSON.parse().unwrap(),
-            "mandate/quan-tri".parse().unwrap(),
-            demo_key(WATCHDOG_PERSON),
-        )
-    };
-    let mut watchdog = new_watchdog();
+    let mut watchdog = fx.watchdog();
     let mut views = Views::open(&views_path).unwrap();
     let submit_all = |fx: &mut Fixture, bodies: Vec<(serde_json::Value, &str)>| {
         let subs: Vec<Submission> = bodies.iter().map(|(b, s)| Fixture::sign(b, s)).collect();
@@ -220,7 +210,7 @@ fn a_simulated_year_of_thousands_of_duties_gets_each_miss_once_and_looks_read_on
                     // A restart: the read models reopened from their file, cursor and all.
                     drop(views);
                     views = Views::open(&views_path).unwrap();
-                    watchdog = new_watchdog();
+                    watchdog = fx.watchdog();
                 }
                 if d % 90 == 89 {
                     // Read models rebuilt from the log: no cursor, the look reads every duty.

@@ -95,6 +95,16 @@ impl Fixture {
         self.gate.submit(submission).map(|r| r.parse().expect("a readable receipt"))
     }
 
+    /// The demo's deadline watchdog for this ledger (a new one each call: a restart).
+    pub fn watchdog(&self) -> mandate_views::watchdog::Watchdog {
+        mandate_views::watchdog::Watchdog::new(
+            &self.ledger,
+            driver::WATCHDOG_PERSON.parse().expect("the demo's watchdog person"),
+            "mandate/quan-tri".parse().expect("the demo's administration office"),
+            demo_key(driver::WATCHDOG_PERSON),
+        )
+    }
+
     /// Moves the simulated clock.
     pub fn set_clock(&self, at: &str) {
         self.clock.set(at.parse::<Timestamp>().expect("a timestamp"));
