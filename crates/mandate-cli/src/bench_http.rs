@@ -59,6 +59,7 @@ impl Server {
                     public_read: true,
                     ..Default::default()
                 },
+                secure_cookies: false,
             },
             metrics,
         );

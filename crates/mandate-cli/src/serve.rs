@@ -238,7 +238,11 @@ pub(crate) fn serve(target: &Ledger, args: ServeArgs) -> anyhow::Result<ExitCode
         );
         let mut router = mandate_http::router(
             runtime.clone(),
-            mandate_http::Options { body_limit: args.body_limit, access },
+            mandate_http::Options {
+                body_limit: args.body_limit,
+                access,
+                secure_cookies: tls.is_some() || !local.ip().is_loopback(),
+            },
             metrics.clone(),
         );
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

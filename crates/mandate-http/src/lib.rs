@@ -9,6 +9,7 @@ mod cursor;
 mod events;
 pub mod metrics;
 pub mod openapi;
+mod pages;
 pub mod problem;
 mod proofs;
 mod queries;
@@ -35,12 +36,18 @@ pub struct Options {
     pub body_limit: usize,
     /// Who may read and submit.
     pub access: access::AccessOptions,
+    /// The web pages' sign-in cookie is `Secure` (served over TLS, or off loopback).
+    pub secure_cookies: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         // 256 envelopes of a few kilobytes each.
-        Self { body_limit: 4 << 20, access: access::AccessOptions::default() }
+        Self {
+            body_limit: 4 << 20,
+            access: access::AccessOptions::default(),
+            secure_cookies: false,
+        }
     }
 }
 
@@ -89,8 +96,11 @@ pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>
         .route("/v1/proofs/inclusion/{id}", get(proofs::inclusion))
         .route("/v1/proofs/stream/{*stream}", get(proofs::stream))
         .layer(axum::middleware::map_response(access::private));
+    // The inspector's pages, under the same tokens (or the sign-in cookie).
+    let pages = pages::router().layer(axum::middleware::map_response(access::private));
     public
         .merge(gated)
+        .merge(pages)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))

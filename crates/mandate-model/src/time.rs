@@ -158,6 +158,18 @@ impl LocalDate {
     pub fn year(&self) -> i32 {
         self.0.year()
     }
+    /// The month, 1 to 12.
+    pub fn month(&self) -> u8 {
+        u8::from(self.0.month())
+    }
+    /// The day of the month, 1 to 31.
+    pub fn day(&self) -> u8 {
+        self.0.day()
+    }
+    /// The day of the week, 0 for Monday to 6 for Sunday.
+    pub fn weekday_from_monday(&self) -> u8 {
+        self.0.weekday().number_days_from_monday()
+    }
     /// The next day.
     pub fn next(&self) -> Option<Self> {
         self.0.next_day().map(Self)

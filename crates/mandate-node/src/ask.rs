@@ -379,6 +379,34 @@ where
     Ok((then, AsOf { now, position: at, head, beyond }))
 }
 
+/// Runs `read` over the read models as of `point` (the live ones when `None`), judged at the
+/// moment the point stands for (now, at the head), with the point when one was asked: how the
+/// web pages read every view of the ledger as of a moment, as [`ask_scoped`] does a question.
+pub fn read_as_of<L: LogBackend, T>(
+    log: &L,
+    views: &Views,
+    point: Option<Point>,
+    read: impl FnOnce(&Reader, Timestamp, Option<AsOf>) -> anyhow::Result<T>,
+) -> anyhow::Result<T>
+where
+    L::Error: std::error::Error + Send + Sync + 'static,
+{
+    let (then, note) = match point {
+        Some(point) => {
+            let (then, note) = as_of_views(log, views, point)?;
+            (Some(then), Some(note))
+        }
+        None => (None, None),
+    };
+    let reader = match &then {
+        None => views.reader(),
+        Some(Then::Kept(position)) => views.reader_at(*position),
+        Some(Then::Replayed(replayed)) => replayed.reader(),
+    }?;
+    let now = note.map_or_else(|| system_now(&reader), |n| n.now);
+    read(&reader, now, note)
+}
+
 /// The answer to `question` from a snapshot of the read models as the replay-based method
 /// computes it: `views` replayed in memory up to `point`, judged at the moment it stands for.
 /// Kept as the reference the history-keeping read models are tested against.

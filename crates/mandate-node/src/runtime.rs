@@ -384,6 +384,19 @@ impl Runtime {
         )
     }
 
+    /// Runs `read` over the read models as of `point` (`ask::read_as_of`).
+    pub fn read_as_of<T>(
+        &self,
+        point: Option<Point>,
+        read: impl FnOnce(
+            &mandate_views::query::Reader,
+            mandate_model::time::Timestamp,
+            Option<ask::AsOf>,
+        ) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        ask::read_as_of(&self.inner.log, &self.inner.views, point, read)
+    }
+
     /// Checks the events behind an answer against the log (skipping signatures this process
     /// already verified).
     pub fn check_events(

@@ -29,7 +29,7 @@ mod history;
 pub mod integrity;
 mod project;
 pub mod query;
-mod registry;
+pub mod registry;
 pub mod rows;
 pub mod scoped;
 pub mod watchdog;

@@ -18,7 +18,7 @@ use crate::project::decode;
 use crate::rows::*;
 use crate::*;
 
-const MAX: &str = "\u{10ffff}";
+pub(crate) const MAX: &str = "\u{10ffff}";
 
 /// A tenure's key: (office, from, person, role).
 type Tenure = (&'static str, i64, &'static str, &'static str);
@@ -56,7 +56,7 @@ pub struct Reader {
     pub(crate) at: Option<u64>,
 }
 
-fn obligation_name(obligation: &Obligation) -> &'static str {
+pub(crate) fn obligation_name(obligation: &Obligation) -> &'static str {
     match obligation {
         Obligation::Deadline { .. } => "deadline",
         Obligation::Recurring { reported: true, .. } => "daily",

@@ -96,3 +96,85 @@ fn sorted(mut events: Vec<EventId>) -> Vec<EventId> {
     events.dedup();
     events
 }
+
+/// A task an office holds, as its page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OfficeTask {
+    pub task: mandate_model::ids::StreamId,
+    pub item: String,
+    pub content: String,
+    /// `lead` or `coordinate`.
+    pub role: String,
+    /// `deadline`, `daily`, `daily, no report` or `standing`.
+    pub obligation: String,
+    /// The one deadline, for a task with one.
+    pub due_at: Option<mandate_model::time::Timestamp>,
+    /// The document it came from.
+    pub document: crate::answer::DocumentLine,
+    pub assigned_at: mandate_model::time::Timestamp,
+    pub completed_at: Option<mandate_model::time::Timestamp>,
+    /// When its document's revocation ended it.
+    pub ended_at: Option<mandate_model::time::Timestamp>,
+    pub events: Vec<EventId>,
+}
+
+impl Reader {
+    /// The tasks assigned to `office` (to lead or to coordinate), by stream: a range of the
+    /// `tasks_by_office` index, so its cost is the office's tasks, not the ledger's.
+    pub fn office_tasks(&self, office: &OfficeId) -> Result<Vec<OfficeTask>, crate::ViewsError> {
+        let table = self.txn.open_table(crate::TASKS_BY_OFFICE)?;
+        let o = office.as_str();
+        let mut out = Vec::new();
+        for entry in table.range((o, "")..=(o, crate::query::MAX))? {
+            let (key, role) = entry?;
+            let key = key.value();
+            let Some(role) = self.version::<(&str, &str)>("tasks_by_office", &key, role.value())?
+            else {
+                continue;
+            };
+            let role = String::from_utf8_lossy(crate::project::payload(&role)).into_owned();
+            let Ok(stream) = key.1.parse::<mandate_model::ids::StreamId>() else { continue };
+            let Some(task) = self.task(&stream)? else { continue };
+            let Some(document) = self.chain_up(&task.document)?.into_iter().next() else {
+                continue;
+            };
+            let due_at = match &task.obligation {
+                mandate_model::event::Obligation::Deadline { due_at, .. } => Some(*due_at),
+                _ => None,
+            };
+            let mut events = task.events.clone();
+            events.extend(document.event);
+            out.push(OfficeTask {
+                task: task.stream.clone(),
+                item: task.item.clone(),
+                content: task.content.clone(),
+                role,
+                obligation: crate::query::obligation_name(&task.obligation).to_owned(),
+                due_at,
+                document,
+                assigned_at: task.assigned_at,
+                completed_at: task.completed_at,
+                ended_at: task.ended_at,
+                events,
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl Reader {
+    /// The key `key_id` (64 hex digits) and whom it was registered to.
+    pub fn key(&self, key_id: &str) -> Result<Option<crate::rows::KeyRow>, crate::ViewsError> {
+        self.row(crate::KEYS, key_id)
+    }
+}
+
+impl Reader {
+    /// The document of the ledger with stream `stream`.
+    pub fn document(
+        &self,
+        stream: &mandate_model::ids::StreamId,
+    ) -> Result<Option<crate::rows::DocumentRow>, crate::ViewsError> {
+        self.row(crate::DOCUMENTS, stream.as_str())
+    }
+}
