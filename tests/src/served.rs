@@ -40,6 +40,8 @@ pub struct Served {
 fn agent(ca: Option<Vec<u8>>) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        // Redirects are answers to check (sign-in's 303 and its cookie), not to follow.
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(60)));
     if let Some(ca) = ca {
         let roots = vec![ureq::tls::Certificate::from_der(&ca).to_owned()];
@@ -165,6 +167,27 @@ impl Served {
         )
     }
 
+    /// `GET base + path` with these request headers (a cookie, say).
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Self::reply(request.call())
+    }
+
+    /// `POST base + path` with a form body and these request headers (`Origin`, a cookie).
+    pub fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Self::reply(request.send(body.as_bytes()))
+    }
+
     /// [`Served::post`], or `None` when the server cannot be reached (it crashed, say).
     pub fn try_post(&self, path: &str, content_type: &str, body: &[u8]) -> Option<Reply> {
         let response = self
@@ -200,4 +223,32 @@ impl Drop for Served {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Runs `bin demo --data DIR/demo` and returns the ledger's directory.
+pub fn demo_ledger(bin: &Path, dir: &Path) -> PathBuf {
+    let data = dir.join("demo");
+    let out = Command::new(bin).args(["demo", "--data"]).arg(&data).output().expect("mandate runs");
+    assert!(out.status.success(), "mandate demo: {}", String::from_utf8_lossy(&out.stderr));
+    data
+}
+
+/// `bin token issue` for these areas (making the token key first if the ledger has none), as
+/// the bearer token it prints.
+pub fn issue_token(bin: &Path, data: &Path, areas: &[&str]) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new(bin).arg("--data").arg(data).args(args).output().expect("runs");
+        assert!(out.status.success(), "mandate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let key = data.join("keys/token.key");
+    if !key.exists() {
+        run(&["key", "generate", "--out", key.to_str().expect("a UTF-8 path")]);
+    }
+    let mut args = vec!["token", "issue", "--json"];
+    for a in areas {
+        args.extend(["--area", a]);
+    }
+    let v: Value = serde_json::from_slice(&run(&args)).expect("token issue prints JSON");
+    v["token"].as_str().expect("a token").to_owned()
 }

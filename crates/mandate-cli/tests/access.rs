@@ -31,21 +31,12 @@ fn mandate(data: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn demo(dir: &Path) -> PathBuf {
-    let data = dir.join("demo");
-    let out = Command::new(bin()).args(["demo", "--data"]).arg(&data).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    data
+    mandate_tests::served::demo_ledger(bin(), dir)
 }
 
 /// `mandate token issue` for these areas, as the bearer token it prints.
 fn token(data: &Path, areas: &[&str]) -> String {
-    let mut args = vec!["token", "issue", "--json"];
-    for a in areas {
-        args.extend(["--area", a]);
-    }
-    let out = mandate(data, &args);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["token"].as_str().unwrap().to_owned()
+    mandate_tests::served::issue_token(bin(), data, areas)
 }
 
 /// What a reader of Bồ Đề must never see: the other wards' slugs and their people.

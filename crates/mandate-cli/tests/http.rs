@@ -19,10 +19,7 @@ fn bin() -> &'static Path {
 }
 
 fn demo(dir: &Path) -> PathBuf {
-    let data = dir.join("demo");
-    let out = Command::new(bin()).args(["demo", "--data"]).arg(&data).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    data
+    mandate_tests::served::demo_ledger(bin(), dir)
 }
 
 fn admin_key(data: &Path) -> SigningKey {
