@@ -157,6 +157,7 @@ pub fn actor(person: &str, office: &str, capacity: &str) -> Value {
 }
 
 pub mod ack_proxy;
+pub mod browser;
 pub mod certs;
 pub mod nats;
 pub mod served;

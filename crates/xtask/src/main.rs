@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask test`: what CI runs: installs `nats-server` when missing (Debian's package,
 //!   with sudo when not root) and schemathesis (PyPI, into target/, for the HTTP API's property
-//!   tests), then `cargo fmt --check`, `cargo clippy -D warnings` and the whole test suite.
+//!   tests) and Debian's chromium and chromium-driver (for the browser tests), then
+//!   `cargo fmt --check`, `cargo clippy -D warnings` and the whole test suite.
 //! - `cargo xtask schemas`: rewrites `schemas/events/*.schema.json`,
 //!   `schemas/receipt.schema.json`, `schemas/answers/*.schema.json` and `schemas/openapi.json`
 //!   from the types (a test fails when they drift).
@@ -114,6 +115,18 @@ fn ensure_nats_server() -> anyhow::Result<()> {
     }
     eprintln!("xtask: nats-server is missing; installing Debian's package");
     apt_install(&["nats-server"])
+}
+
+/// Installs Debian's chromium and chromium-driver for the browser tests when chromedriver is
+/// neither named by CHROMEDRIVER nor on the machine.
+fn ensure_chromium() -> anyhow::Result<()> {
+    if std::env::var_os("CHROMEDRIVER").is_some()
+        || Command::new("chromedriver").arg("--version").output().is_ok()
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: chromium or chromedriver is missing; installing Debian's packages");
+    apt_install(&["chromium", "chromium-driver"])
 }
 
 /// `apt-get update && apt-get install -y PACKAGES`, with sudo when not root.
@@ -233,6 +246,7 @@ fn test() -> anyhow::Result<()> {
 
 fn run_checks_and_tests() -> anyhow::Result<()> {
     ensure_nats_server()?;
+    ensure_chromium()?;
     let cluster_server = ensure_cluster_server()?;
     let schemathesis = ensure_schemathesis()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
