@@ -252,3 +252,28 @@ pub fn issue_token(bin: &Path, data: &Path, areas: &[&str]) -> String {
     let v: Value = serde_json::from_slice(&run(&args)).expect("token issue prints JSON");
     v["token"].as_str().expect("a token").to_owned()
 }
+
+/// Checks `bundle` offline with `mandate verify-bundle`, trusting the ledger's published keys
+/// (`key export --public`, written beside the bundle); asserts it verifies and returns what
+/// verify-bundle said.
+pub fn verify_bundle(bin: &Path, data: &Path, bundle: &Path) -> String {
+    let trust = Command::new(bin)
+        .arg("--data")
+        .arg(data)
+        .args(["key", "export", "--public"])
+        .output()
+        .expect("mandate runs");
+    assert!(trust.status.success(), "key export: {}", String::from_utf8_lossy(&trust.stderr));
+    let trust_file = bundle.with_extension("trust.txt");
+    std::fs::write(&trust_file, &trust.stdout).expect("the trust file is written");
+    let out = Command::new(bin)
+        .arg("verify-bundle")
+        .arg(bundle)
+        .arg("--trust")
+        .arg(&trust_file)
+        .output()
+        .expect("mandate runs");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    said
+}

@@ -11,7 +11,7 @@ use std::process::Command;
 use ed25519_dalek::SigningKey;
 use mandate_model::canonical;
 use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope};
-use mandate_tests::served::Served;
+use mandate_tests::served::{self, Served};
 use mandate_tests::tiles::{self, TileClient};
 use serde_json::{Value, json};
 
@@ -230,19 +230,7 @@ fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     }
     let file = dir.path().join("bundle.json");
     std::fs::write(&file, &r.text).unwrap();
-    let trust = mandate(&data, &["key", "export", "--public"]);
-    let trust_file = dir.path().join("trust.txt");
-    std::fs::write(&trust_file, &trust.stdout).unwrap();
-    let out = Command::new(bin())
-        .args(["verify-bundle", file.to_str().unwrap(), "--trust", trust_file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    served::verify_bundle(bin(), &data, &file);
 }
 
 #[test]

@@ -9,7 +9,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use mandate_tests::browser::Browser;
 use mandate_tests::served::{self, Served};
@@ -126,23 +125,7 @@ fn an_inspector_answers_the_domain_questions_by_clicking_through_the_pages() {
     let bundle = b.downloaded();
     let name = bundle.file_name().unwrap().to_string_lossy().into_owned();
     assert!(name.starts_with("bundle-do-van-h"), "{name}");
-    let trust = Command::new(bin())
-        .arg("--data")
-        .arg(&data)
-        .args(["key", "export", "--public"])
-        .output()
-        .unwrap();
-    let trust_file = dir.path().join("trust.txt");
-    std::fs::write(&trust_file, &trust.stdout).unwrap();
-    let out = Command::new(bin())
-        .arg("verify-bundle")
-        .arg(&bundle)
-        .arg("--trust")
-        .arg(&trust_file)
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    let said = served::verify_bundle(bin(), &data, &bundle);
     assert!(said.contains("13 on time, 2 late, 0 missing"), "{said}");
 
     // The printable answer, the log, English, and a phone's width.

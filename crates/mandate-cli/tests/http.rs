@@ -187,20 +187,7 @@ fn the_domain_questions_over_http() {
     assert!(r.header("content-disposition").unwrap().contains("bundle-do-van-h"));
     let file = dir.path().join("bundle.json");
     std::fs::write(&file, &r.text).unwrap();
-    let trust = Command::new(bin())
-        .arg("--data")
-        .arg(&data)
-        .args(["key", "export", "--public"])
-        .output()
-        .unwrap();
-    let trust_file = dir.path().join("trust.txt");
-    std::fs::write(&trust_file, &trust.stdout).unwrap();
-    let out = Command::new(bin())
-        .args(["verify-bundle", file.to_str().unwrap(), "--trust", trust_file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    let said = mandate_tests::served::verify_bundle(bin(), &data, &file);
     assert!(said.contains("13 on time, 2 late, 0 missing"), "{said}");
     assert_eq!(s.get("/v1/people/nobody/bundle").status, 404);
     assert_eq!(s.get("/v1/people/do-van-h/bundle?from=05/08/2021&to=01/08/2021").status, 400);
