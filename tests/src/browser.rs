@@ -150,18 +150,48 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
-    /// Clicks the first element `css` matches, as a mouse does, and waits for what it loads.
+    /// Clicks the first element `css` matches, as a mouse does, and waits for the page it opens.
     pub fn click(&self, css: &str) {
+        self.mark_page();
+        self.click_in_place(css);
+        self.await_new_page(css);
+    }
+
+    /// Clicks the first element `css` matches when the click opens no page (a download).
+    pub fn click_in_place(&self, css: &str) {
         self.runtime
             .block_on(async { self.client().find(Locator::Css(css)).await?.click().await })
             .unwrap_or_else(|e| panic!("click {css} on {}: {e}", self.url()));
     }
 
-    /// Clicks the link whose text is `text`.
+    /// Clicks the link whose text is `text` and waits for the page it opens.
     pub fn click_link(&self, text: &str) {
+        self.mark_page();
         self.runtime
             .block_on(async { self.client().find(Locator::LinkText(text)).await?.click().await })
             .unwrap_or_else(|e| panic!("click the link {text:?} on {}: {e}", self.url()));
+        self.await_new_page(text);
+    }
+
+    /// Marks the document now shown, so that [`Browser::await_new_page`] can tell it from the
+    /// next (a click may return before the navigation it starts has ended).
+    fn mark_page(&self) {
+        self.script("window.__mandateOldPage = true; return null");
+    }
+
+    /// Waits (up to 10 s) until a document other than the marked one has loaded completely.
+    fn await_new_page(&self, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let probe = "return window.__mandateOldPage === true ? 'old' : document.readyState";
+        loop {
+            // A script may fail while the browser swaps documents: that is "not yet".
+            let state = self.runtime.block_on(self.client().execute(probe, vec![]));
+            if state.is_ok_and(|s| s == "complete") {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what} opened no new page");
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 
     /// Types `value` into the field `css`, replacing what was there.

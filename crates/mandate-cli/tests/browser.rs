@@ -121,7 +121,7 @@ fn an_inspector_answers_the_domain_questions_by_clicking_through_the_pages() {
     // 7. Prove it: the browser downloads Đỗ Văn H's audit bundle, which verifies offline
     // against the ledger's published keys.
     b.goto(&at("/person/do-van-h"));
-    b.click("#download-bundle");
+    b.click_in_place("#download-bundle");
     let bundle = b.downloaded();
     let name = bundle.file_name().unwrap().to_string_lossy().into_owned();
     assert!(name.starts_with("bundle-do-van-h"), "{name}");
