@@ -346,3 +346,15 @@ fn the_bundle_change_vectors_hold() {
         assert_eq!(valid, case["verdict"] == "valid", "{name}");
     }
 }
+
+/// A v1 bundle has no `cut` member (BUNDLE.md §6); one written `null` is not a v1 bundle,
+/// whatever a lenient parser would make of it (the browser's checker refused it first).
+#[test]
+fn a_v1_bundle_with_a_null_cut_is_refused() {
+    let trust = Trust::parse(VECTOR_TRUST, ORIGIN).unwrap();
+    assert!(verify(VECTOR_V1.as_bytes(), &trust).is_ok_and(|v| v.ok()), "the v1 vector verifies");
+    let mut value: serde_json::Value = serde_json::from_str(VECTOR_V1).unwrap();
+    value.as_object_mut().unwrap().insert("cut".into(), serde_json::Value::Null);
+    let bytes = serde_json::to_vec_pretty(&value).unwrap();
+    assert!(!verify(&bytes, &trust).is_ok_and(|v| v.ok()), "a null cut is refused");
+}

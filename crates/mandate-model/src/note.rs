@@ -92,7 +92,10 @@ impl NoteVerifier {
             return Err(err("only Ed25519 (0x01) and cosignature (0x04) keys are supported"));
         }
         let key: [u8; 32] = key.try_into().map_err(|_| err("an Ed25519 key is 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&key).map_err(|_| err("not an Ed25519 point"))?;
+        let key = VerifyingKey::from_bytes(&key)
+            .ok()
+            .filter(|k| k.to_edwards().compress().to_bytes() == key)
+            .ok_or_else(|| err("not an Ed25519 point in its canonical encoding"))?;
         let verifier = Self { name: name.to_owned(), kind, key };
         if verifier.id() != id {
             return Err(err("the key id does not match the name and key"));

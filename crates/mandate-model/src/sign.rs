@@ -69,7 +69,9 @@ pub fn decode_public_key(text: &str) -> Result<VerifyingKey, SignatureError> {
     }
     let key =
         VerifyingKey::from_bytes(&bytes).map_err(|_| SignatureError::WeakOrInvalidPublicKey)?;
-    if key.is_weak() {
+    // SPEC §2: a key of small order, or a point written other than in its one canonical
+    // encoding (y ≥ p; ed25519-dalek decodes those as y − p), is refused.
+    if key.is_weak() || key.to_edwards().compress().to_bytes() != bytes {
         return Err(SignatureError::WeakOrInvalidPublicKey);
     }
     Ok(key)
@@ -288,5 +290,36 @@ impl Envelope {
             signatures.push(BodySignature { key_id, signature });
         }
         Ok((body, signatures))
+    }
+}
+
+#[cfg(test)]
+mod canonical_key_tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+
+    use super::decode_public_key;
+
+    /// The encodings of y + p for small y name points that ed25519-dalek decodes (as y), yet
+    /// SPEC §2 refuses them; the browser's checker refused them first.
+    #[test]
+    fn a_key_written_with_y_at_or_above_p_is_refused() {
+        let mut refused = 0;
+        for y in 0u8..19 {
+            let mut bytes = [0xff; 32];
+            bytes[0] = 0xed + y;
+            bytes[31] = 0x7f;
+            let Some(point) = CompressedEdwardsY(bytes).decompress() else { continue };
+            if point.is_small_order() {
+                continue;
+            }
+            let canonical = point.compress().to_bytes();
+            assert_ne!(canonical, bytes);
+            assert!(decode_public_key(&STANDARD.encode(canonical)).is_ok(), "y = {y} itself");
+            assert!(decode_public_key(&STANDARD.encode(bytes)).is_err(), "y = {y} + p");
+            refused += 1;
+        }
+        assert!(refused > 0, "some y + p decodes to a point of large order");
     }
 }

@@ -51,6 +51,9 @@ pub struct Bundle {
     pub map_note: String,
     /// Whose accountability the bundle shows, and the window.
     pub person: PersonId,
+    /// Required, `null` for none: BUNDLE.md §1 lists every member (serde would otherwise
+    /// take a missing `Option` as `None`).
+    #[serde(deserialize_with = "required")]
     pub from: Option<Timestamp>,
     pub to: Timestamp,
     /// Every event, in log order.
@@ -59,12 +62,31 @@ pub struct Bundle {
     pub streams: Vec<StreamProof>,
     /// v2: the event at the checkpoint's last position, whose receipt's `recorded_at` is the
     /// time the answer is cut at: the bundle proves nothing after it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Absent in v1, an event in v2; never `null` (BUNDLE.md §1, §6).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub cut: Option<BundleEvent>,
     /// A note signed by the notary binding all of the above (schemas/BUNDLE.md §3): the
     /// question (person, window), the checkpoint size, and the SHA-256 of the events and
     /// streams exactly as written.
     pub seal: String,
+}
+
+/// An `Option` member that must be present (its value may be `null`).
+fn required<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::deserialize(d)
+}
+
+/// An optional member that, when present, holds a value and not `null`.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// The text the seal signs.
@@ -130,6 +152,7 @@ pub struct StreamProof {
     /// Sibling hashes from the root down, hex.
     pub siblings: Vec<String>,
     /// Where the path ends: absent (an empty subtree), or a leaf.
+    #[serde(deserialize_with = "required")]
     pub terminal: Option<MapLeaf>,
 }
 
