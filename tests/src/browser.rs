@@ -219,6 +219,27 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script on {}: {e}", self.url()))
     }
 
+    /// Runs `script` with `args` (its `arguments`), returning what it returns.
+    pub fn script_with(&self, script: &str, args: Vec<Value>) -> Value {
+        self.runtime
+            .block_on(self.client().execute(script, args))
+            .unwrap_or_else(|e| panic!("script on {}: {e}", self.url()))
+    }
+
+    /// Chooses the file at `path` in the file input `css`, as a person picking it does.
+    pub fn upload(&self, css: &str, path: &Path) {
+        // chromedriver takes only canonical paths.
+        let path =
+            std::fs::canonicalize(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let path = path.to_str().expect("a UTF-8 path").to_owned();
+        self.runtime
+            .block_on(async {
+                let field = self.client().find(Locator::Css(css)).await?;
+                field.send_keys(&path).await
+            })
+            .unwrap_or_else(|e| panic!("upload {css}: {e}"));
+    }
+
     /// Waits (up to 10 s) until `css` matches something.
     pub fn wait_for(&self, css: &str) {
         self.runtime
@@ -250,7 +271,12 @@ impl Browser {
                 .expect("the downloads directory")
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .collect();
-            let partial = files.iter().any(|f| f.extension().is_some_and(|x| x == "crdownload"));
+            // Chromium writes a download as `.org.chromium.Chromium.XXXXXX` or `NAME.crdownload`
+            // and renames it when done.
+            let partial = files.iter().any(|f| {
+                f.extension().is_some_and(|x| x == "crdownload")
+                    || f.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            });
             if let (false, Some(done)) = (partial, files.first()) {
                 return done.clone();
             }

@@ -2,8 +2,10 @@
 //! same runtime calls, tokens and `visible` rule as the API, outside `/v1/` and `/log/`.
 //! Vietnamese first (`?lang=en` for English), dates dd/mm/yyyy and times at UTC+7, and every
 //! page takes `as_of` ("28/07/2021 16:30", RFC 3339 or a log position) to show what the ledger
-//! said then. Pages read with JavaScript off; they carry none.
+//! said then. Pages read with JavaScript off; they carry none, except the offline bundle
+//! checker (`check`), whose work is JavaScript by nature.
 
+mod check;
 mod chrome;
 mod people;
 mod registry;
@@ -40,6 +42,8 @@ pub(crate) fn router() -> Router<App> {
         .route("/person/{person}/accountability.csv", get(people::csv))
         .route("/signin", get(signin::form).post(signin::sign_in))
         .route("/signout", axum::routing::post(signin::sign_out))
+        .route("/check", get(check::served))
+        .route("/check/mandate-check.html", get(check::download))
         .route("/static/site.css", get(style))
 }
 
