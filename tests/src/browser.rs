@@ -226,6 +226,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script on {}: {e}", self.url()))
     }
 
+    /// Runs `script` with `args` and a callback as its last argument; returns what the script
+    /// passes to the callback (for promises: `f().then(arguments[arguments.length - 1])`).
+    pub fn script_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.runtime
+            .block_on(self.client().execute_async(script, args))
+            .unwrap_or_else(|e| panic!("async script on {}: {e}", self.url()))
+    }
+
     /// Chooses the file at `path` in the file input `css`, as a person picking it does.
     pub fn upload(&self, css: &str, path: &Path) {
         // chromedriver takes only canonical paths.

@@ -27,7 +27,24 @@ pub(crate) enum GenerateCommand {
         /// Print JSON for programs instead of text for people
         #[arg(long)]
         json: bool,
+        /// The tree as PROVINCES,DISTRICTS_PER_PROVINCE,COMMUNES_PER_DISTRICT; a small tree
+        /// runs for more simulated days at the same size (1,1,1 gives one head ~1,000 reports
+        /// in ~1,300 events)
+        #[arg(long, default_value = "63,11,14", value_parser = parse_shape)]
+        shape: Shape,
     },
+}
+
+fn parse_shape(text: &str) -> Result<Shape, String> {
+    let parts: Vec<u32> = text
+        .split(',')
+        .map(|p| p.trim().parse::<u32>().ok().filter(|&n| n > 0))
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("{text:?}: write three positive numbers, e.g. 63,11,14"))?;
+    let [provinces, districts_per_province, communes_per_district] = parts[..] else {
+        return Err(format!("{text:?}: write three positive numbers, e.g. 63,11,14"));
+    };
+    Ok(Shape { provinces, districts_per_province, communes_per_district })
 }
 
 /// The size of a file or of every file under a directory, in bytes.
@@ -43,7 +60,7 @@ fn bytes_under(path: &Path) -> u64 {
 
 /// Generates into `data` (the global `--data`, required here: a new or empty directory).
 pub(crate) fn run(command: GenerateCommand, data: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let GenerateCommand::National { events, json: as_json } = command;
+    let GenerateCommand::National { events, json: as_json, shape } = command;
     let Some(dir) = data.map(Path::to_path_buf) else {
         bail!("say where the ledger goes: mandate generate national --events N --data DIR");
     };
@@ -59,7 +76,7 @@ pub(crate) fn run(command: GenerateCommand, data: Option<&Path>) -> anyhow::Resu
     let views = mandate_views::Views::open(&dir.join("views.redb"))?;
     let bar = output::progress(events, as_json, "generate");
     let progress_bar = bar.clone();
-    let generated = national::generate(log, views, events, Shape::default(), move |head| {
+    let generated = national::generate(log, views, events, shape, move |head| {
         progress_bar.set_position(head.min(events))
     })?;
     bar.finish_and_clear();

@@ -40,6 +40,7 @@ fn run() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("schemas") => schemas(),
+        Some("screenshots") => screenshots(),
         Some("vectors") => {
             if !args.iter().any(|a| a == "--force") {
                 bail!(
@@ -53,8 +54,39 @@ fn run() -> anyhow::Result<()> {
             eprintln!("wrote {}; read the diff before committing", path.display());
             Ok(())
         }
-        _ => bail!("usage: cargo xtask test | schemas | vectors --force"),
+        _ => bail!("usage: cargo xtask test | schemas | screenshots | vectors --force"),
     }
+}
+
+/// The screenshots README shows: the browser tests write every page kind's PNG into a fresh
+/// directory (`MANDATE_SCREENSHOTS`), and these are copied to `docs/screenshots/`. A plain test
+/// run writes its PNGs under `target/` and never touches tracked files.
+const README_SCREENSHOTS: [&str; 8] =
+    ["front", "office", "person", "misses", "event", "person-phone", "check", "check-offline"];
+
+fn screenshots() -> anyhow::Result<()> {
+    ensure_chromium()?;
+    let shots = root().join("target/screenshots");
+    if shots.exists() {
+        std::fs::remove_dir_all(&shots)?;
+    }
+    std::fs::create_dir_all(&shots)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command
+        .args(["test", "-p", "mandate-cli", "--test", "browser", "--test", "checker"])
+        .current_dir(root())
+        .env("MANDATE_SCREENSHOTS", &shots);
+    status(command)?;
+    let docs = root().join("docs/screenshots");
+    std::fs::create_dir_all(&docs)?;
+    for name in README_SCREENSHOTS {
+        let from = shots.join(format!("{name}.png"));
+        std::fs::copy(&from, docs.join(format!("{name}.png")))
+            .with_context(|| format!("the browser tests wrote no {}", from.display()))?;
+    }
+    eprintln!("copied {} screenshots to {}", README_SCREENSHOTS.len(), docs.display());
+    Ok(())
 }
 
 fn schemas() -> anyhow::Result<()> {

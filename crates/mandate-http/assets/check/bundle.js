@@ -88,11 +88,42 @@ const MandateBundle = (() => {
     C.concat(C.utf8(`DSSEv1 ${C.utf8(type).length} ${type} ${body.length} `), body);
   const keyId = (publicKey) => C.sha256(C.concat(new Uint8Array([1]), publicKey));
   const seen = new Map();
+  let wanted = null;
   /** Strict verification, remembered: receipts of one commit share one batch signature. */
   function verifyOnce(publicKey, message, signature) {
     const key = C.hex(publicKey) + C.hex(signature) + C.hex(C.sha256(message));
-    if (!seen.has(key)) seen.set(key, C.verify(publicKey, message, signature));
+    if (seen.has(key)) return seen.get(key);
+    if (wanted !== null) {
+      // A rehearsal (see `prepare`): note what would be checked, and go on as if it held.
+      wanted.push({ key, publicKey, message, signature });
+      return true;
+    }
+    seen.set(key, C.verify(publicKey, message, signature));
     return seen.get(key);
+  }
+
+  /**
+   * Runs `rehearse` once with every signature taken as valid, to learn which signatures a
+   * verification will ask about, then checks them all at once with `verifyFast` and remembers
+   * the answers, so that the real run that follows finds them. A signature the rehearsal did
+   * not reach is checked when the real run reaches it, in plain JavaScript: the verdict never
+   * rests on the rehearsal.
+   */
+  /** Forgets every remembered answer (to check the plain path on its own). */
+  const forget = () => seen.clear();
+
+  async function prepare(rehearse) {
+    wanted = [];
+    let jobs;
+    try {
+      rehearse();
+    } finally {
+      jobs = wanted;
+      wanted = null;
+    }
+    const answers = await Promise.all(jobs.map((j) => C.verifyFast(j.publicKey, j.message, j.signature)));
+    jobs.forEach((j, i) => seen.set(j.key, answers[i]));
+    return jobs.length;
   }
 
   // ---- Signed notes (c2sp.org/signed-note, tlog-checkpoint, tlog-cosignature) ----
@@ -266,5 +297,5 @@ const MandateBundle = (() => {
     };
   }
 
-  return { instant, included, eventLeaf, mapShows, pae, keyId, verifyOnce, trust, parseNote, noteSigned, checkpointOf, mapOf, shape, EVENT_TYPE, BATCH_TYPE, leafHash };
+  return { instant, included, eventLeaf, mapShows, pae, keyId, verifyOnce, prepare, forget, trust, parseNote, noteSigned, checkpointOf, mapOf, shape, EVENT_TYPE, BATCH_TYPE, leafHash };
 })();

@@ -85,7 +85,9 @@
     }
   }
 
-  function run() {
+  let runs = 0;
+  async function run() {
+    const mine = ++runs;
     const out = $("#result");
     out.replaceChildren();
     if (state.bundle === null || state.trust === null) {
@@ -105,12 +107,13 @@
       return;
     }
     const started = performance.now();
-    const v = MandateVerify.verify(state.bundle, state.trust, witnesses);
+    const v = await MandateVerify.verifyAsync(state.bundle, state.trust, witnesses);
     const ms = performance.now() - started;
+    if (mine !== runs) return; // a later check replaced this one
     const first = v.checks.find((c) => !c.ok);
     out.append(el("p", { id: "verdict", class: v.ok ? "ok" : "fail", "data-ok": String(v.ok) },
       v.ok ? `✓ ${t("Mọi kiểm tra đều đạt", "Every check passed")}` : `✗ ${t("Không đạt", "Failed")}: ${label(first.what)} — ${first.detail}`));
-    out.append(el("p", { class: "meta" }, `${state.bundleName} · ${t("kiểm tra", "checked")} ${v.checks.length} ${t("mục trong", "items in")} ${(ms / 1000).toFixed(2)} s · ${t("điểm kiểm tra", "checkpoint")} ${v.checkpointSize}`));
+    out.append(el("p", { class: "meta" }, `${state.bundleName} · ${t("kiểm tra", "checked")} ${v.checks.length} ${t("mục trong", "items in")} ${(ms / 1000).toFixed(2)} s · ${t("điểm kiểm tra", "checkpoint")} ${v.checkpointSize} · Ed25519: ${MandateCrypto.engine.webCrypto ? t("WebCrypto của trình duyệt, sau các kiểm tra nghiêm ngặt của trang", "the browser's WebCrypto, after the page's strict checks") : t("JavaScript của trang", "the page's JavaScript")}`));
     const list = el("ol", { id: "checks" });
     for (const c of v.checks) {
       list.append(el("li", { class: c.ok ? "ok" : "fail" }, el("span", { class: "sym", "aria-hidden": "true" }, c.ok ? "✓" : "✗"),
@@ -148,6 +151,11 @@
     relabel();
   });
 
-  // For scripts that check many bundles at once (the browser tests do): the same function.
-  window.mandateCheck = (bundleText, trustText, witnesses) => MandateVerify.verify(bundleText, trustText, witnesses);
+  // For scripts that check many bundles at once (the browser tests do): what the page runs,
+  // and the same in plain JavaScript only.
+  window.mandateCheck = (bundleText, trustText, witnesses) => MandateVerify.verifyAsync(bundleText, trustText, witnesses);
+  window.mandateCheckPlain = (bundleText, trustText, witnesses) => {
+    MandateBundle.forget();
+    return MandateVerify.verify(bundleText, trustText, witnesses);
+  };
 })();

@@ -294,5 +294,14 @@ const MandateVerify = (() => {
     return { at: receipt.at, text: receipt.recordedAt };
   }
 
-  return { verify, sealText };
+  /**
+   * `verify`, with every signature it will ask about checked first, together, by the fastest
+   * engine the browser offers (`MandateCrypto.verifyFast`); the same verdict, in less time.
+   */
+  async function verifyAsync(bundleText, trustText, witnesses) {
+    await B.prepare(() => verify(bundleText, trustText, witnesses));
+    return verify(bundleText, trustText, witnesses);
+  }
+
+  return { verify, verifyAsync, sealText };
 })();
