@@ -225,6 +225,32 @@ impl Drop for Served {
     }
 }
 
+/// The demo's other wards and their people, by slug: what a reader of Bồ Đề
+/// (`vn/ha-noi/long-bien/bo-de`) must never see.
+pub const ELSEWHERE_SLUGS: [&str; 9] = [
+    "ngoc-thuy",
+    "thach-ban",
+    "le-van-c",
+    "pham-thi-d",
+    "hoang-van-e",
+    "vu-thi-g",
+    "bui-thi-k",
+    "dang-van-l",
+    "bac-ninh",
+];
+
+/// The same, by the names pages show.
+pub const ELSEWHERE_NAMES: [&str; 8] = [
+    "Ngọc Thụy",
+    "Thạch Bàn",
+    "Lê Văn C",
+    "Phạm Thị D",
+    "Hoàng Văn E",
+    "Vũ Thị G",
+    "Bùi Thị K",
+    "Đặng Văn L",
+];
+
 /// Runs `bin demo --data DIR/demo` and returns the ledger's directory.
 pub fn demo_ledger(bin: &Path, dir: &Path) -> PathBuf {
     let data = dir.join("demo");

@@ -40,17 +40,7 @@ fn token(data: &Path, areas: &[&str]) -> String {
 }
 
 /// What a reader of Bồ Đề must never see: the other wards' slugs and their people.
-const ELSEWHERE: [&str; 9] = [
-    "ngoc-thuy",
-    "thach-ban",
-    "le-van-c",
-    "pham-thi-d",
-    "hoang-van-e",
-    "vu-thi-g",
-    "bui-thi-k",
-    "dang-van-l",
-    "bac-ninh",
-];
+const ELSEWHERE: [&str; 9] = served::ELSEWHERE_SLUGS;
 
 fn nothing_elsewhere(what: &str, text: &str) {
     for other in ELSEWHERE {

@@ -207,3 +207,46 @@ fn a_ward_signed_in_through_the_form_sees_only_its_own_ward() {
     b.goto(&at("/person/nguyen-van-a"));
     assert!(!b.text("body").contains("Nguyễn Văn A"), "signed out");
 }
+
+/// Run by hand on a large ledger (`MANDATE_MEASURE_DATA=DIR MANDATE_MEASURE_PERSON=ID MANDATE_MEASURE_BIN=target/release/mandate
+/// cargo test -p mandate-cli --test browser measure -- --ignored --nocapture`, e.g. on `mandate
+/// generate national --shape 63,11,1 --events 1000000`, where a commune head answers for about
+/// a thousand events): the person page's time to first contentful paint and to a loaded
+/// document, as Chromium's Navigation and Paint Timing report them, over five loads. It prints;
+/// it asserts no time.
+#[test]
+#[ignore = "a measurement, run by hand on a large ledger"]
+fn measure_the_person_page_on_a_large_ledger() {
+    let (Some(data), Some(person)) =
+        (std::env::var_os("MANDATE_MEASURE_DATA"), std::env::var("MANDATE_MEASURE_PERSON").ok())
+    else {
+        panic!("set MANDATE_MEASURE_DATA and MANDATE_MEASURE_PERSON");
+    };
+    // The server measured is the release build when MANDATE_MEASURE_BIN names it.
+    let server = std::env::var_os("MANDATE_MEASURE_BIN").map_or_else(|| bin().to_owned(), PathBuf::from);
+    let s = Served::start(&server, Path::new(&data), &["--public-read"]);
+    let b = Browser::start(&screenshots());
+    let page = format!("{}/person/{person}", s.base);
+    for load in 0..5 {
+        b.goto(&page);
+        let t = b.script(
+            "const n = performance.getEntriesByType('navigation')[0];
+             const p = performance.getEntriesByName('first-contentful-paint')[0];
+             return { ttfb: n.responseStart, response: n.responseEnd, dom: n.domContentLoadedEventEnd,
+               fcp: p ? p.startTime : null, bytes: n.transferSize,
+               cells: document.querySelectorAll('table.calendar td').length,
+               rows: document.querySelectorAll('tr').length };",
+        );
+        eprintln!(
+            "load {load}: first byte {:.0} ms, response {:.0} ms, first contentful paint {:.0} ms, \
+             DOM loaded {:.0} ms; {} bytes, {} calendar cells, {} table rows",
+            t["ttfb"].as_f64().unwrap_or(0.0),
+            t["response"].as_f64().unwrap_or(0.0),
+            t["fcp"].as_f64().unwrap_or(-1.0),
+            t["dom"].as_f64().unwrap_or(0.0),
+            t["bytes"],
+            t["cells"],
+            t["rows"]
+        );
+    }
+}

@@ -278,8 +278,25 @@ const MandateBundle = (() => {
     ]);
   }
 
-  /** The bundle's values in the seal's spelling, or a JsonError naming what is wrong. */
+  /**
+   * The bundle's values in the seal's spelling, or a JsonError naming what is wrong. The last
+   * file's shape is kept (read-only to its users): a rehearsal and the run after it read it once.
+   */
+  let last = { text: null, shaped: null, error: null };
   function shape(text) {
+    if (last.text !== text) {
+      last = { text, shaped: null, error: null };
+      try {
+        last.shaped = shapeOnce(text);
+      } catch (e) {
+        last.error = e;
+      }
+    }
+    if (last.error) throw last.error;
+    return last.shaped;
+  }
+
+  function shapeOnce(text) {
     const v = J.parse(text);
     const v2 = J.isObject(v) && v.format === "mandate-bundle/v2";
     J.exactly(v, v2 || !J.isObject(v) || "cut" in v ? TOP : TOP.filter((m) => m !== "cut"), "the bundle");

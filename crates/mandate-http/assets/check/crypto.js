@@ -32,36 +32,47 @@ const MandateCrypto = (() => {
     return out;
   }
 
-  function sha256(bytes) {
-    const data = pad(bytes, 64, 8);
-    const view = new DataView(data.buffer);
-    const h = new Uint32Array([
-      0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    ]);
-    const w = new Uint32Array(64);
-    const rotr = (x, n) => (x >>> n) | (x << (32 - n));
-    for (let off = 0; off < data.length; off += 64) {
-      for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4);
-      for (let i = 16; i < 64; i++) {
-        const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
-        const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
-        w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-      }
-      let [a, b, c, d, e, f, g, hh] = h;
-      for (let i = 0; i < 64; i++) {
-        const S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-        const ch = (e & f) ^ (~e & g);
-        const t1 = (hh + S1 + ch + K256[i] + w[i]) | 0;
-        const S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-        const maj = (a & b) ^ (a & c) ^ (b & c);
-        const t2 = (S0 + maj) | 0;
-        hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
-      }
-      h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  const W256 = new Uint32Array(64);
+  const H256 = new Uint32Array(8);
+  /** One 64-byte block of `data` at `off` into the state H256. */
+  function block256(data, off) {
+    const w = W256;
+    for (let i = 0; i < 16; i++) {
+      const j = off + i * 4;
+      w[i] = (data[j] << 24) | (data[j + 1] << 16) | (data[j + 2] << 8) | data[j + 3];
     }
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15], b = w[i - 2];
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    let a = H256[0], b = H256[1], c = H256[2], d = H256[3], e = H256[4], f = H256[5], g = H256[6], h = H256[7];
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    H256[0] += a; H256[1] += b; H256[2] += c; H256[3] += d; H256[4] += e; H256[5] += f; H256[6] += g; H256[7] += h;
+  }
+
+  function sha256(bytes) {
+    H256.set([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+    const full = bytes.length - (bytes.length % 64);
+    for (let off = 0; off < full; off += 64) block256(bytes, off);
+    // The last partial block, the 0x80 byte and the length, in one or two blocks.
+    const tail = pad(bytes.subarray(full), 64, 8);
+    const bits = bytes.length * 8;
+    const view = new DataView(tail.buffer);
+    view.setUint32(tail.length - 8, Math.floor(bits / 0x100000000));
+    view.setUint32(tail.length - 4, bits >>> 0);
+    for (let off = 0; off < tail.length; off += 64) block256(tail, off);
     const out = new Uint8Array(32);
-    const ov = new DataView(out.buffer);
-    for (let i = 0; i < 8; i++) ov.setUint32(i * 4, h[i]);
+    for (let i = 0; i < 8; i++) {
+      out[i * 4] = H256[i] >>> 24; out[i * 4 + 1] = H256[i] >>> 16; out[i * 4 + 2] = H256[i] >>> 8; out[i * 4 + 3] = H256[i];
+    }
     return out;
   }
 
@@ -174,7 +185,12 @@ const MandateCrypto = (() => {
     return true;
   }
 
-  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+  const hex = (bytes) => {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
+    return out;
+  };
 
   /** Lower-case hex to bytes, or null; `length` bytes when given. */
   function fromHex(text, length) {
@@ -198,22 +214,34 @@ const MandateCrypto = (() => {
     return out;
   }
 
-  /** Canonical standard base64 to bytes, or null: decode, re-encode, compare (SPEC §2). */
+  const VALUES = new Int16Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
+
+  /**
+   * Canonical standard base64 to bytes, or null (SPEC §2): the standard alphabet, padding
+   * exactly as long as RFC 4648 §4 makes it, no other characters, and the unused low bits of
+   * the last character zero — the text `base64` writes for the bytes, and no other.
+   */
   function fromBase64(text) {
-    if (typeof text !== "string" || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-      return null;
-    }
+    if (typeof text !== "string" || text.length % 4 !== 0) return null;
     const pads = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
     const out = new Uint8Array((text.length / 4) * 3 - pads);
-    let at = 0;
-    for (let i = 0; i < text.length; i += 4) {
-      const v = [0, 1, 2, 3].map((j) => (text[i + j] === "=" ? 0 : ALPHABET.indexOf(text[i + j])));
-      const n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-      if (at < out.length) out[at++] = (n >> 16) & 255;
-      if (at < out.length) out[at++] = (n >> 8) & 255;
-      if (at < out.length) out[at++] = n & 255;
+    const body = text.length - pads;
+    let at = 0, acc = 0, bits = 0;
+    for (let i = 0; i < body; i++) {
+      const c = text.charCodeAt(i);
+      const v = c < 128 ? VALUES[c] : -1;
+      if (v < 0) return null;
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[at++] = (acc >> bits) & 255;
+      }
     }
-    return base64(out) === text ? out : null;
+    // The bits left over must be zero (RFC 4648 §3.5), and exactly as many as padding implies.
+    if (at !== out.length || (acc & ((1 << bits) - 1)) !== 0) return null;
+    return out;
   }
 
   // ---- Ed25519 (RFC 8032 §5.1), verified strictly as SPEC §2 asks ----
@@ -359,8 +387,42 @@ const MandateCrypto = (() => {
    */
   function strictlyFormed(publicKey, signature) {
     if (publicKey.length !== 32 || signature.length !== 64) return false;
-    const R = decodePoint(signature.slice(0, 32));
-    return keyPoint(publicKey) !== null && R !== null && !isSmallOrder(R) && littleEndian(signature.slice(32)) < L;
+    return keyPoint(publicKey) !== null && !smallOrNonCanonical(signature.slice(0, 32)) && littleEndian(signature.slice(32)) < L;
+  }
+
+  let TORSION = null;
+  /**
+   * Whether R's 32 bytes are a non-canonical encoding (y ≥ p, or a sign bit on a point whose
+   * x is 0), or the encoding of one of the eight points of small order. Decoding R is not
+   * needed: an R off the curve can never equal the encoding of the computed [S]B − [k]A, so
+   * the equation refuses it (as ed25519-dalek's verify_strict does).
+   */
+  function smallOrNonCanonical(bytes) {
+    const copy = bytes.slice();
+    copy[31] &= 0x7f;
+    const y = littleEndian(copy);
+    if (y >= P) return true;
+    if ((y === 1n || y === P - 1n) && bytes[31] & 0x80) return true;
+    if (TORSION === null) TORSION = torsion();
+    return TORSION.has(hex(bytes));
+  }
+
+  /** The canonical encodings of the eight points of small order: the multiples of one of order 8. */
+  function torsion() {
+    for (let y = 2n; ; y++) {
+      const bytes = new Uint8Array(32);
+      let n = y;
+      for (let i = 0; i < 32; i++) { bytes[i] = Number(n & 255n); n >>= 8n; }
+      const Q = decodePoint(bytes);
+      if (!Q) continue;
+      let T = IDENTITY;
+      for (let i = 253n; i >= 0n; i--) { T = double(T); if ((L >> i) & 1n) T = add(T, Q); }
+      if (isIdentity(double(double(T)))) continue;
+      const out = new Set();
+      let k = IDENTITY;
+      for (let i = 0; i < 8; i++) { out.add(hex(encodePoint(k))); k = add(k, T); }
+      return out;
+    }
   }
 
   const webKeys = new Map();

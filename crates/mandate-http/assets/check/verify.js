@@ -275,7 +275,14 @@ const MandateVerify = (() => {
   }
 
   /** BUNDLE.md §3: the text the notary sealed, for this bundle's values. */
+  const sealed = new WeakMap();
   function sealText(b, size) {
+    if (!sealed.has(b)) sealed.set(b, new Map());
+    const bySize = sealed.get(b);
+    if (!bySize.has(size)) bySize.set(size, sealTextOnce(b, size));
+    return bySize.get(size);
+  }
+  function sealTextOnce(b, size) {
     const contents = b.cut === undefined ? [b.events, b.streams] : [b.events, b.streams, b.cut];
     const digest = C.base64(C.sha256(C.utf8(J.compact(contents))));
     return `${b.format}\n${b.origin}\n${size}\n${b.person}\n${b.from ?? "-"}\n${b.to}\n${C.base64(C.sha256(C.utf8(b.checkpoint)))}\n${digest}\n`;
