@@ -208,12 +208,12 @@ fn a_ward_signed_in_through_the_form_sees_only_its_own_ward() {
     assert!(!b.text("body").contains("Nguyễn Văn A"), "signed out");
 }
 
-/// Run by hand on a large ledger (`MANDATE_MEASURE_DATA=DIR MANDATE_MEASURE_PERSON=ID MANDATE_MEASURE_BIN=target/release/mandate
-/// cargo test -p mandate-cli --test browser measure -- --ignored --nocapture`, e.g. on `mandate
-/// generate national --shape 63,11,1 --events 1000000`, where a commune head answers for about
-/// a thousand events): the person page's time to first contentful paint and to a loaded
-/// document, as Chromium's Navigation and Paint Timing report them, over five loads. It prints;
-/// it asserts no time.
+/// Run by hand on a large ledger: `MANDATE_MEASURE_DATA=DIR MANDATE_MEASURE_PERSON=ID
+/// MANDATE_MEASURE_BIN=target/release/mandate cargo test -p mandate-cli --test browser measure
+/// -- --ignored --nocapture`, e.g. on `mandate generate national --shape 63,11,1 --events
+/// 1000000`, where a commune head answers for about a thousand events. Prints the person page's
+/// time to first byte, first contentful paint and a loaded document, as Chromium's Navigation
+/// and Paint Timing report them, over five loads; it asserts no time.
 #[test]
 #[ignore = "a measurement, run by hand on a large ledger"]
 fn measure_the_person_page_on_a_large_ledger() {
@@ -223,7 +223,8 @@ fn measure_the_person_page_on_a_large_ledger() {
         panic!("set MANDATE_MEASURE_DATA and MANDATE_MEASURE_PERSON");
     };
     // The server measured is the release build when MANDATE_MEASURE_BIN names it.
-    let server = std::env::var_os("MANDATE_MEASURE_BIN").map_or_else(|| bin().to_owned(), PathBuf::from);
+    let server =
+        std::env::var_os("MANDATE_MEASURE_BIN").map_or_else(|| bin().to_owned(), PathBuf::from);
     let s = Served::start(&server, Path::new(&data), &["--public-read"]);
     let b = Browser::start(&screenshots());
     let page = format!("{}/person/{person}", s.base);
