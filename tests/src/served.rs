@@ -269,7 +269,7 @@ pub fn issue_token(bin: &Path, data: &Path, areas: &[&str]) -> String {
     };
     let key = data.join("keys/token.key");
     if !key.exists() {
-        run(&["key", "generate", "--out", key.to_str().expect("a UTF-8 path")]);
+        run(&["key", "generate", "--no-passphrase", "--out", key.to_str().expect("a UTF-8 path")]);
     }
     let mut args = vec!["token", "issue", "--json"];
     for a in areas {

@@ -106,6 +106,11 @@ struct Cli {
     /// Seconds a command that writes the embedded log waits for another writer to finish
     #[arg(long, global = true, default_value_t = 10, env = "MANDATE_WAIT")]
     wait: u64,
+    /// A file whose first line is the passphrase of encrypted key files (repeat it for keys
+    /// with different passphrases: each is tried); a new key is encrypted with the first.
+    /// Without it, MANDATE_PASSPHRASE_FILE, or a prompt on a terminal
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -214,6 +219,9 @@ struct InitArgs {
     /// Where to write the administrator's secret key [default: DATA/keys/admin.key]
     #[arg(long)]
     admin_key_out: Option<PathBuf>,
+    /// Write the ledger's keys unencrypted (for tests and demos only)
+    #[arg(long)]
+    no_passphrase: bool,
     /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
@@ -229,9 +237,21 @@ enum KeyCommand {
         /// The person the key is for (recorded in the file)
         #[arg(long)]
         person: Option<String>,
+        /// Write the key unencrypted (for tests and demos only)
+        #[arg(long)]
+        no_passphrase: bool,
         /// Print JSON for programs (times in RFC 3339) instead of text for people
         #[arg(long)]
         json: bool,
+    },
+    /// Rewrite a key file of the first format (JSON) as a passphrase-protected OpenSSH key,
+    /// in place
+    Convert {
+        /// The key file
+        file: PathBuf,
+        /// Write it unencrypted (for tests and demos only)
+        #[arg(long)]
+        no_passphrase: bool,
     },
     /// Print verifier keys (C2SP vkeys): the notary's, the administrator's, the witnesses'
     Export {
@@ -339,7 +359,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let needs_data = !matches!(
         cli.command,
         Command::VerifyBundle(_)
-            | Command::Key(KeyCommand::Generate { .. })
+            | Command::Key(KeyCommand::Generate { .. } | KeyCommand::Convert { .. })
             | Command::Demo(_)
             | Command::Generate(_)
             | Command::Bench(_)
@@ -358,12 +378,29 @@ fn run() -> anyhow::Result<ExitCode> {
     if mandate_nats::configure_tls(tls).is_err() {
         anyhow::bail!("the TLS files were already set");
     }
+    let mut passphrase_files = cli.passphrase_file.clone();
+    if let Some(file) = std::env::var_os("MANDATE_PASSPHRASE_FILE") {
+        passphrase_files.push(PathBuf::from(file));
+    }
+    for file in &passphrase_files {
+        keys::add_passphrase_file(file)?;
+    }
     let target = Ledger { data, nats: cli.nats, ledger_name: cli.ledger_name, wait: cli.wait };
     match cli.command {
         Command::Init(args) => init(&target, args),
-        Command::Key(KeyCommand::Generate { out, person, json }) => {
+        Command::Key(KeyCommand::Convert { file, no_passphrase }) => {
+            let passphrase = if no_passphrase { None } else { Some(keys::new_passphrase(&file)?) };
+            keys::convert(&file, passphrase.as_deref().map(String::as_str))?;
+            output::line(&format!(
+                "rewrote {} as an OpenSSH private key{}",
+                file.display(),
+                if no_passphrase { " (unencrypted)" } else { ", encrypted with the passphrase" }
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Key(KeyCommand::Generate { out, person, no_passphrase, json }) => {
             let key = keys::generate()?;
-            keys::write(&out, &key, person.as_deref())?;
+            write_key(&out, &key, person.as_deref(), no_passphrase)?;
             let public = key.verifying_key();
             let report = json!({
                 "file": out,
@@ -502,6 +539,22 @@ fn migrate(target: &Ledger, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// Writes a new key file: encrypted with the passphrase given (or asked), or with `plain`
+/// unencrypted.
+fn write_key(
+    path: &std::path::Path,
+    key: &ed25519_dalek::SigningKey,
+    person: Option<&str>,
+    plain: bool,
+) -> anyhow::Result<()> {
+    if plain {
+        keys::write(path, key, person)
+    } else {
+        let passphrase = keys::new_passphrase(path)?;
+        keys::write_encrypted(path, key, person, &passphrase)
+    }
+}
+
 fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {
     let data = &target.data;
     let offset = parse_offset(&args.utc_offset)
@@ -524,9 +577,10 @@ fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {
         args.admin_key_out.clone().unwrap_or_else(|| data.join("keys").join("admin.key"));
     let gate_key = keys::generate()?;
     let admin_key = keys::generate()?;
-    keys::write(&target.gate_key_path(), &gate_key, Some("gate"))?;
-    keys::write(&notary::notary_key_path(data), &keys::generate()?, Some("notary"))?;
-    keys::write(&admin_key_path, &admin_key, Some(&args.admin_person))?;
+    let plain = args.no_passphrase;
+    write_key(&target.gate_key_path(), &gate_key, Some("gate"), plain)?;
+    write_key(&notary::notary_key_path(data), &keys::generate()?, Some("notary"), plain)?;
+    write_key(&admin_key_path, &admin_key, Some(&args.admin_person), plain)?;
     let clock = SystemClock { offset };
     let mut gate = Gate::open(log, gate_key.clone(), Arc::new(clock))?;
     let now = mandate_ledger::clock::Clock::now(&clock);

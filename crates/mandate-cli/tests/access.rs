@@ -52,7 +52,16 @@ fn nothing_elsewhere(what: &str, text: &str) {
 fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
-    mandate(&data, &["key", "generate", "--out", data.join("keys/token.key").to_str().unwrap()]);
+    mandate(
+        &data,
+        &[
+            "key",
+            "generate",
+            "--no-passphrase",
+            "--out",
+            data.join("keys/token.key").to_str().unwrap(),
+        ],
+    );
     let ward = token(&data, &["vn/ha-noi/long-bien/bo-de"]);
     let whole = token(&data, &["*"]);
     let s = Served::start(bin(), &data, &["--every", "1", "--interval-ms", "100"]);
@@ -228,7 +237,7 @@ fn missing_expired_forged_revoked_and_wrong_tokens_are_refused_and_say_which() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let key_file = data.join("keys/token.key");
-    mandate(&data, &["key", "generate", "--out", key_file.to_str().unwrap()]);
+    mandate(&data, &["key", "generate", "--no-passphrase", "--out", key_file.to_str().unwrap()]);
     let key = mandate_node::keys::read(&key_file).unwrap();
     let s = Served::start(bin(), &data, &[]);
     let refused = |token: &str, name: &str| {
@@ -428,7 +437,16 @@ fn hex(bytes: &[u8]) -> String {
 fn with_submit_token_required_a_submission_needs_a_token_for_its_office() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
-    mandate(&data, &["key", "generate", "--out", data.join("keys/token.key").to_str().unwrap()]);
+    mandate(
+        &data,
+        &[
+            "key",
+            "generate",
+            "--no-passphrase",
+            "--out",
+            data.join("keys/token.key").to_str().unwrap(),
+        ],
+    );
     let admin = mandate_node::keys::read(&data.join("keys/admin.key")).unwrap();
     let s = Served::start(bin(), &data, &["--public-read", "--submit-token-required"]);
     let head = || s.get("/v1/events?limit=1").json()["head"].as_u64().unwrap();

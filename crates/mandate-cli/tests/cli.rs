@@ -20,7 +20,15 @@ fn init_append_log_verify() {
     let data = dir.path().join("ledger");
     let out = mandate(
         &data,
-        &["init", "--ledger", "thu-nghiem", "--since", "2021-01-01T00:00:00+07:00", "--json"],
+        &[
+            "init",
+            "--no-passphrase",
+            "--ledger",
+            "thu-nghiem",
+            "--since",
+            "2021-01-01T00:00:00+07:00",
+            "--json",
+        ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let init: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -29,7 +37,7 @@ fn init_append_log_verify() {
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
 
     // A second init on the same directory is refused.
-    let again = mandate(&data, &["init"]);
+    let again = mandate(&data, &["init", "--no-passphrase"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a ledger"));
 
@@ -69,7 +77,12 @@ fn init_append_log_verify() {
     // An envelope signed by a key nobody registered.
     let stranger = dir.path().join("stranger.key");
     assert!(
-        mandate(&data, &["key", "generate", "--out", stranger.to_str().unwrap()]).status.success()
+        mandate(
+            &data,
+            &["key", "generate", "--no-passphrase", "--out", stranger.to_str().unwrap()]
+        )
+        .status
+        .success()
     );
     let log = mandate(&data, &["log", "--json"]);
     assert!(log.status.success());
@@ -287,8 +300,10 @@ fn base64_encode(bytes: &[u8]) -> String {
 fn append_takes_many_events_in_one_commit() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("ledger");
-    let out =
-        mandate(&data, &["init", "--ledger", "nhieu", "--since", "2021-01-01T00:00:00+07:00"]);
+    let out = mandate(
+        &data,
+        &["init", "--no-passphrase", "--ledger", "nhieu", "--since", "2021-01-01T00:00:00+07:00"],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let office = |id: &str, name: &str| {
         serde_json::json!({
@@ -449,8 +464,17 @@ fn times_are_typed_as_people_write_them() {
 fn parallel_appends_wait_for_the_writer() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("ledger");
-    let out =
-        mandate(&data, &["init", "--ledger", "song-song", "--since", "2021-01-01T00:00:00+07:00"]);
+    let out = mandate(
+        &data,
+        &[
+            "init",
+            "--no-passphrase",
+            "--ledger",
+            "song-song",
+            "--since",
+            "2021-01-01T00:00:00+07:00",
+        ],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let key = data.join("keys/admin.key");
     let files: Vec<std::path::PathBuf> = (0..10)

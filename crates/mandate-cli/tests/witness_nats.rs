@@ -72,9 +72,13 @@ fn a_remote_witness_cosigns_over_nats_and_refuses_a_fork() {
     let wdata = dir.path().join("witness");
     let wkey = dir.path().join("w2.key");
     assert!(
-        run(mandate(&wdata, &url, &["key", "generate", "--out", wkey.to_str().unwrap()]))
-            .status
-            .success()
+        run(mandate(
+            &wdata,
+            &url,
+            &["key", "generate", "--no-passphrase", "--out", wkey.to_str().unwrap()]
+        ))
+        .status
+        .success()
     );
     let witness_args = [
         "witness",

@@ -149,6 +149,18 @@ fn ensure_nats_server() -> anyhow::Result<()> {
     apt_install(&["nats-server"])
 }
 
+/// Installs Debian's openssh-client for the key tests (ssh-keygen reads and writes Mandate's
+/// key files) when neither PATH nor SSH_KEYGEN has ssh-keygen.
+fn ensure_ssh_keygen() -> anyhow::Result<()> {
+    if std::env::var_os("SSH_KEYGEN").is_some()
+        || Command::new("ssh-keygen").arg("-?").output().is_ok()
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: ssh-keygen is missing; installing Debian's openssh-client");
+    apt_install(&["openssh-client"])
+}
+
 /// Installs Debian's chromium and chromium-driver for the browser tests when chromedriver is
 /// neither named by CHROMEDRIVER nor on the machine.
 fn ensure_chromium() -> anyhow::Result<()> {
@@ -279,6 +291,7 @@ fn test() -> anyhow::Result<()> {
 fn run_checks_and_tests() -> anyhow::Result<()> {
     ensure_nats_server()?;
     ensure_chromium()?;
+    ensure_ssh_keygen()?;
     let cluster_server = ensure_cluster_server()?;
     let schemathesis = ensure_schemathesis()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
