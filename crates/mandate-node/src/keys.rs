@@ -163,8 +163,18 @@ pub fn read(path: &Path) -> anyhow::Result<SigningKey> {
     let bytes = Zeroizing::new(
         fs::read(path).with_context(|| format!("cannot read the key file {}", path.display()))?,
     );
+    parse(path, &bytes, true)
+}
+
+/// The key in a key file's bytes (named `path` in messages), with the passphrases given to the
+/// process and never a prompt: what a fuzzer or a service calls.
+pub fn parse_without_prompt(path: &Path, bytes: &[u8]) -> anyhow::Result<SigningKey> {
+    parse(path, bytes, false)
+}
+
+fn parse(path: &Path, bytes: &[u8], ask: bool) -> anyhow::Result<SigningKey> {
     if bytes.trim_ascii_start().starts_with(b"{") {
-        let key = read_legacy(path, &bytes)?;
+        let key = read_legacy(path, bytes)?;
         // A warning for the person at the terminal (or the service's journal), every time.
         eprintln!(
             "warning: {} is an unencrypted key file of the first format; convert it to a \
@@ -174,17 +184,17 @@ pub fn read(path: &Path) -> anyhow::Result<SigningKey> {
         );
         return Ok(key);
     }
-    let key = PrivateKey::from_openssh(&*bytes).map_err(|e| {
+    let key = PrivateKey::from_openssh(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{} is not an OpenSSH private key or a Mandate key file: {e}",
             path.display()
         )
     })?;
-    let key = if key.is_encrypted() { decrypt(path, &key)? } else { key };
+    let key = if key.is_encrypted() { decrypt(path, &key, ask)? } else { key };
     signing_key(path, &key)
 }
 
-fn decrypt(path: &Path, key: &PrivateKey) -> anyhow::Result<PrivateKey> {
+fn decrypt(path: &Path, key: &PrivateKey, ask: bool) -> anyhow::Result<PrivateKey> {
     let mut tried = 0;
     for passphrase in given_passphrases() {
         tried += 1;
@@ -193,6 +203,7 @@ fn decrypt(path: &Path, key: &PrivateKey) -> anyhow::Result<PrivateKey> {
         }
     }
     if tried == 0
+        && ask
         && let Some(passphrase) = prompt(&format!("Passphrase for {}: ", path.display()))?
     {
         return key.decrypt(passphrase.as_bytes()).map_err(|_| {
