@@ -259,6 +259,22 @@ pub fn demo_ledger(bin: &Path, dir: &Path) -> PathBuf {
     data
 }
 
+/// The ledger's token key, `DATA/keys/token.key`, made (unencrypted) if it has none.
+pub fn token_key(bin: &Path, data: &Path) -> PathBuf {
+    let key = data.join("keys/token.key");
+    if !key.exists() {
+        let out = Command::new(bin)
+            .arg("--data")
+            .arg(data)
+            .args(["key", "generate", "--no-passphrase", "--out"])
+            .arg(&key)
+            .output()
+            .expect("mandate runs");
+        assert!(out.status.success(), "key generate: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    key
+}
+
 /// `bin token issue` for these areas (making the token key first if the ledger has none), as
 /// the bearer token it prints.
 pub fn issue_token(bin: &Path, data: &Path, areas: &[&str]) -> String {
@@ -267,10 +283,7 @@ pub fn issue_token(bin: &Path, data: &Path, areas: &[&str]) -> String {
         assert!(out.status.success(), "mandate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         out.stdout
     };
-    let key = data.join("keys/token.key");
-    if !key.exists() {
-        run(&["key", "generate", "--no-passphrase", "--out", key.to_str().expect("a UTF-8 path")]);
-    }
+    token_key(bin, data);
     let mut args = vec!["token", "issue", "--json"];
     for a in areas {
         args.extend(["--area", a]);

@@ -52,16 +52,7 @@ fn nothing_elsewhere(what: &str, text: &str) {
 fn a_ward_token_sees_its_ward_and_nothing_of_another_on_every_route() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
-    mandate(
-        &data,
-        &[
-            "key",
-            "generate",
-            "--no-passphrase",
-            "--out",
-            data.join("keys/token.key").to_str().unwrap(),
-        ],
-    );
+    served::token_key(bin(), &data);
     let ward = token(&data, &["vn/ha-noi/long-bien/bo-de"]);
     let whole = token(&data, &["*"]);
     let s = Served::start(bin(), &data, &["--every", "1", "--interval-ms", "100"]);
@@ -437,16 +428,7 @@ fn hex(bytes: &[u8]) -> String {
 fn with_submit_token_required_a_submission_needs_a_token_for_its_office() {
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
-    mandate(
-        &data,
-        &[
-            "key",
-            "generate",
-            "--no-passphrase",
-            "--out",
-            data.join("keys/token.key").to_str().unwrap(),
-        ],
-    );
+    served::token_key(bin(), &data);
     let admin = mandate_node::keys::read(&data.join("keys/admin.key")).unwrap();
     let s = Served::start(bin(), &data, &["--public-read", "--submit-token-required"]);
     let head = || s.get("/v1/events?limit=1").json()["head"].as_u64().unwrap();
