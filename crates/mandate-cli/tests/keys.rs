@@ -285,3 +285,38 @@ fn a_key_file_of_the_first_format_loads_with_a_warning_and_converts() {
     assert!(shown.status.success(), "{}", said(&shown));
     assert_eq!(ssh_public(&String::from_utf8_lossy(&shown.stdout)), public, "the same key");
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `init` asks for the passphrase
+/// once, twice typed, and encrypts every key it writes with it; the answer opens them.
+#[test]
+fn init_on_a_terminal_asks_once_for_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let command = format!(
+        "{} --data {} init --ledger thu --since 2021-01-01T00:00:00+07:00",
+        bin().display(),
+        data.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("MANDATE_PASSPHRASE_FILE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script runs (util-linux)");
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        "gõ trên bàn phím\ngõ trên bàn phím\n".as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    let text = said(&out);
+    assert_eq!(text.matches("Passphrase to encrypt").count(), 1, "asked once: {text}");
+    for key in ["admin.key", "gate.key", "notary.key"] {
+        let path = data.join("keys").join(key);
+        let shown = ssh_keygen(&["-y", "-P", "gõ trên bàn phím", "-f", path.to_str().unwrap()]);
+        assert!(shown.status.success(), "{key}: {}", said(&shown));
+    }
+}

@@ -76,12 +76,17 @@ fn prompt(question: &str) -> anyhow::Result<Option<Zeroizing<String>>> {
 }
 
 /// The passphrase to encrypt a new key with: the first one given, or one typed twice on the
-/// terminal.
+/// terminal, which is then kept for the rest of the process (a command that writes several
+/// keys, as `init` does, asks once).
 pub fn new_passphrase(path: &Path) -> anyhow::Result<Zeroizing<String>> {
     if let Some(p) = given_passphrases().into_iter().next() {
         return Ok(p);
     }
-    let Some(first) = prompt(&format!("Passphrase for the new key {}: ", path.display()))? else {
+    let question = format!(
+        "Passphrase to encrypt {} (and any other key this command writes): ",
+        path.display()
+    );
+    let Some(first) = prompt(&question)? else {
         bail!(
             "a new key is encrypted with a passphrase: give it with --passphrase-file FILE (or \
              MANDATE_PASSPHRASE_FILE), run on a terminal to be asked, or write a key for tests \
@@ -95,6 +100,7 @@ pub fn new_passphrase(path: &Path) -> anyhow::Result<Zeroizing<String>> {
     if *again != *first {
         bail!("the two passphrases differ; nothing was written");
     }
+    PASSPHRASES.lock().map_err(|_| anyhow::anyhow!("passphrases unavailable"))?.push(first.clone());
     Ok(first)
 }
 
