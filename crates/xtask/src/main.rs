@@ -138,39 +138,29 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// Installs nats-server from Debian's packages when neither PATH nor NATS_SERVER has one.
+/// Installs Debian's `packages` when `program` is neither named by the environment variable
+/// `env` nor on the machine (it runs with `probe` as its argument).
+fn ensure_tool(env: &str, program: &str, probe: &str, packages: &[&str]) -> anyhow::Result<()> {
+    if std::env::var_os(env).is_some() || Command::new(program).arg(probe).output().is_ok() {
+        return Ok(());
+    }
+    eprintln!("xtask: {program} is missing; installing Debian's {}", packages.join(" and "));
+    apt_install(packages)
+}
+
+/// nats-server, for the JetStream tests.
 fn ensure_nats_server() -> anyhow::Result<()> {
-    if std::env::var_os("NATS_SERVER").is_some()
-        || Command::new("nats-server").arg("--version").output().is_ok()
-    {
-        return Ok(());
-    }
-    eprintln!("xtask: nats-server is missing; installing Debian's package");
-    apt_install(&["nats-server"])
+    ensure_tool("NATS_SERVER", "nats-server", "--version", &["nats-server"])
 }
 
-/// Installs Debian's openssh-client for the key tests (ssh-keygen reads and writes Mandate's
-/// key files) when neither PATH nor SSH_KEYGEN has ssh-keygen.
+/// ssh-keygen, for the key tests (it reads and writes Mandate's key files).
 fn ensure_ssh_keygen() -> anyhow::Result<()> {
-    if std::env::var_os("SSH_KEYGEN").is_some()
-        || Command::new("ssh-keygen").arg("-?").output().is_ok()
-    {
-        return Ok(());
-    }
-    eprintln!("xtask: ssh-keygen is missing; installing Debian's openssh-client");
-    apt_install(&["openssh-client"])
+    ensure_tool("SSH_KEYGEN", "ssh-keygen", "-?", &["openssh-client"])
 }
 
-/// Installs Debian's chromium and chromium-driver for the browser tests when chromedriver is
-/// neither named by CHROMEDRIVER nor on the machine.
+/// Chromium and chromedriver, for the browser tests.
 fn ensure_chromium() -> anyhow::Result<()> {
-    if std::env::var_os("CHROMEDRIVER").is_some()
-        || Command::new("chromedriver").arg("--version").output().is_ok()
-    {
-        return Ok(());
-    }
-    eprintln!("xtask: chromium or chromedriver is missing; installing Debian's packages");
-    apt_install(&["chromium", "chromium-driver"])
+    ensure_tool("CHROMEDRIVER", "chromedriver", "--version", &["chromium", "chromium-driver"])
 }
 
 /// `apt-get update && apt-get install -y PACKAGES`, with sudo when not root.
