@@ -44,11 +44,15 @@ pub(crate) fn run(
     nats: Option<&str>,
     as_json: bool,
     serve: Option<std::net::SocketAddr>,
+    until: Option<mandate_model::time::Timestamp>,
 ) -> anyhow::Result<ExitCode> {
     if serve.is_some() && nats.is_some() {
         bail!("demo --serve keeps serving the embedded demo ledger; leave out --nats");
     }
-    let scenario = Scenario::seed()?;
+    let scenario = match until {
+        Some(until) => Scenario::seed()?.before(until),
+        None => Scenario::seed()?,
+    };
     let mut temp: Option<tempfile::TempDir> = None;
     let dir = match data {
         Some(dir) => {

@@ -25,6 +25,7 @@ mod bench_views;
 mod demo;
 mod find;
 mod generate;
+mod import;
 mod notary;
 mod output;
 mod serve;
@@ -131,6 +132,9 @@ enum Command {
     List(find::ListArgs),
     /// Append an event: a signed DSSE envelope, or a body to sign with --key
     Append(AppendArgs),
+    /// Read a directive's text or .docx into a draft of its events (--review shows it as a
+    /// table); then sign and append a reviewed draft (--apply DRAFT --key K)
+    Import(import::ImportArgs),
     /// List the events in the log
     Log(LogArgs),
     /// Check every signature, chain link, receipt and gate rule over the whole log
@@ -328,6 +332,10 @@ struct DemoArgs {
     /// Then keep serving the demo's ledger over HTTP on this address (e.g. 127.0.0.1:8080)
     #[arg(long)]
     serve: Option<std::net::SocketAddr>,
+    /// Stop the scenario at this time: the ledger as it stood then (e.g. 2021-07-28T14:00+07:00,
+    /// before Long Biên's 06-CT/QU, to import it from its text)
+    #[arg(long, value_parser = args::parse_time)]
+    until: Option<mandate_model::time::Timestamp>,
 }
 
 fn main() -> ExitCode {
@@ -421,6 +429,7 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Token(command) => token::run(&target, command),
         Command::Append(args) => append::append(&target, args),
+        Command::Import(args) => import::run(&target, args),
         Command::Find(args) => find::find(&target, args),
         Command::List(args) => find::list(&target, args),
         Command::Log(args) => log(&target, args),
@@ -440,9 +449,13 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Key(KeyCommand::Export { public: _ }) => notary::export_public_keys(&target),
         Command::Subscribe(args) => subscribe(&target, args),
         Command::Migrate(args) => migrate(&target, args),
-        Command::Demo(args) => {
-            demo::run(args.data.as_deref(), target.nats.as_deref(), args.json, args.serve)
-        }
+        Command::Demo(args) => demo::run(
+            args.data.as_deref(),
+            target.nats.as_deref(),
+            args.json,
+            args.serve,
+            args.until,
+        ),
         Command::Generate(command) => generate::run(command, cli_data.as_deref()),
         Command::Bench(args) => bench::run(args, target.nats.as_deref()),
         Command::BenchClient { url, requests } => bench_http::client(&url, &requests),

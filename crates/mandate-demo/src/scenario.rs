@@ -142,6 +142,14 @@ impl Scenario {
         Self::parse(SEED_SCENARIO)
     }
 
+    /// The scenario as it stood at `until`: the steps that reach the gate before it, the
+    /// simulation ending there.
+    pub fn before(&self, until: Timestamp) -> Self {
+        let steps =
+            self.expanded_steps().into_iter().filter(|s| s.at < until).map(Step::Event).collect();
+        Self { steps, end: until.min(self.end), ..self.clone() }
+    }
+
     /// Every event step, daily reports expanded, in time order (stable for equal times).
     pub fn expanded_steps(&self) -> Vec<EventStep> {
         let offset =

@@ -10,6 +10,7 @@
 
 pub mod ask;
 pub mod backend;
+pub mod import;
 pub mod keys;
 pub mod ledger;
 pub mod proofs;
