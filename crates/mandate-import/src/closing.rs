@@ -6,7 +6,7 @@ use mandate_model::event::Capacity;
 
 use crate::draft::{ChainLine, Evidence, Fact};
 use crate::header::addressee;
-use crate::tables::{CAPACITY_WORDS, TITLE_WORDS};
+use crate::tables::{CAPACITY_WORDS, TITLE_PHRASES, TITLE_WORDS};
 use crate::text::Source;
 
 /// What the closing says.
@@ -183,14 +183,25 @@ fn is_upper(text: &str) -> bool {
 
 /// "PHÓ BÍ THƯ THƯỜNG TRỰC" → "Phó Bí thư Thường trực", by the table of title words.
 pub(crate) fn title_words(words: &str) -> String {
-    words
-        .split_whitespace()
-        .map(|w| match TITLE_WORDS.iter().find(|(u, _)| *u == w) {
+    let words: Vec<&str> = words.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    'next: while i < words.len() {
+        for (phrase, written) in TITLE_PHRASES {
+            let n = phrase.split(' ').count();
+            if i + n <= words.len() && words[i..i + n].join(" ") == *phrase {
+                out.push((*written).to_owned());
+                i += n;
+                continue 'next;
+            }
+        }
+        out.push(match TITLE_WORDS.iter().find(|(u, _)| *u == words[i]) {
             Some((_, t)) => (*t).to_owned(),
-            None => w.to_lowercase(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+            None => words[i].to_lowercase(),
+        });
+        i += 1;
+    }
+    out.join(" ")
 }
 
 /// Two to six words, each capitalised: a person's name ("Đường Hoài Nam").

@@ -7,7 +7,7 @@ use mandate_model::event::{Cadence, DeadlineWording, Obligation};
 use mandate_model::time::{LocalDate, TimeOfDay};
 use regex::Regex;
 
-use crate::draft::{Evidence, Fact};
+use crate::draft::{Evidence, Fact, Reading};
 use crate::items::{Context, Item, item_evidence_at};
 use crate::tables::DEADLINE_PHRASES;
 
@@ -17,7 +17,7 @@ pub(crate) fn obligation(
     text: &str,
     item: &Item,
     base: usize,
-) -> (Fact<Obligation>, &'static str, Vec<String>, bool) {
+) -> (Fact<Obligation>, Option<Reading>, Vec<String>, bool) {
     static PHRASES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         DEADLINE_PHRASES
             .iter()
@@ -44,7 +44,7 @@ pub(crate) fn obligation(
             candidates: vec![],
             note: Some("no deadline in the item: a standing duty".into()),
         };
-        return (fact, "standing", Vec::new(), false);
+        return (fact, None, Vec::new(), false);
     };
     let m = caps.get(0).map_or((0, 0), |m| (m.start(), m.end()));
     let ev = evidence(m.0, m.1);
@@ -55,6 +55,17 @@ pub(crate) fn obligation(
             text[..m.0].chars().rev().take(160).collect::<Vec<_>>().into_iter().rev().collect();
         before.to_lowercase().contains("báo cáo")
     };
+    let reading = Some(Reading {
+        wording: wording.to_owned(),
+        day: match (num("d"), num("m"), num("y")) {
+            (Some(d), Some(m), Some(y)) => LocalDate::new(y as i32, m as u8, d as u8),
+            _ => None,
+        },
+        time: num("h").and_then(|h| TimeOfDay::new(h as u8, num("min").unwrap_or(0) as u8)),
+        days: num("n"),
+        reported,
+        evidence: ev.clone(),
+    });
     match wording {
         "before_day" | "within_day" => {
             let date = match (num("d"), num("m"), num("y")) {
@@ -64,7 +75,7 @@ pub(crate) fn obligation(
             let (Some(date), Some(offset)) = (date, offset) else {
                 return (
                     Fact::unknown(Some(ev), "the deadline's date is not a date"),
-                    wording,
+                    reading.clone(),
                     vec![],
                     false,
                 );
@@ -77,7 +88,7 @@ pub(crate) fn obligation(
                     None => {
                         return (
                             Fact::unknown(Some(ev), "the deadline's date is out of range"),
-                            wording,
+                            reading.clone(),
                             vec![],
                             false,
                         );
@@ -91,7 +102,7 @@ pub(crate) fn obligation(
             };
             (
                 Fact::found(Obligation::Deadline { due_at: due, wording: dw }, ev),
-                wording,
+                reading.clone(),
                 vec![],
                 false,
             )
@@ -102,7 +113,7 @@ pub(crate) fn obligation(
             let Some(time) = time else {
                 return (
                     Fact::unknown(Some(ev), "the time of day is not a time"),
-                    wording,
+                    reading.clone(),
                     vec![],
                     false,
                 );
@@ -113,7 +124,7 @@ pub(crate) fn obligation(
                         Some(ev),
                         "a daily duty from the issue date, which the text does not give",
                     ),
-                    wording,
+                    reading.clone(),
                     vec![],
                     reported,
                 );
@@ -134,14 +145,19 @@ pub(crate) fn obligation(
                     "a duty to act, not to report"
                 }
             );
-            (Fact::found(o, ev).with_note(note), wording, vec!["starts_on".to_owned()], reported)
+            (
+                Fact::found(o, ev).with_note(note),
+                reading.clone(),
+                vec!["starts_on".to_owned()],
+                reported,
+            )
         }
         "periodic" => (
             Fact::unknown(
                 Some(ev),
                 "a periodic duty (weekly, monthly…): the events hold daily cadences only; record it as standing, or leave the task out",
             ),
-            wording,
+            reading.clone(),
             vec![],
             reported,
         ),
@@ -150,7 +166,7 @@ pub(crate) fn obligation(
                 Some(ev),
                 "a deadline counted in days from an act the text names: set its day",
             ),
-            wording,
+            reading.clone(),
             vec![],
             reported,
         ),

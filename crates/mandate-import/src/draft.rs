@@ -9,7 +9,7 @@
 use mandate_model::event::{AssigneeRole, Capacity, Level, Obligation, OfficeKind, Role};
 use mandate_model::ids::{AreaPath, OfficeId, PersonId, StreamId};
 use mandate_model::symbol::{DocumentSymbol, DocumentType};
-use mandate_model::time::{LocalDate, Timestamp};
+use mandate_model::time::{LocalDate, TimeOfDay, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -248,8 +248,10 @@ pub struct TaskDraft {
     pub content: Fact<String>,
     pub assignees: Vec<AssigneeDraft>,
     pub obligation: Fact<Obligation>,
-    /// How the deadline was worded, for a person (`before_day`, `daily_before`, `standing`…).
-    pub wording: String,
+    /// The deadline phrase as read, even when `obligation` cannot be made from it yet (a daily
+    /// duty whose first day, the issue date, the text leaves blank); absent for a standing duty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Reading>,
     /// Who reports are owed to, when the item says ("báo cáo về Thường trực Quận ủy").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_to: Option<Fact<OfficeId>>,
@@ -258,6 +260,24 @@ pub struct TaskDraft {
     /// has no `assumed` field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
+}
+
+/// A deadline phrase as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reading {
+    /// `before_day`, `within_day`, `daily_before`, `daily_by`, `periodic`, `within_days`.
+    pub wording: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<LocalDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeOfDay>,
+    /// With `within_days`: how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// Whether "báo cáo" comes before it: each period needs a report.
+    pub reported: bool,
+    pub evidence: Evidence,
 }
 
 /// One office a task is assigned to.

@@ -142,7 +142,19 @@ pub(crate) fn read(source: &Source) -> Header {
         {
             org_lines.insert(0, (rest.trim().to_owned(), ev()));
             last_header = Some(i);
-        } else if text.starts_with("Về ") && h.subject.value.is_none() && i < limit {
+        } else if h.subject.value.is_none()
+            && (text.starts_with("Về ")
+                || (last_header == Some(i.wrapping_sub(1))
+                    && h.document_type
+                        .as_ref()
+                        .is_some_and(|(_, e)| e.end <= source.evidence_of(p).start)
+                    && h.addressees.is_empty()
+                    && !text.starts_with("CỦA ")
+                    && !is_org_line(text)
+                    && text.chars().next().is_some_and(char::is_uppercase)
+                    && text.chars().count() < 250
+                    && just_after_type(&h, source, i)))
+        {
             h.subject = Fact::found(text.to_owned(), ev());
             last_header = Some(i);
         } else if text.starts_with("Kính gửi") {
@@ -162,8 +174,21 @@ pub(crate) fn read(source: &Source) -> Header {
             last_header = Some(j);
             i = j;
         } else if is_org_line(text) && h.symbol.evidence.is_none() && h.document_type.is_none() {
-            // The issuing body is printed under its parent: the later line is the issuer.
-            org_lines.insert(0, (title_case_name(text), ev()));
+            // The issuing body is printed under its parent: the later line is the issuer; two
+            // lines may also be one name ("ỦY BAN NHÂN DÂN" / "QUẬN LONG BIÊN").
+            if let Some((prev, prev_ev)) = org_lines.first().cloned()
+                && i > 0
+                && source.evidence_of(&paragraphs[i - 1]).start == prev_ev.start
+            {
+                let joined = source.evidence(crate::text::Span {
+                    start: paragraphs[i - 1].span().start,
+                    end: p.span().end,
+                });
+                org_lines.insert(0, (title_case_name(text), ev()));
+                org_lines.insert(0, (format!("{prev} {}", title_case_name(text)), joined));
+            } else {
+                org_lines.insert(0, (title_case_name(text), ev()));
+            }
         }
         i += 1;
     }
@@ -226,4 +251,10 @@ fn title_case_name(text: &str) -> String {
         })
         .collect::<Vec<String>>()
         .join(" ")
+}
+
+/// Whether paragraph `i` comes right after the type heading (a subject line without "Về").
+fn just_after_type(h: &Header, source: &Source, i: usize) -> bool {
+    let Some((_, ev)) = &h.document_type else { return false };
+    i > 0 && source.evidence_of(&source.paragraphs[i - 1]).start == ev.start
 }

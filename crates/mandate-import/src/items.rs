@@ -107,7 +107,13 @@ fn read_items(source: &Source, body: &[usize]) -> Vec<Item> {
         match marker(text) {
             Some((label, marker_len)) => {
                 let depth = depth_of(&label);
-                let label = if label == "-" {
+                let label = if depth == 5 {
+                    // "a)" under "4." is point 4.a.
+                    match items.iter().rev().find(|h| h.depth < 5) {
+                        Some(h) => format!("{}.{label}", h.label),
+                        None => label,
+                    }
+                } else if label == "-" {
                     dashes += 1;
                     let parent = items.iter().rev().find(|h| h.depth < 9);
                     match parent {
@@ -251,6 +257,9 @@ fn item_tasks(
     if let Some(split) = clause_tasks(cx, item, &text, proposals) {
         return split;
     }
+    if let Some(split) = continuation_split(cx, item, headings, proposals) {
+        return split;
+    }
     // Who: the item's own opening phrase, else its nearest heading's.
     let mut lead_phrase: Option<(Vec<Mention>, Evidence, bool)> = None;
     let mut unresolved_own: Vec<Mention> = Vec::new();
@@ -297,7 +306,7 @@ fn item_tasks(
     let position = standing_board_position(&text, headings, source);
     let content = text.trim().to_owned();
     let content_fact = Fact::found(content.clone(), item_evidence(source, item));
-    let (obligation, wording, assumed, report_due) = obligation(cx, &text, item, 0);
+    let (obligation, reading, assumed, report_due) = obligation(cx, &text, item, 0);
     let report_to = report_to(cx, &text);
     let leads: Vec<Mention> = lead_phrase.as_ref().map_or_else(Vec::new, |(m, _, _)| {
         m.iter()
@@ -415,7 +424,7 @@ fn item_tasks(
                 content: content_fact.clone(),
                 assignees,
                 obligation: obligation.clone(),
-                wording: wording.to_owned(),
+                reading: reading.clone(),
                 report_to: report_to.clone(),
                 assumed: assumed.clone(),
             }
@@ -482,25 +491,35 @@ fn item_tasks(
         }
     }
     for t in &mut tasks {
-        if t.assignees.is_empty() {
-            let names: Vec<String> = leads.iter().map(|m| format!("“{}”", m.written)).collect();
+        // No lead the ledger holds (the one named may be unregistered, "Sở Y tế chủ trì"): the
+        // lead is unknown even when coordinating offices resolved.
+        if !t.assignees.iter().any(|a| a.role.value == Some(AssigneeRole::Lead)) {
+            let names: Vec<String> = leads
+                .iter()
+                .chain(&unresolved_own)
+                .filter(|m| m.found == Match::None)
+                .map(|m| format!("“{}”", m.written))
+                .collect();
             let note = if names.is_empty() {
                 "the item names no office the ledger holds".to_owned()
             } else {
                 format!("{} match no registered office", names.join(", "))
             };
-            t.assignees.push(AssigneeDraft {
-                office: Fact::unknown(lead_evidence.clone(), note),
-                role: Fact {
-                    value: Some(AssigneeRole::Lead),
-                    status: crate::draft::Status::Found,
-                    evidence: None,
-                    candidates: vec![],
-                    note: None,
+            t.assignees.insert(
+                0,
+                AssigneeDraft {
+                    office: Fact::unknown(lead_evidence.clone(), note),
+                    role: Fact {
+                        value: Some(AssigneeRole::Lead),
+                        status: crate::draft::Status::Found,
+                        evidence: None,
+                        candidates: vec![],
+                        note: None,
+                    },
+                    position,
+                    in_charge_of: None,
                 },
-                position,
-                in_charge_of: None,
-            });
+            );
         }
     }
     tasks
@@ -638,20 +657,25 @@ fn clause_tasks(
     clauses.push((start, text.len()));
     let mut found: Vec<ClauseLead> = Vec::new();
     for (s, e) in clauses {
-        let mut from = s;
+        // The clause's own opening words, else what follows its first ": " ("… trọng tâm sau:
+        // Ủy ban Kiểm tra Quận ủy tham mưu …").
         let clause = &text[s..e];
-        if let Some(colon) = clause.rfind(": ") {
-            from = s + colon + 2;
+        let mut starts = vec![s];
+        if let Some(colon) = clause.find(": ") {
+            starts.push(s + colon + 2);
         }
-        let body = text[from..e].trim_start();
-        let from = e - body.len();
-        let Some((ps, pe)) = leading_phrase(body) else { continue };
-        if ps != 0 {
-            continue;
-        }
-        let written = &body[ps..pe];
-        if let Match::One(id) = cx.resolver.office(written, cx.area) {
-            found.push((from, e, id, written.to_owned(), (from + ps, from + pe)));
+        for from in starts {
+            let body = text[from..e].trim_start();
+            let from = e - body.len();
+            let Some((ps, pe)) = leading_phrase(body) else { continue };
+            if ps != 0 {
+                continue;
+            }
+            let written = &body[ps..pe];
+            if let Match::One(id) = cx.resolver.office(written, cx.area) {
+                found.push((from, e, id, written.to_owned(), (from + ps, from + pe)));
+                break;
+            }
         }
     }
     let mut distinct: Vec<&mandate_model::ids::OfficeId> = found.iter().map(|f| &f.2).collect();
@@ -667,7 +691,7 @@ fn clause_tasks(
         let content = Fact::found(clause.clone(), item_evidence_at(source, item, from, to));
         let ev = item_evidence_at(source, item, at.0, at.1);
         let lead_ws = text[from..to].len() - text[from..to].trim_start().len();
-        let (obligation, wording, assumed, _) = obligation(cx, &clause, item, from + lead_ws);
+        let (obligation, reading, assumed, _) = obligation(cx, &clause, item, from + lead_ws);
         let part = id.as_str().rsplit('/').next().map(str::to_owned);
         out.push(TaskDraft {
             item: item.label.clone(),
@@ -685,7 +709,7 @@ fn clause_tasks(
                 in_charge_of: None,
             }],
             obligation,
-            wording: wording.to_owned(),
+            reading,
             report_to: report_to(cx, &clause),
             assumed,
         });
@@ -731,4 +755,54 @@ fn commune_areas(cx: &Context<'_>) -> Vec<AreaPath> {
     out.sort();
     out.dedup();
     out
+}
+
+/// An item whose later paragraph opens with another office ("8. Các đồng chí Ủy viên …" then
+/// "Văn phòng Thành ủy phối hợp … báo cáo …"): that paragraph is that office's task.
+fn continuation_split(
+    cx: &Context<'_>,
+    item: &Item,
+    headings: &[&Item],
+    proposals: &mut Vec<NewOffice>,
+) -> Option<Vec<TaskDraft>> {
+    if item.paragraphs.len() < 2 {
+        return None;
+    }
+    let source = cx.source;
+    let first = Item { paragraphs: vec![item.paragraphs[0]], ..item.clone() };
+    let own_text = item_text(source, &first);
+    let own: Vec<mandate_model::ids::OfficeId> = leading_phrase(&own_text)
+        .map(|(s, e)| mentions(cx, &own_text[s..e], s))
+        .into_iter()
+        .flatten()
+        .flat_map(|m| match m.found {
+            Match::One(id) => vec![id],
+            Match::Group(ids) | Match::Several(ids) => ids,
+            Match::None => Vec::new(),
+        })
+        .collect();
+    let split_at = (1..item.paragraphs.len()).find(|&k| {
+        let t = &source.paragraphs[item.paragraphs[k]].text;
+        match leading_phrase(t) {
+            Some((0, e)) => {
+                matches!(cx.resolver.office(&t[..e], cx.area), Match::One(id) if !own.contains(&id))
+            }
+            _ => false,
+        }
+    })?;
+    let head = Item { paragraphs: item.paragraphs[..split_at].to_vec(), ..item.clone() };
+    let tail =
+        Item { paragraphs: item.paragraphs[split_at..].to_vec(), marker_len: 0, ..item.clone() };
+    let mut out = item_tasks(cx, &head, headings, proposals);
+    for mut t in item_tasks(cx, &tail, &[], proposals) {
+        if t.part.is_none() {
+            t.part = t
+                .assignees
+                .first()
+                .and_then(|a| a.office.value.as_ref())
+                .and_then(|id| id.as_str().rsplit('/').next().map(str::to_owned));
+        }
+        out.push(t);
+    }
+    Some(out)
 }

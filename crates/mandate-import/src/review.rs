@@ -109,7 +109,18 @@ pub fn table(draft: &Draft, accountable: Option<&str>) -> String {
                 format!("daily by {due_time}{}", if *reported { ", reported" } else { "" })
             }
             Some(Obligation::Standing) => "standing".to_owned(),
-            None => format!("deadline {}", status(&t.obligation)),
+            None => match &t.reading {
+                Some(r) => format!(
+                    "{} {} (deadline {})",
+                    r.wording,
+                    r.time
+                        .map(|x| x.to_string())
+                        .or(r.day.map(|d| d.to_human()))
+                        .unwrap_or_default(),
+                    status(&t.obligation)
+                ),
+                None => format!("deadline {}", status(&t.obligation)),
+            },
         };
         let skip = if t.skip { " [skipped]" } else { "" };
         let _ = writeln!(out, "  {item:<14} {due:<28} {}{skip}", leads.join("; "));

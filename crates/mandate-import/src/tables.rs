@@ -97,6 +97,18 @@ pub const CAPACITY_WORDS: &[(&str, Capacity)] = &[
     ("Q.", Capacity::Acting),
 ];
 
+/// Upper-case phrases of a signature line written as one name, tried before single words.
+pub const TITLE_PHRASES: &[(&str, &str)] = &[
+    ("ỦY BAN NHÂN DÂN", "Ủy ban nhân dân"),
+    ("UỶ BAN NHÂN DÂN", "Ủy ban nhân dân"),
+    ("HỘI ĐỒNG NHÂN DÂN", "Hội đồng nhân dân"),
+    ("BAN CHỈ ĐẠO", "Ban Chỉ đạo"),
+    ("BAN THƯỜNG VỤ", "Ban Thường vụ"),
+    ("BAN CHẤP HÀNH", "Ban Chấp hành"),
+    ("ỦY BAN KIỂM TRA", "Ủy ban Kiểm tra"),
+    ("VĂN PHÒNG", "Văn phòng"),
+];
+
 /// How the words of an upper-case signature line are written in a title.
 pub const TITLE_WORDS: &[(&str, &str)] = &[
     ("BAN", "Ban"),

@@ -153,10 +153,10 @@ fn split_lines(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// Whether a line ends a sentence or a heading (`.`, `;`, `:`, `!`, `?`, `./.`, a closing
-/// quote or bracket after one of them).
+/// quote or bracket after one of them). A comma does not: "phòng," / "chống dịch" is one line.
 pub(crate) fn ends_sentence(line: &str) -> bool {
     let line = line.trim_end_matches(['"', '”', ')', '’', '»']);
-    line.ends_with(['.', ';', ':', '!', '?', ','])
+    line.ends_with(['.', ';', ':', '!', '?'])
 }
 
 fn starts_lower(line: &str) -> bool {
