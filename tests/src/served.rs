@@ -167,6 +167,22 @@ impl Served {
         )
     }
 
+    /// `POST base + path` with a body and these request headers (a token, say).
+    pub fn post_with(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request =
+            self.agent.post(format!("{}{path}", self.base)).header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::reply(request.send(body))
+    }
+
     /// `GET base + path` with these request headers (a cookie, say).
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         let mut request = self.agent.get(format!("{}{path}", self.base));

@@ -7,6 +7,7 @@
 pub mod access;
 mod cursor;
 mod events;
+mod imports;
 pub mod metrics;
 pub mod openapi;
 mod pages;
@@ -84,6 +85,7 @@ pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>
     // What needs a token (unless the server reads publicly), private to each reader.
     let gated = Router::new()
         .route("/v1/events", post(events::submit).get(events::list))
+        .route("/v1/imports", post(imports::import))
         .route("/v1/events/{id}", get(events::by_id))
         .route("/v1/streams/{*rest}", get(events::stream_events))
         .route("/v1/offices", get(queries::offices))

@@ -163,6 +163,23 @@ fn operations() -> Vec<Operation> {
             problems: &[400, 409, 413, 415, 422, 503],
         },
         Operation {
+            method: "post",
+            path: "/v1/imports",
+            id: "importDocument",
+            summary: "Read a directive's text or .docx into a draft of its events, each fact with its evidence (schemas/IMPORT.md); nothing is appended",
+            params: vec![query(
+                "name",
+                false,
+                json!({"type": "string", "maxLength": 255}),
+                "the document's file name, kept in the draft (default: document)",
+            )],
+            body: Some(
+                json!({"type": "string", "description": "the document: UTF-8 text, or a .docx"}),
+            ),
+            ok: vec![(200, "the draft", schema_ref("Draft"))],
+            problems: &[400, 403, 413, 415, 422, 503],
+        },
+        Operation {
             method: "get",
             path: "/v1/events",
             id: "listEvents",
@@ -584,6 +601,8 @@ fn transport_schemas() -> Map<String, Value> {
 
 /// The answer schemas, by the type name operations refer to.
 fn answer_schemas(defs: &mut Map<String, Value>) {
+    let draft = hoist(mandate_import::schema(), defs);
+    defs.insert("Draft".into(), draft);
     let names = [
         ("head", "HeadAnswer"),
         ("accountability", "AccountabilityAnswer"),
@@ -667,8 +686,13 @@ pub fn document() -> Value {
             operation["security"] = json!([{"bearer": []}, {}]);
         }
         if let Some(body) = &op.body {
-            operation["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": body}}});
+            // A document to import comes as itself, text or .docx; everything else is JSON.
+            let content = if op.path == "/v1/imports" {
+                json!({"text/plain": {"schema": body}, (mandate_import::DOCX_MEDIA_TYPE): {"schema": {"type": "string", "format": "binary"}}})
+            } else {
+                json!({"application/json": {"schema": body}})
+            };
+            operation["requestBody"] = json!({"required": true, "content": content});
         }
         let entry = paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));
         entry[op.method] = operation;

@@ -2,7 +2,9 @@
 //! document, its tasks. Refused, naming every field, while a fact an event needs is `unknown`
 //! or `ambiguous`.
 
-use mandate_model::event::{Actor, Addressee, Assignee, DocumentRef, EventData, ExternalDocument};
+use mandate_model::event::{
+    Actor, Addressee, Assignee, AssigneeRole, DocumentRef, EventData, ExternalDocument,
+};
 use mandate_model::ids::{OfficeId, StreamId, StreamKind};
 use mandate_model::time::Timestamp;
 
@@ -138,6 +140,13 @@ pub fn events(draft: &Draft) -> Result<Vec<Planned>, NotReady> {
         }
         if t.assignees.is_empty() {
             c.open.push(format!("{path}.assignees is empty"));
+        }
+        let leads =
+            t.assignees.iter().filter(|a| a.role.settled() == Some(&AssigneeRole::Lead)).count();
+        if leads > 1 {
+            c.open.push(format!(
+                "{path}.assignees: {leads} lead; exactly one leads (chủ trì), the others coordinate"
+            ));
         }
         let report_to = match &t.report_to {
             Some(f) => c.need(&format!("{path}.report_to"), f).cloned(),

@@ -54,6 +54,7 @@ pub struct Evidence {
 /// One proposed value with its status and evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound(deserialize = "T: Deserialize<'de>"))]
+#[schemars(rename = "Fact_of_{T}")]
 pub struct Fact<T> {
     /// Absent when `unknown` or `ambiguous`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,6 +201,7 @@ pub struct CitationDraft {
     pub date: Fact<LocalDate>,
     pub evidence: Evidence,
     /// The ledger's document, when the ledger holds one with this symbol, issuer and year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<StreamId>,
 }
 

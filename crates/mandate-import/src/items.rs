@@ -240,6 +240,27 @@ fn mentions(cx: &Context<'_>, phrase: &str, offset: usize) -> Vec<Mention> {
                 format!("{} {tail}", &phrase[s..e])
             };
             let found = cx.resolver.office(&written, cx.area);
+            if found == Match::None && tail.is_empty() {
+                // The name may run on into what the office must do, with a verb the table
+                // lacks ("… phường Bồ Đề đóng cửa …"): the longest opening words that name one.
+                let part = &phrase[s..e];
+                let ends: Vec<usize> = part.match_indices(' ').map(|(i, _)| i).collect();
+                for &end in ends.iter().rev().filter(|&&i| i > 0) {
+                    let shorter = &part[..end];
+                    // One word only when it is an abbreviation ("VPQU").
+                    if shorter.split(' ').count() < 2 && !shorter.chars().all(char::is_uppercase) {
+                        break;
+                    }
+                    let again = cx.resolver.office(shorter, cx.area);
+                    if again != Match::None {
+                        return Mention {
+                            written: shorter.to_owned(),
+                            at: (offset + s, offset + s + end),
+                            found: again,
+                        };
+                    }
+                }
+            }
             Mention { written, at: (offset + s, offset + e), found }
         })
         .collect()
@@ -336,7 +357,7 @@ fn item_tasks(
             let note_role = if role == AssigneeRole::Coordinate {
                 "phối hợp: coordinates".to_owned()
             } else if joint {
-                "named jointly with others and no chủ trì: each answers".to_owned()
+                "named jointly with other offices, and the text says none leads (chủ trì); the ledger needs exactly one lead: choose it, the others coordinate".to_owned()
             } else if from_heading {
                 "named by the item's heading".to_owned()
             } else {
@@ -344,6 +365,11 @@ fn item_tasks(
             };
             let ev = lead_evidence.clone().filter(|_| role == AssigneeRole::Lead);
             let role_fact = match &ev {
+                Some(e) if joint && role == AssigneeRole::Lead => Fact::ambiguous(
+                    vec![AssigneeRole::Lead, AssigneeRole::Coordinate],
+                    Some(e.clone()),
+                    note_role,
+                ),
                 Some(e) => Fact::found(role, e.clone()).with_note(note_role),
                 None => Fact {
                     value: Some(role),
@@ -493,7 +519,7 @@ fn item_tasks(
     for t in &mut tasks {
         // No lead the ledger holds (the one named may be unregistered, "Sở Y tế chủ trì"): the
         // lead is unknown even when coordinating offices resolved.
-        if !t.assignees.iter().any(|a| a.role.value == Some(AssigneeRole::Lead)) {
+        if t.assignees.iter().all(|a| a.role.value == Some(AssigneeRole::Coordinate)) {
             let names: Vec<String> = leads
                 .iter()
                 .chain(&unresolved_own)
@@ -545,36 +571,37 @@ fn describe(cx: &Context<'_>, id: &mandate_model::ids::OfficeId) -> String {
     }
 }
 
-/// "báo cáo về Thường trực Quận ủy", "báo cáo Thường trực, Ban Thường vụ Quận ủy": the first
-/// office named after "báo cáo".
+/// "báo cáo về Thường trực Quận ủy", "báo cáo Thường trực, Ban Thường vụ Quận ủy": the office
+/// named after "báo cáo" — the last "báo cáo" that names one, which is the duty's own in "…; báo
+/// cáo … để xử lý …. Thực hiện chế độ báo cáo về Thường trực Quận ủy … trước 16h30 hằng ngày".
 fn report_to(cx: &Context<'_>, text: &str) -> Option<Fact<mandate_model::ids::OfficeId>> {
-    let at = text.find("báo cáo")?;
-    let rest = &text[at + "báo cáo".len()..];
-    let end = rest.find(['.', ';', '(']).unwrap_or(rest.len()).min(200);
-    let end = (0..=end).rev().find(|&i| rest.is_char_boundary(i)).unwrap_or(0);
-    let window = &rest[..end];
-    for key in [" về ", " với ", " lên ", " "] {
-        let Some(k) = window.find(key) else { continue };
-        let after = &window[k + key.len()..];
-        let start = after.find(|c: char| c.is_uppercase())?;
-        let name = &after[start..];
-        for ((s, e), tail) in split_list(name) {
-            let written = if tail.is_empty() {
-                name[s..e].to_owned()
-            } else {
-                format!("{} {tail}", &name[s..e])
-            };
-            if let Match::One(id) = cx.resolver.office(&written, cx.area) {
-                return Some(Fact::resolved(
-                    id.clone(),
-                    None,
-                    format!("reports to “{written}” → {}", describe(cx, &id)),
-                ));
-            }
+    let mut found = None;
+    for (at, _) in text.match_indices("báo cáo") {
+        let rest = &text[at + "báo cáo".len()..];
+        let mut end = rest.find(['.', ';', '(']).unwrap_or(rest.len()).min(200);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
         }
-        break;
+        let window = &rest[..end];
+        let Some(start) = window.find(|c: char| c.is_uppercase()) else { continue };
+        // Only a few words between "báo cáo" and the name ("kết quả giám sát về").
+        if window[..start].split_whitespace().count() > 5 {
+            continue;
+        }
+        let name = &window[start..];
+        let first = mentions(cx, name, 0).into_iter().find_map(|m| match m.found {
+            Match::One(id) => Some((id, m.written)),
+            _ => None,
+        });
+        if let Some((id, written)) = first {
+            found = Some(Fact::resolved(
+                id.clone(),
+                None,
+                format!("reports to “{written}” → {}", describe(cx, &id)),
+            ));
+        }
     }
-    None
+    found
 }
 
 /// A proposed registration for an office the item names that the ledger lacks: only a single

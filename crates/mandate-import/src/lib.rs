@@ -32,6 +32,11 @@ pub use resolve::{KnownDocument, KnownOffice, KnownPerson, Registry};
 use draft::{AddresseeDraft, Clause, DocumentDraft, NewOffice, SignatureDraft, Source};
 use resolve::{Match, Resolver, split_list};
 
+/// The draft format's JSON Schema (draft 2020-12), as `schemas/draft.schema.json` holds it.
+pub fn schema() -> serde_json::Value {
+    mandate_model::schema::closed_schema_for::<Draft>("draft.schema.json")
+}
+
 /// The .docx media type.
 pub const DOCX_MEDIA_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

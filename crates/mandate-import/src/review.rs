@@ -31,7 +31,8 @@ fn row<T: serde::Serialize>(out: &mut String, label: &str, fact: &Fact<T>) {
     let at =
         fact.evidence.as_ref().map(|e| format!(" [{}..{}]", e.start, e.end)).unwrap_or_default();
     let _ = writeln!(out, "  {label:<16} {:<10} {}{at}", status(fact), shown(fact));
-    if (!fact.status.settled() || fact.status == Status::Assumed)
+    // The match made, or what is missing: every status but a plain reading.
+    if fact.status != Status::Found
         && let Some(note) = &fact.note
     {
         let _ = writeln!(out, "  {:<16} {:<10} ↳ {note}", "", "");
@@ -123,7 +124,7 @@ pub fn table(draft: &Draft, accountable: Option<&str>) -> String {
             },
         };
         let skip = if t.skip { " [skipped]" } else { "" };
-        let _ = writeln!(out, "  {item:<14} {due:<28} {}{skip}", leads.join("; "));
+        let _ = writeln!(out, "  {item:<20} {due:<28} {}{skip}", leads.join("; "));
     }
     if !draft.accountability.is_empty() {
         let _ = writeln!(out, "\nTrách nhiệm / accountability clauses (draft only)");
@@ -131,7 +132,7 @@ pub fn table(draft: &Draft, accountable: Option<&str>) -> String {
             let cond = if c.conditional { "if …: " } else { "" };
             let to = c.owed_to.as_ref().map(|t| format!(" → trước {t}")).unwrap_or_default();
             let item = c.item.as_deref().unwrap_or("-");
-            let _ = writeln!(out, "  {item:<14} {cond}{}{to}", c.who);
+            let _ = writeln!(out, "  {item:<20} {cond}{}{to}", c.who);
         }
     }
     if !draft.new_offices.is_empty() {

@@ -5,7 +5,8 @@
 //!   tests) and Debian's chromium and chromium-driver (for the browser tests), then
 //!   `cargo fmt --check`, `cargo clippy -D warnings` and the whole test suite.
 //! - `cargo xtask schemas`: rewrites `schemas/events/*.schema.json`,
-//!   `schemas/receipt.schema.json`, `schemas/answers/*.schema.json` and `schemas/openapi.json`
+//!   `schemas/receipt.schema.json`, `schemas/answers/*.schema.json`, `schemas/draft.schema.json`
+//!   and `schemas/openapi.json`
 //!   from the types (a test fails when they drift).
 //! - `cargo xtask vectors --force`: rewrites `schemas/vectors/events.json`. Vectors are a
 //!   contract: they are never regenerated silently, only with `--force`, and the diff is read.
@@ -114,6 +115,10 @@ fn schemas() -> anyhow::Result<()> {
             serde_json::to_string_pretty(&schema)? + "\n",
         )?;
     }
+    std::fs::write(
+        root().join("schemas/draft.schema.json"),
+        serde_json::to_string_pretty(&mandate_import::schema())? + "\n",
+    )?;
     std::fs::write(
         root().join("schemas/openapi.json"),
         serde_json::to_string_pretty(&mandate_http::openapi::document())? + "\n",
