@@ -208,6 +208,62 @@ fn a_ward_signed_in_through_the_form_sees_only_its_own_ward() {
     assert!(!b.text("body").contains("Nguyễn Văn A"), "signed out");
 }
 
+#[test]
+fn a_clerk_uploads_a_directive_and_reviews_its_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = std::process::Command::new(bin())
+        .args(["demo", "--data"])
+        .arg(&data)
+        .args(["--until", "2021-07-28T14:00:00+07:00"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = Served::start(bin(), &data, &["--public-read"]);
+    let b = Browser::start(&screenshots());
+    b.goto(&format!("{}/", s.base));
+    b.click_link("Nhập văn bản");
+    assert!(b.url().ends_with("/import"), "{}", b.url());
+    let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seeds/long-bien-06-CT-QU.txt");
+    b.upload("#document", &seed);
+    b.click("form.import button[value=html]");
+    b.wait_for("#review");
+    let review = b.text("#review");
+    for expected in [
+        "long-bien-06-CT-QU.txt",
+        "06-CT/QU",
+        "Quận ủy Long Biên",
+        "28/07/2021",
+        "tìm thấy trong văn bản",
+        "đã đối chiếu với sổ cái",
+        "văn bản không nêu",
+        "Đường Hoài Nam",
+        "hằng ngày, trước 16:30, có báo cáo",
+        "Ủy ban nhân dân phường Bồ Đề",
+    ] {
+        assert!(review.contains(expected), "the review lacks {expected:?}");
+    }
+    assert_eq!(b.count(".tasks-table tbody tr:not(.content)"), 27, "27 proposed tasks");
+    assert!(b.count(".tasks-table tr.ambiguous") >= 3, "item 4's joint offices are ambiguous");
+    assert!(
+        b.text("#open + ul").contains("418-TB/QU") || b.text("ul.open").contains("cites"),
+        "what is open is listed"
+    );
+    // The evidence is the text's own words.
+    assert!(b.text(".facts-table").contains("Số 06 - CT/QU"));
+    shot(&b, "import");
+    // The draft downloads as JSON, the same the API answers (the form is under "Nhập văn bản
+    // khác" once a draft is shown).
+    b.click_in_place("details.again summary");
+    b.upload("#document", &seed);
+    b.click_in_place("form.import button[value=json]");
+    let file = b.downloaded();
+    let draft: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(draft["format"], "mandate-draft/1");
+    assert_eq!(draft["document"]["symbol"]["value"], "06-CT/QU");
+}
+
 /// Run by hand on a large ledger: `MANDATE_MEASURE_DATA=DIR MANDATE_MEASURE_PERSON=ID
 /// MANDATE_MEASURE_BIN=target/release/mandate cargo test -p mandate-cli --test browser measure
 /// -- --ignored --nocapture`, e.g. on `mandate generate national --shape 63,11,1 --events

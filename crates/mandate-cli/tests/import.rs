@@ -360,3 +360,55 @@ fn post_v1_imports_answers_the_draft_the_command_writes() {
     );
     assert_eq!(reply.status, 403, "{}", reply.text);
 }
+
+/// A multipart/form-data body with one file field.
+fn multipart(boundary: &str, name: &str, file: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/plain\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\nhtml\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+#[test]
+fn the_import_page_reviews_an_upload_from_its_own_pages_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = ledger_before_06(dir.path());
+    let text = std::fs::read(seed("hung-yen-chi-thi-tinh-uy.txt")).unwrap();
+    let served = Served::start(bin(), &data, &["--public-read"]);
+    let body = multipart("xyz", "document", "hung-yen.txt", &text);
+    let kind = "multipart/form-data; boundary=xyz";
+    let origin = served.base.trim_end_matches('/').to_owned();
+    let reply = served.post_with("/import", kind, &body, &[("origin", &origin)]);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    for expected in [
+        "hung-yen.txt",
+        "văn bản không nêu",
+        "Nguyễn Duy Hưng",
+        "Tỉnh ủy Hưng Yên",
+        "Còn thiếu trước khi ghi",
+    ] {
+        assert!(reply.text.contains(expected), "the page lacks {expected:?}");
+    }
+    // From another site's page: refused, nothing read.
+    let reply = served.post_with("/import", kind, &body, &[("origin", "http://elsewhere.example")]);
+    assert_eq!(reply.status, 403, "{}", reply.text);
+    // Nothing chosen: asked again, in Vietnamese.
+    let reply = served.post_with(
+        "/import",
+        kind,
+        &multipart("xyz", "document", "empty.txt", b""),
+        &[("origin", &origin)],
+    );
+    assert!(reply.text.contains("Hãy chọn một tệp"), "{}", reply.text);
+    // A document that cannot be read says why, on the page.
+    let reply = served.post_with(
+        "/import",
+        kind,
+        &multipart("xyz", "document", "scan.pdf", b"%PDF-1.4"),
+        &[("origin", &origin)],
+    );
+    assert!(reply.text.contains("PDF is not read"), "{}", reply.text);
+}

@@ -72,8 +72,19 @@ pub struct Resolver<'r> {
     pub registry: &'r Registry,
     parts: Vec<NameParts>,
     localities: Vec<String>,
-    abbreviations: Vec<(Regex, &'static str)>,
 }
+
+/// The abbreviations as whole-word patterns, compiled once.
+static ABBREVIATION_PATTERNS: std::sync::LazyLock<Vec<(Regex, &'static str)>> =
+    std::sync::LazyLock::new(|| {
+        ABBREVIATIONS
+            .iter()
+            .filter_map(|(short, long)| {
+                let pattern = format!(r"(?:^|\b|\s){}(?:$|\b|\s)", regex::escape(short));
+                Regex::new(&pattern).ok().map(|re| (re, *long))
+            })
+            .collect()
+    });
 
 impl<'r> Resolver<'r> {
     pub fn new(registry: &'r Registry) -> Self {
@@ -81,20 +92,13 @@ impl<'r> Resolver<'r> {
         let mut localities: Vec<String> = parts.iter().filter_map(|p| p.locality.clone()).collect();
         localities.sort_by_key(|l| std::cmp::Reverse(l.len()));
         localities.dedup();
-        let abbreviations = ABBREVIATIONS
-            .iter()
-            .filter_map(|(short, long)| {
-                let pattern = format!(r"(?:^|\b|\s){}(?:$|\b|\s)", regex::escape(short));
-                Regex::new(&pattern).ok().map(|re| (re, *long))
-            })
-            .collect();
-        Self { registry, parts, localities, abbreviations }
+        Self { registry, parts, localities }
     }
 
     /// `text` with its abbreviations written out.
     pub fn expand(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for (re, long) in &self.abbreviations {
+        for (re, long) in ABBREVIATION_PATTERNS.iter() {
             out = re
                 .replace_all(&out, |caps: &regex::Captures<'_>| {
                     let m = &caps[0];

@@ -62,8 +62,17 @@ fn run() -> anyhow::Result<()> {
 /// The screenshots README shows: the browser tests write every page kind's PNG into a fresh
 /// directory (`MANDATE_SCREENSHOTS`), and these are copied to `docs/screenshots/`. A plain test
 /// run writes its PNGs under `target/` and never touches tracked files.
-const README_SCREENSHOTS: [&str; 8] =
-    ["front", "office", "person", "misses", "event", "person-phone", "check", "check-offline"];
+const README_SCREENSHOTS: [&str; 9] = [
+    "front",
+    "office",
+    "person",
+    "misses",
+    "event",
+    "person-phone",
+    "check",
+    "check-offline",
+    "import",
+];
 
 fn screenshots() -> anyhow::Result<()> {
     ensure_chromium()?;

@@ -7,6 +7,7 @@
 
 mod check;
 mod chrome;
+mod import;
 mod people;
 mod registry;
 mod signin;
@@ -42,6 +43,7 @@ pub(crate) fn router() -> Router<App> {
         .route("/person/{person}/accountability.csv", get(people::csv))
         .route("/signin", get(signin::form).post(signin::sign_in))
         .route("/signout", axum::routing::post(signin::sign_out))
+        .route("/import", get(import::form).post(import::upload))
         .route("/check", get(check::served))
         .route("/check/mandate-check.html", get(check::download))
         .route("/static/site.css", get(style))

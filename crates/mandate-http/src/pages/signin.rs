@@ -39,7 +39,7 @@ pub(crate) async fn form(headers: HeaderMap, uri: Uri) -> Response {
 
 /// Whether a state-changing request came from a page of this server: its `Origin` names the
 /// host it was sent to.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
@@ -50,7 +50,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     bare == Some(host)
 }
 
-fn cross_origin(c: &Chrome) -> Response {
+pub(super) fn cross_origin(c: &Chrome) -> Response {
     error_page(
         c,
         PageError {
