@@ -14,6 +14,8 @@ pub struct NatsServer {
     pub store: tempfile::TempDir,
     binary: PathBuf,
     config: Option<PathBuf>,
+    /// Variables the server's configuration reads from its environment.
+    env: Vec<(String, String)>,
 }
 
 fn free_port() -> u16 {
@@ -34,6 +36,7 @@ impl NatsServer {
             store: tempfile::tempdir().expect("a store directory"),
             binary,
             config: None,
+            env: Vec::new(),
         };
         server.spawn();
         server
@@ -44,6 +47,25 @@ impl NatsServer {
     pub fn start_with_config(extra: &str, files: &[(&str, &str)]) -> Self {
         let binary = std::env::var_os("NATS_SERVER")
             .map_or_else(|| PathBuf::from("nats-server"), PathBuf::from);
+        Self::start_configured(binary, extra, files, &[])
+    }
+
+    /// [`NatsServer::start_with_config`] on a recent server (`$NATS_CLUSTER_SERVER`, the 2.11
+    /// build `cargo xtask test` fetches, else as for [`NatsServer`]), with environment
+    /// variables for the configuration (`$MANDATE_GATE_PASSWORD` …).
+    pub fn start_recent(extra: &str, files: &[(&str, &str)], env: &[(&str, &str)]) -> Self {
+        let binary = std::env::var_os("NATS_CLUSTER_SERVER")
+            .or_else(|| std::env::var_os("NATS_SERVER"))
+            .map_or_else(|| PathBuf::from("nats-server"), PathBuf::from);
+        Self::start_configured(binary, extra, files, env)
+    }
+
+    fn start_configured(
+        binary: PathBuf,
+        extra: &str,
+        files: &[(&str, &str)],
+        env: &[(&str, &str)],
+    ) -> Self {
         let store = tempfile::tempdir().expect("a store directory");
         let port = free_port();
         for (name, text) in files {
@@ -55,13 +77,15 @@ impl NatsServer {
             store.path().join("js").display().to_string()
         );
         std::fs::write(&config, text).expect("the server configuration");
-        let mut server = Self { child: None, port, store, binary, config: Some(config) };
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = Self { child: None, port, store, binary, config: Some(config), env };
         server.spawn();
         server
     }
 
     fn spawn(&mut self) {
         let mut command = Command::new(&self.binary);
+        command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         match &self.config {
             Some(config) => command.arg("-c").arg(config),
             None => command
@@ -156,6 +180,7 @@ impl NatsCluster {
                 store,
                 binary: binary.clone(),
                 config: Some(config),
+                env: Vec::new(),
             });
         }
         for node in &mut nodes {

@@ -309,6 +309,12 @@ struct SubscribeArgs {
     /// Stop after this many events
     #[arg(long)]
     limit: Option<u64>,
+    /// Read an agency's own copy of its area instead of the ledger's stream: a JetStream stream
+    /// in the agency's NATS account, sourced from the ledger's by subject
+    /// (deploy/nats/accounts.conf). Each event is checked as far as the copy shows: receipt,
+    /// signature by a key it registers, its stream's chain (schemas/SUBJECTS.md, "Agencies")
+    #[arg(long, value_name = "STREAM")]
+    stream: Option<String>,
     /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
@@ -476,44 +482,53 @@ fn subscribe(target: &Ledger, args: SubscribeArgs) -> anyhow::Result<ExitCode> {
         .nats
         .as_deref()
         .context("mandate subscribe reads the log on NATS: pass --nats URL")?;
-    let config = JetStreamConfig::new(url, &target.name()?);
     let mut n = 0u64;
     let mut failure: Option<anyhow::Error> = None;
-    mandate_nats::subscribe::subscribe(
-        config,
-        &args.filter,
-        args.durable.as_deref(),
-        |delivered| {
-            n += 1;
-            let verdict: Vec<String> =
-                delivered.findings.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
-            let printed = if args.json {
-                let body: serde_json::Value =
-                    serde_json::from_slice(&delivered.event.body).unwrap_or_default();
-                output::json_line(&json!({
-                    "position": delivered.event.position,
-                    "id": delivered.event.id().to_string(),
-                    "subject": delivered.subject,
-                    "verified": verdict.is_empty(),
-                    "findings": verdict,
-                    "body": body,
-                }))
-            } else {
-                output::event(delivered.event, false).and_then(|()| {
-                    output::line(&if verdict.is_empty() {
-                        "        verified".to_owned()
-                    } else {
-                        format!("        NOT VERIFIED: {}", verdict.join("; "))
-                    })
+    let on_event = |delivered: mandate_nats::subscribe::Delivered<'_>| {
+        n += 1;
+        let verdict: Vec<String> =
+            delivered.findings.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
+        let printed = if args.json {
+            let body: serde_json::Value =
+                serde_json::from_slice(&delivered.event.body).unwrap_or_default();
+            output::json_line(&json!({
+                "position": delivered.event.position,
+                "id": delivered.event.id().to_string(),
+                "subject": delivered.subject,
+                "verified": verdict.is_empty(),
+                "findings": verdict,
+                "body": body,
+            }))
+        } else {
+            output::event(delivered.event, false).and_then(|()| {
+                output::line(&if verdict.is_empty() {
+                    "        verified".to_owned()
+                } else {
+                    format!("        NOT VERIFIED: {}", verdict.join("; "))
                 })
-            };
-            if let Err(err) = printed {
-                failure = Some(err);
-                return false;
-            }
-            args.limit.is_none_or(|limit| n < limit)
-        },
-    )?;
+            })
+        };
+        if let Err(err) = printed {
+            failure = Some(err);
+            return false;
+        }
+        args.limit.is_none_or(|limit| n < limit)
+    };
+    match &args.stream {
+        Some(stream) => mandate_nats::area::subscribe_area(
+            url,
+            stream,
+            &args.filter,
+            args.durable.as_deref(),
+            on_event,
+        )?,
+        None => mandate_nats::subscribe::subscribe(
+            JetStreamConfig::new(url, &target.name()?),
+            &args.filter,
+            args.durable.as_deref(),
+            on_event,
+        )?,
+    }
     match failure {
         Some(err) => Err(err),
         None => Ok(ExitCode::SUCCESS),

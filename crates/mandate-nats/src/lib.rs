@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod area;
 pub mod bench;
 pub mod lease;
 pub mod service;
