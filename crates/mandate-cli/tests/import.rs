@@ -410,5 +410,5 @@ fn the_import_page_reviews_an_upload_from_its_own_pages_only() {
         &multipart("xyz", "document", "scan.pdf", b"%PDF-1.4"),
         &[("origin", &origin)],
     );
-    assert!(reply.text.contains("PDF is not read"), "{}", reply.text);
+    assert!(reply.text.contains("Chưa đọc tệp PDF"), "{}", reply.text);
 }

@@ -58,6 +58,21 @@ pub enum ImportError {
     TooLarge(usize),
 }
 
+impl ImportError {
+    /// The message in Vietnamese, for the review screen.
+    pub fn vietnamese(&self) -> String {
+        match self {
+            Self::NotUtf8 { at } => format!(
+                "Tệp không phải văn bản UTF-8 (tại byte {at}): hãy lưu lại dưới dạng UTF-8, hoặc dùng tệp .docx."
+            ),
+            Self::Docx(e) => format!("Không đọc được tệp .docx: {e}."),
+            Self::Pdf => "Chưa đọc tệp PDF: không có thư viện đáng tin cậy để trích văn bản tiếng Việt làm nguyên văn đối chiếu; hãy dùng tệp .docx hoặc văn bản.".to_owned(),
+            Self::Empty => "Văn bản không có nội dung.".to_owned(),
+            Self::TooLarge(n) => format!("Tệp dài {n} byte; chỉ đọc văn bản tối đa 8 MiB."),
+        }
+    }
+}
+
 /// The largest document read.
 pub const MAX_DOCUMENT_BYTES: usize = 8 << 20;
 

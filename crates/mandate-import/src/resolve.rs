@@ -75,13 +75,13 @@ pub struct Resolver<'r> {
 }
 
 /// The abbreviations as whole-word patterns, compiled once.
-static ABBREVIATION_PATTERNS: std::sync::LazyLock<Vec<(Regex, &'static str)>> =
+static ABBREVIATION_PATTERNS: std::sync::LazyLock<Vec<(&'static str, Regex, &'static str)>> =
     std::sync::LazyLock::new(|| {
         ABBREVIATIONS
             .iter()
             .filter_map(|(short, long)| {
                 let pattern = format!(r"(?:^|\b|\s){}(?:$|\b|\s)", regex::escape(short));
-                Regex::new(&pattern).ok().map(|re| (re, *long))
+                Regex::new(&pattern).ok().map(|re| (*short, re, *long))
             })
             .collect()
     });
@@ -98,7 +98,11 @@ impl<'r> Resolver<'r> {
     /// `text` with its abbreviations written out.
     pub fn expand(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for (re, long) in ABBREVIATION_PATTERNS.iter() {
+        for (short, re, long) in ABBREVIATION_PATTERNS.iter() {
+            // Most names hold few abbreviations: look for the letters before the pattern.
+            if !out.contains(short) {
+                continue;
+            }
             out = re
                 .replace_all(&out, |caps: &regex::Captures<'_>| {
                     let m = &caps[0];

@@ -393,3 +393,30 @@ fn the_committed_draft_schema_matches_the_types_and_every_corpus_draft_validates
         assert_eq!(again, draft);
     }
 }
+
+/// Run by hand: `cargo test --release -p mandate-import --test corpus measure -- --ignored
+/// --nocapture`. Prints how long a draft of each labelled document takes (median of 20); it
+/// asserts no time.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_import_time() {
+    let registry = common::demo_registry();
+    for entry in std::fs::read_dir(corpus_dir()).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if !p.to_string_lossy().ends_with(".expected.json") {
+            continue;
+        }
+        let e: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_default())
+            .unwrap_or_default();
+        let (name, bytes) = source_bytes(&p, &e);
+        let mut times: Vec<f64> = (0..20)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let _ = mandate_import::draft(&name, &bytes, &registry, "+07:00");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        eprintln!("{name}: {} bytes, {:.2} ms", bytes.len(), times[10]);
+    }
+}

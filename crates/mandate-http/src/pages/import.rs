@@ -319,13 +319,14 @@ pub(crate) async fn upload(
         let m = m.to_owned();
         return bad(&c, m);
     }
+    let en = c.en;
     let drafted = tokio::task::spawn_blocking(
         move || -> Result<(Draft, mandate_views::query::Reader), String> {
             let reader = app.runtime.views().reader().map_err(|e| e.to_string())?;
             let registry = mandate_node::import::registry(&reader).map_err(|e| e.to_string())?;
             let offset = mandate_model::time::format_offset(reader.offset());
             let draft = mandate_import::draft(&name, &bytes, &registry, &offset)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| if en { e.to_string() } else { e.vietnamese() })?;
             Ok((draft, reader))
         },
     )
