@@ -225,7 +225,7 @@ fn a_clerk_uploads_a_directive_and_reviews_its_draft() {
     b.click_link("Nhập văn bản");
     assert!(b.url().ends_with("/import"), "{}", b.url());
     let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/seeds/long-bien-06-CT-QU.txt");
+        .join("../mandate-import/corpus/long-bien-06-CT-QU.txt");
     b.upload("#document", &seed);
     b.click("form.import button[value=html]");
     b.wait_for("#review");

@@ -420,3 +420,25 @@ fn measure_import_time() {
         eprintln!("{name}: {} bytes, {:.2} ms", bytes.len(), times[10]);
     }
 }
+
+#[test]
+fn the_seed_copies_are_the_seeds() {
+    // Where ../shared/seeds is beside the repository (as in CI), the corpus's copies must be its
+    // files byte for byte; elsewhere there is nothing to compare.
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    let Ok(entries) = std::fs::read_dir(&shared) else { return };
+    let mut compared = 0;
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let copy = corpus_dir().join(&name);
+        assert_eq!(
+            std::fs::read(&p).ok(),
+            std::fs::read(&copy).ok(),
+            "corpus/{name} differs from {}",
+            p.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 3, "{compared} seeds in {}", shared.display());
+}
