@@ -47,12 +47,12 @@ pub(crate) fn marker(line: &str) -> Option<(String, usize)> {
 /// One item of the body as read: its label, nesting, and text.
 #[derive(Debug, Clone)]
 pub(crate) struct Item {
-    label: String,
-    depth: usize,
+    pub(crate) label: String,
+    pub(crate) depth: usize,
     /// Paragraph indexes: the first holds the marker; the rest continue it.
-    paragraphs: Vec<usize>,
-    marker_len: usize,
-    children: usize,
+    pub(crate) paragraphs: Vec<usize>,
+    pub(crate) marker_len: usize,
+    pub(crate) children: usize,
 }
 
 /// What the tasks are read against.
@@ -140,7 +140,7 @@ fn read_items(source: &Source, body: &[usize]) -> Vec<Item> {
 }
 
 /// The text of an item without its marker, and the first paragraph's offset it starts at.
-fn item_text(source: &Source, item: &Item) -> String {
+pub(crate) fn item_text(source: &Source, item: &Item) -> String {
     let mut out = String::new();
     for (n, &p) in item.paragraphs.iter().enumerate() {
         let text = &source.paragraphs[p].text;
@@ -190,7 +190,7 @@ pub(crate) fn item_evidence(source: &Source, item: &Item) -> Evidence {
 
 /// The office phrase an item's words open with ("Đảng ủy Quân sự thành phố" of "Đảng ủy Quân
 /// sự thành phố tăng cường …"; "Ủy ban nhân dân Quận" of "Đối với Ủy ban nhân dân Quận:").
-fn leading_phrase(text: &str) -> Option<(usize, usize)> {
+pub(crate) fn leading_phrase(text: &str) -> Option<(usize, usize)> {
     let first_line = text.lines().next()?;
     let start = ["Đối với ", "Yêu cầu chung đối với ", "Giao "]
         .iter()
@@ -224,13 +224,13 @@ fn leading_phrase(text: &str) -> Option<(usize, usize)> {
 }
 
 /// An office mention found in an item: the words, and what they resolve to.
-struct Mention {
-    written: String,
-    at: (usize, usize),
-    found: Match,
+pub(crate) struct Mention {
+    pub(crate) written: String,
+    pub(crate) at: (usize, usize),
+    pub(crate) found: Match,
 }
 
-fn mentions(cx: &Context<'_>, phrase: &str, offset: usize) -> Vec<Mention> {
+pub(crate) fn mentions(cx: &Context<'_>, phrase: &str, offset: usize) -> Vec<Mention> {
     split_list(phrase)
         .into_iter()
         .map(|((s, e), tail)| {
@@ -266,7 +266,7 @@ fn mentions(cx: &Context<'_>, phrase: &str, offset: usize) -> Vec<Mention> {
         .collect()
 }
 
-fn item_tasks(
+pub(crate) fn item_tasks(
     cx: &Context<'_>,
     item: &Item,
     headings: &[&Item],
@@ -275,10 +275,10 @@ fn item_tasks(
     let source = cx.source;
     let text = item_text(source, item);
     let evidence_at = |(s, e): (usize, usize)| -> Evidence { item_evidence_at(source, item, s, e) };
-    if let Some(split) = clause_tasks(cx, item, &text, proposals) {
+    if let Some(split) = crate::split::clause_tasks(cx, item, &text, proposals) {
         return split;
     }
-    if let Some(split) = continuation_split(cx, item, headings, proposals) {
+    if let Some(split) = crate::split::continuation_split(cx, item, headings, proposals) {
         return split;
     }
     // Who: the item's own opening phrase, else its nearest heading's.
@@ -564,7 +564,7 @@ fn standing_board_position(text: &str, headings: &[&Item], source: &Source) -> O
     (says(text) || heading_says).then_some(Role::StandingBoardMember)
 }
 
-fn describe(cx: &Context<'_>, id: &mandate_model::ids::OfficeId) -> String {
+pub(crate) fn describe(cx: &Context<'_>, id: &mandate_model::ids::OfficeId) -> String {
     match cx.resolver.known(id) {
         Some(o) => format!("{} ({id})", o.name),
         None => id.to_string(),
@@ -574,7 +574,10 @@ fn describe(cx: &Context<'_>, id: &mandate_model::ids::OfficeId) -> String {
 /// "báo cáo về Thường trực Quận ủy", "báo cáo Thường trực, Ban Thường vụ Quận ủy": the office
 /// named after "báo cáo" — the last "báo cáo" that names one, which is the duty's own in "…; báo
 /// cáo … để xử lý …. Thực hiện chế độ báo cáo về Thường trực Quận ủy … trước 16h30 hằng ngày".
-fn report_to(cx: &Context<'_>, text: &str) -> Option<Fact<mandate_model::ids::OfficeId>> {
+pub(crate) fn report_to(
+    cx: &Context<'_>,
+    text: &str,
+) -> Option<Fact<mandate_model::ids::OfficeId>> {
     let mut found = None;
     for (at, _) in text.match_indices("báo cáo") {
         let rest = &text[at + "báo cáo".len()..];
@@ -661,89 +664,6 @@ fn propose(cx: &Context<'_>, written: &str, evidence: Evidence) -> Option<NewOff
     })
 }
 
-/// A clause's span, the office it opens with, that office's words, and their span.
-type ClauseLead = (usize, usize, mandate_model::ids::OfficeId, String, (usize, usize));
-
-/// An item whose clauses each open with a different office ("Ủy ban Kiểm tra Quận ủy tham mưu
-/// …; Ban Dân vận Quận ủy tăng cường …; Văn phòng Quận ủy tổng hợp …"): one task per clause.
-fn clause_tasks(
-    cx: &Context<'_>,
-    item: &Item,
-    text: &str,
-    proposals: &mut Vec<NewOffice>,
-) -> Option<Vec<TaskDraft>> {
-    let _ = proposals;
-    let mut clauses: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    for (i, ch) in text.char_indices() {
-        if ch == ';' || ch == '\n' {
-            clauses.push((start, i));
-            start = i + 1;
-        }
-    }
-    clauses.push((start, text.len()));
-    let mut found: Vec<ClauseLead> = Vec::new();
-    for (s, e) in clauses {
-        // The clause's own opening words, else what follows its first ": " ("… trọng tâm sau:
-        // Ủy ban Kiểm tra Quận ủy tham mưu …").
-        let clause = &text[s..e];
-        let mut starts = vec![s];
-        if let Some(colon) = clause.find(": ") {
-            starts.push(s + colon + 2);
-        }
-        for from in starts {
-            let body = text[from..e].trim_start();
-            let from = e - body.len();
-            let Some((ps, pe)) = leading_phrase(body) else { continue };
-            if ps != 0 {
-                continue;
-            }
-            let written = &body[ps..pe];
-            if let Match::One(id) = cx.resolver.office(written, cx.area) {
-                found.push((from, e, id, written.to_owned(), (from + ps, from + pe)));
-                break;
-            }
-        }
-    }
-    let mut distinct: Vec<&mandate_model::ids::OfficeId> = found.iter().map(|f| &f.2).collect();
-    distinct.sort();
-    distinct.dedup();
-    if found.len() < 2 || distinct.len() < 2 {
-        return None;
-    }
-    let source = cx.source;
-    let mut out = Vec::new();
-    for (from, to, id, written, at) in found {
-        let clause = text[from..to].trim().trim_end_matches(['.', ';']).to_owned();
-        let content = Fact::found(clause.clone(), item_evidence_at(source, item, from, to));
-        let ev = item_evidence_at(source, item, at.0, at.1);
-        let lead_ws = text[from..to].len() - text[from..to].trim_start().len();
-        let (obligation, reading, assumed, _) = obligation(cx, &clause, item, from + lead_ws);
-        let part = id.as_str().rsplit('/').next().map(str::to_owned);
-        out.push(TaskDraft {
-            item: item.label.clone(),
-            part,
-            skip: false,
-            content,
-            assignees: vec![AssigneeDraft {
-                office: Fact::resolved(
-                    id.clone(),
-                    Some(ev.clone()),
-                    format!("“{written}” → {}", describe(cx, &id)),
-                ),
-                role: Fact::found(AssigneeRole::Lead, ev).with_note("the clause opens with it"),
-                position: None,
-                in_charge_of: None,
-            }],
-            obligation,
-            reading,
-            report_to: report_to(cx, &clause),
-            assumed,
-        });
-    }
-    Some(out)
-}
-
 /// The committee whose standing board members an item names, resolved.
 fn standing_board_committee(
     cx: &Context<'_>,
@@ -782,54 +702,4 @@ fn commune_areas(cx: &Context<'_>) -> Vec<AreaPath> {
     out.sort();
     out.dedup();
     out
-}
-
-/// An item whose later paragraph opens with another office ("8. Các đồng chí Ủy viên …" then
-/// "Văn phòng Thành ủy phối hợp … báo cáo …"): that paragraph is that office's task.
-fn continuation_split(
-    cx: &Context<'_>,
-    item: &Item,
-    headings: &[&Item],
-    proposals: &mut Vec<NewOffice>,
-) -> Option<Vec<TaskDraft>> {
-    if item.paragraphs.len() < 2 {
-        return None;
-    }
-    let source = cx.source;
-    let first = Item { paragraphs: vec![item.paragraphs[0]], ..item.clone() };
-    let own_text = item_text(source, &first);
-    let own: Vec<mandate_model::ids::OfficeId> = leading_phrase(&own_text)
-        .map(|(s, e)| mentions(cx, &own_text[s..e], s))
-        .into_iter()
-        .flatten()
-        .flat_map(|m| match m.found {
-            Match::One(id) => vec![id],
-            Match::Group(ids) | Match::Several(ids) => ids,
-            Match::None => Vec::new(),
-        })
-        .collect();
-    let split_at = (1..item.paragraphs.len()).find(|&k| {
-        let t = &source.paragraphs[item.paragraphs[k]].text;
-        match leading_phrase(t) {
-            Some((0, e)) => {
-                matches!(cx.resolver.office(&t[..e], cx.area), Match::One(id) if !own.contains(&id))
-            }
-            _ => false,
-        }
-    })?;
-    let head = Item { paragraphs: item.paragraphs[..split_at].to_vec(), ..item.clone() };
-    let tail =
-        Item { paragraphs: item.paragraphs[split_at..].to_vec(), marker_len: 0, ..item.clone() };
-    let mut out = item_tasks(cx, &head, headings, proposals);
-    for mut t in item_tasks(cx, &tail, &[], proposals) {
-        if t.part.is_none() {
-            t.part = t
-                .assignees
-                .first()
-                .and_then(|a| a.office.value.as_ref())
-                .and_then(|id| id.as_str().rsplit('/').next().map(str::to_owned));
-        }
-        out.push(t);
-    }
-    Some(out)
 }

@@ -18,6 +18,7 @@ mod header;
 mod items;
 pub mod resolve;
 pub mod review;
+mod split;
 pub mod tables;
 mod text;
 
