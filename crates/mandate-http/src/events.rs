@@ -82,21 +82,9 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match crate::body_or_problem(&app, body, "send fewer envelopes at a time") {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "The request is too large",
-                format!(
-                    "a request holds at most {} bytes; send fewer envelopes at a time",
-                    app.options.body_limit
-                ),
-            )
-            .into_response();
-        }
-        Err(e) => return Problem::bad_request("unreadable-body", e.body_text()).into_response(),
+        Err(p) => return p.into_response(),
     };
     let json_type = headers
         .get(header::CONTENT_TYPE)

@@ -245,6 +245,27 @@ where
     }
 }
 
+/// A request's body, or the problem with it: too large (`advice` says what to send instead) or
+/// unreadable.
+pub(crate) fn body_or_problem(
+    app: &App,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    advice: &str,
+) -> Result<axum::body::Bytes, Problem> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "The request is too large",
+                format!("a request holds at most {} bytes; {advice}", app.options.body_limit),
+            )
+        } else {
+            Problem::bad_request("unreadable-body", e.body_text())
+        }
+    })
+}
+
 /// A query string's parameters; a name given twice is refused.
 pub(crate) fn params(query: Option<&str>) -> Result<BTreeMap<String, String>, Problem> {
     let mut out = BTreeMap::new();

@@ -74,17 +74,9 @@ pub(crate) fn read(source: &Source, from: usize) -> Closing {
                 words: words.to_owned(),
                 evidence: source.evidence_of(&ps[j]),
             }),
-            None if !c.chain.is_empty() && is_upper(text) => {
-                c.chain.push(ChainLine {
-                    capacity: None,
-                    words: text.to_owned(),
-                    evidence: source.evidence_of(&ps[j]),
-                });
-                j += 1;
-                break;
-            }
-            None if c.chain.is_empty() && is_upper(text) && nhan.is_some() => {
-                // A head signing directly: only the title ("CHỦ TỊCH").
+            // The signer's title ends the chain; alone (after Nơi nhận), a head signs directly
+            // ("CHỦ TỊCH").
+            None if is_upper(text) && (!c.chain.is_empty() || nhan.is_some()) => {
                 c.chain.push(ChainLine {
                     capacity: None,
                     words: text.to_owned(),

@@ -212,6 +212,28 @@ fn source_bytes(expected_path: &Path, e: &Value) -> (String, Vec<u8>) {
     (path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), bytes)
 }
 
+/// Every labelled document: its expected file's path, the expected draft, the source's name and
+/// bytes, in name order.
+fn labelled() -> Vec<(PathBuf, Value, String, Vec<u8>)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap_or_else(|e| panic!("corpus: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let e: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+                    .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let (name, bytes) = source_bytes(&path, &e);
+            (path, e, name, bytes)
+        })
+        .collect()
+}
+
 /// The text decomposed (NFD), with a line break before every eighth word that starts in lower
 /// case inside a long line: how text copied from a PDF or a web page often arrives.
 fn nfd_with_stray_breaks(text: &str) -> String {
@@ -271,21 +293,12 @@ fn the_labelled_corpus_scores_above_its_thresholds() {
     let mut report = Vec::new();
     let mut documents = 0;
     let mut variant_failures = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .unwrap_or_else(|e| panic!("corpus: {e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
-        .collect();
-    entries.sort();
-    for path in &entries {
-        let e: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
-            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-        let (name, bytes) = source_bytes(path, &e);
-        let draft = mandate_import::draft(&name, &bytes, &registry, "+07:00")
+    let entries = labelled();
+    for (_, e, name, bytes) in &entries {
+        let draft = mandate_import::draft(name, bytes, &registry, "+07:00")
             .unwrap_or_else(|err| panic!("{name}: {err}"));
         documents += 1;
-        let expected = expected_facts(&e);
+        let expected = expected_facts(e);
         let actual = actual_facts(&draft);
         let mut misses = Vec::new();
         for cat in CATEGORIES {
@@ -304,7 +317,7 @@ fn the_labelled_corpus_scores_above_its_thresholds() {
             ("NFD with stray line breaks", nfd_with_stray_breaks(&text).into_bytes()),
             (".docx made by docx-rs", as_docx(&text)),
         ] {
-            let other = mandate_import::draft(&name, &variant, &registry, "+07:00")
+            let other = mandate_import::draft(name, &variant, &registry, "+07:00")
                 .unwrap_or_else(|err| panic!("{name} ({how}): {err}"));
             let other_facts = actual_facts(&other);
             if other_facts != actual {
@@ -372,14 +385,7 @@ fn the_committed_draft_schema_matches_the_types_and_every_corpus_draft_validates
     );
     let validator = jsonschema::validator_for(&committed).unwrap_or_else(|e| panic!("{e}"));
     let registry = common::demo_registry();
-    for entry in std::fs::read_dir(corpus_dir()).into_iter().flatten().flatten() {
-        let p = entry.path();
-        if !p.to_string_lossy().ends_with(".expected.json") {
-            continue;
-        }
-        let e: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_default())
-            .unwrap_or_default();
-        let (name, bytes) = source_bytes(&p, &e);
+    for (_, _, name, bytes) in labelled() {
         let draft = mandate_import::draft(&name, &bytes, &registry, "+07:00")
             .unwrap_or_else(|err| panic!("{err}"));
         let value = serde_json::to_value(&draft).unwrap_or_default();
@@ -401,14 +407,7 @@ fn the_committed_draft_schema_matches_the_types_and_every_corpus_draft_validates
 #[ignore = "a measurement, run by hand"]
 fn measure_import_time() {
     let registry = common::demo_registry();
-    for entry in std::fs::read_dir(corpus_dir()).into_iter().flatten().flatten() {
-        let p = entry.path();
-        if !p.to_string_lossy().ends_with(".expected.json") {
-            continue;
-        }
-        let e: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_default())
-            .unwrap_or_default();
-        let (name, bytes) = source_bytes(&p, &e);
+    for (_, _, name, bytes) in labelled() {
         let mut times: Vec<f64> = (0..20)
             .map(|_| {
                 let t = std::time::Instant::now();
