@@ -166,8 +166,12 @@ fn one_byte_changed_anywhere_and_the_bundle_fails() {
 /// The first published bundle (`mandate-bundle/v1`, the demo before its duties ended): it must
 /// still verify.
 const VECTOR_V1: &str = include_str!("../../schemas/vectors/bundle-do-van-h.json");
-/// The bundle this release makes from the demo (`mandate-bundle/v2`, with its cut).
-const VECTOR: &str = include_str!("../../schemas/vectors/bundle-do-van-h-v2.json");
+/// The second published bundle (`mandate-bundle/v2`, with its cut; the demo when one
+/// administrator signed its registry events): it must still verify.
+const VECTOR_V2: &str = include_str!("../../schemas/vectors/bundle-do-van-h-v2.json");
+/// The bundle this release makes from the demo (`mandate-bundle/v2`; its registry events signed
+/// by two of three administrators).
+const VECTOR: &str = include_str!("../../schemas/vectors/bundle-do-van-h-2-of-3.json");
 const VECTOR_TRUST: &str = include_str!("../../schemas/vectors/bundle-trust.txt");
 
 #[test]
@@ -178,8 +182,23 @@ fn the_published_bundle_vector_verifies_and_is_what_the_code_makes() {
     assert!(verdict.ok(), "{:#?}", verdict.failures().collect::<Vec<_>>());
     let old = verify(VECTOR_V1.as_bytes(), &trust).unwrap();
     assert!(old.ok(), "the v1 vector: {:#?}", old.failures().collect::<Vec<_>>());
+    let one_of_one = verify(VECTOR_V2.as_bytes(), &trust).unwrap();
+    assert!(one_of_one.ok(), "the 1-of-1 vector: {:#?}", one_of_one.failures().collect::<Vec<_>>());
     assert!(VECTOR_V1.contains("\"format\": \"mandate-bundle/v1\""));
     assert!(VECTOR.contains("\"format\": \"mandate-bundle/v2\""));
+    // Its registry events carry two administrators' signatures; the older ones carry one.
+    let most_signatures = |text: &str| {
+        let json: serde_json::Value = serde_json::from_str(text).unwrap();
+        json["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["signatures"].as_array().unwrap().len())
+            .max()
+            .unwrap()
+    };
+    assert_eq!(most_signatures(VECTOR), 2);
+    assert_eq!(most_signatures(VECTOR_V2), 1);
 
     // The demo is deterministic (derived keys, simulated clock): the same steps as
     // `mandate demo --data D; mandate --data D export --person do-van-h` give the same bytes.
@@ -210,8 +229,8 @@ fn the_published_bundle_vector_verifies_and_is_what_the_code_makes() {
     let ours = serde_json::to_string_pretty(&bundle).unwrap();
     assert!(
         ours == VECTOR,
-        "schemas/vectors/bundle-do-van-h-v2.json is stale: regenerate it on purpose with `mandate demo --data D` \
-         and `mandate --data D export --person do-van-h --out schemas/vectors/bundle-do-van-h-v2.json`"
+        "schemas/vectors/bundle-do-van-h-2-of-3.json is stale: regenerate it on purpose with `mandate demo --data D` \
+         and `mandate --data D export --person do-van-h --out schemas/vectors/bundle-do-van-h-2-of-3.json`"
     );
 }
 

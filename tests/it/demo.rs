@@ -99,6 +99,7 @@ fn the_bad_submissions_are_refused_by_the_rules_the_scenario_names() {
         rules,
         [
             "bad_signature",
+            "below_threshold",
             "key_compromised",
             "key_revoked",
             "malformed",

@@ -20,6 +20,13 @@ use mandate_store::EmbeddedLog;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+/// The demo's administrator, who signs its registry events.
+pub const DEMO_ADMINISTRATOR: &str = "quan-tri-vien";
+/// The demo's second administrator (of three; two must sign), who co-signs them.
+pub const DEMO_CO_ADMINISTRATOR: &str = "quan-tri-vien-2";
+/// The demo's third administrator.
+pub const DEMO_THIRD_ADMINISTRATOR: &str = "quan-tri-vien-3";
+
 /// A ledger holding the seed scenario, on a simulated clock at the scenario's end.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
@@ -78,11 +85,37 @@ impl Fixture {
         body
     }
 
-    /// Canonical bytes of `body`, signed by the demo key `signer` (`PERSON` or `PERSON#N`).
+    /// Canonical bytes of `body`, signed by the demo key `signer` (`PERSON` or `PERSON#N`); an
+    /// administrator's event is co-signed, as the demo does, by the second administrator (the
+    /// demo's ledger needs 2 of its 3), or by the first when `signer` is the second.
     pub fn sign(body: &Value, signer: &str) -> Submission {
+        if body["actor"]["capacity"] == "administrator" {
+            let co = if signer.starts_with(DEMO_CO_ADMINISTRATOR) {
+                DEMO_ADMINISTRATOR
+            } else {
+                DEMO_CO_ADMINISTRATOR
+            };
+            return Self::sign_by(body, &[signer, co]);
+        }
+        Self::sign_by(body, &[signer])
+    }
+
+    /// Canonical bytes of `body`, signed by each of the demo keys `signers`, in key id order.
+    pub fn sign_by(body: &Value, signers: &[&str]) -> Submission {
         let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body.clone()))
             .expect("canonical bytes");
-        Submission::sign(bytes, &demo_key(signer))
+        let mut signatures: Vec<_> = signers
+            .iter()
+            .map(|s| {
+                mandate_model::sign::sign(
+                    &demo_key(s),
+                    mandate_model::sign::EVENT_PAYLOAD_TYPE,
+                    &bytes,
+                )
+            })
+            .collect();
+        signatures.sort_by_key(|s| s.key_id);
+        Submission { body: bytes, signatures }
     }
 
     /// Submits `body` signed by `signer`.

@@ -15,7 +15,7 @@ use mandate_model::time::Timestamp;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::scenario::{EventStep, Scenario, Tamper};
+use crate::scenario::{AdminSpec, EventStep, Scenario, Tamper};
 use mandate_ledger::error_chain as chain;
 use mandate_views::Views;
 use mandate_views::watchdog::{Watchdog, WatchdogError};
@@ -154,9 +154,24 @@ pub fn run<L: LogBackend>(
             "admin_office_name": admin.office_name,
             "gate_public_key": encode_public_key(&demo_gate_key().verifying_key()),
         }),
+        co_signers: None,
         expect_rejection: None,
         tamper: None,
     };
+    let mut genesis = genesis;
+    if !admin.co_administrators.is_empty() {
+        genesis.data["co_administrators"] = admin
+            .co_administrators
+            .iter()
+            .map(|co| {
+                json!({"person": co.person, "full_name": co.full_name,
+                       "public_key": encode_public_key(&demo_key(co.person.as_str()).verifying_key())})
+            })
+            .collect();
+    }
+    if let Some(threshold) = admin.threshold {
+        genesis.data["threshold"] = json!(threshold);
+    }
     let steps: Vec<EventStep> = std::iter::once(genesis).chain(scenario.expanded_steps()).collect();
     let mut heads: BTreeMap<String, (u64, EventId)> = BTreeMap::new();
     let mut labels: BTreeMap<String, EventId> = BTreeMap::new();
@@ -233,6 +248,7 @@ pub fn run<L: LogBackend>(
         let body = canonical::normalize_strings(body);
         let mut bytes = canonical::to_canonical_bytes(&body).map_err(|e| build_error(chain(&e)))?;
         let key = demo_key(&signer);
+        let co_signers = co_signers_of(admin, step, &actor, &signer);
         let mut signature = sign::sign(&key, EVENT_PAYLOAD_TYPE, &bytes);
         match step.tamper {
             Some(Tamper::ForgeSignature) => {
@@ -251,7 +267,11 @@ pub fn run<L: LogBackend>(
             misses += watch(&mut gate, &views)?;
         }
         let id = EventId::of_body(&bytes);
-        let result = match gate.submit(Submission { body: bytes, signatures: vec![signature] }) {
+        let mut signatures: Vec<BodySignature> = std::iter::once(signature)
+            .chain(co_signers.iter().map(|co| sign::sign(&demo_key(co), EVENT_PAYLOAD_TYPE, &bytes)))
+            .collect();
+        signatures.sort_by_key(|s| s.key_id);
+        let result = match gate.submit(Submission { body: bytes, signatures }) {
             Ok(receipt) => {
                 let parsed = receipt.parse().map_err(|e| build_error(chain(&e)))?;
                 heads.insert(stream.clone(), (parsed.version, id));
@@ -305,6 +325,27 @@ pub fn run<L: LogBackend>(
     clock.set(scenario.end);
     misses += watch(&mut gate, &views)?;
     Ok(DemoRun { gate, outcomes, clock, views, misses })
+}
+
+/// Who co-signs a step: for an administrator's event, the step's own list, or else the first
+/// co-administrators (other than its signer) that make up the threshold; for others, no one.
+fn co_signers_of(admin: &AdminSpec, step: &EventStep, actor: &Value, signer: &str) -> Vec<String> {
+    if actor["capacity"] != "administrator" {
+        return Vec::new();
+    }
+    if let Some(list) = &step.co_signers {
+        return list.clone();
+    }
+    let need = admin.threshold.unwrap_or(1) as usize;
+    let signer_person = signer.split('#').next().unwrap_or(signer);
+    admin
+        .co_administrators
+        .iter()
+        .map(|co| co.person.to_string())
+        .chain(std::iter::once(admin.person.to_string()))
+        .filter(|person| person != signer_person)
+        .take(need.saturating_sub(1))
+        .collect()
 }
 
 /// The key id of a demo key spec, for tests and output.

@@ -42,6 +42,20 @@ pub struct AdminSpec {
     pub full_name: String,
     pub office: OfficeId,
     pub office_name: String,
+    /// The other administrators, who co-sign registry events (k of n).
+    #[serde(default)]
+    pub co_administrators: Vec<CoAdministratorSpec>,
+    /// How many distinct administrators sign each registry event [default: 1].
+    #[serde(default)]
+    pub threshold: Option<u32>,
+}
+
+/// A co-administrator named at genesis, with the demo key of their person id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoAdministratorSpec {
+    pub person: PersonId,
+    pub full_name: String,
 }
 
 /// One step.
@@ -69,6 +83,10 @@ pub struct EventStep {
     /// administrator for registry events.
     #[serde(default)]
     pub signer: Option<String>,
+    /// For an administrator's event, who co-signs it (`PERSON` or `PERSON#N`): defaults to the
+    /// first co-administrators that make up the threshold.
+    #[serde(default)]
+    pub co_signers: Option<Vec<String>>,
     /// Defaults to the administrator acting for the administration office.
     #[serde(default)]
     pub actor: Option<ActorSpec>,
@@ -175,6 +193,7 @@ impl Scenario {
                                 label: None,
                                 note: None,
                                 signer: signer.clone(),
+                                co_signers: None,
                                 actor: Some(d.actor.clone()),
                                 kind: "report.filed".into(),
                                 stream: d.task.clone(),

@@ -433,7 +433,7 @@ impl<L: LogBackend> Gate<L> {
                 other => other,
             };
             let judged = verified.and_then(|(body, signer)| {
-                check_rules(&self.rules.state, &self.rules.ladders, &body, signer, now)
+                check_rules(&self.rules.state, &self.rules.ladders, &body, &signer, now)
                     .map(|()| body)
             });
             let body = match judged {
@@ -568,13 +568,13 @@ impl<L: LogBackend> Gate<L> {
 /// A batch after phase 1.
 struct Prepared {
     submissions: Vec<Submission>,
-    verified: Vec<Result<(EventBody, KeyId), Rejection>>,
+    verified: Vec<Result<(EventBody, mandate_rules::check::Signers), Rejection>>,
     ids: Vec<EventId>,
 }
 
 /// Phase 1: decode and verify signatures in parallel against a key snapshot.
 fn prepare(snapshot: KeySnapshot, submissions: Vec<Submission>) -> Prepared {
-    let chunks: Vec<Vec<Result<(EventBody, KeyId), Rejection>>> = submissions
+    let chunks: Vec<Vec<Result<(EventBody, mandate_rules::check::Signers), Rejection>>> = submissions
         .par_chunks(SIGNATURES_TOGETHER)
         .map(|chunk| {
             let events = chunk.iter().map(|s| (s.body.as_slice(), s.signatures.as_slice()));

@@ -9,7 +9,7 @@ use mandate_model::event::EventBody;
 use mandate_model::ids::KeyId;
 use mandate_model::sign::BodySignature;
 use mandate_rules::Rejection;
-use mandate_rules::check::{SignedEvent, check_signatures_with};
+use mandate_rules::check::{SignedEvent, Signers, check_signatures_with};
 use mandate_rules::state::{Key, LedgerState};
 
 /// How many events' signatures are checked together: enough to share the field inversion of
@@ -33,12 +33,12 @@ impl KeySnapshot {
 /// An event's body bytes and signatures, as submitted or logged.
 type SignedBytes<'a> = (&'a [u8], &'a [BodySignature]);
 
-/// Decodes each body and checks its one signature; the answer for each event is the one
+/// Decodes each body and checks its signatures; the answer for each event is the one
 /// `decode_body` then `check_signature_with` would give it alone.
 pub(crate) fn decode_and_check<'a>(
     snapshot: &KeySnapshot,
     events: impl Iterator<Item = SignedBytes<'a>>,
-) -> Vec<Result<(EventBody, KeyId), Rejection>> {
+) -> Vec<Result<(EventBody, Signers), Rejection>> {
     let events: Vec<(SignedBytes<'a>, Result<EventBody, Rejection>)> = events
         .map(|(bytes, signatures)| {
             ((bytes, signatures), decode_body(bytes).map_err(Rejection::from))

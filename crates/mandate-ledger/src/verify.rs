@@ -8,7 +8,7 @@
 
 use mandate_model::body::decode_body;
 use mandate_model::event::EventBody;
-use mandate_model::ids::{EventId, KeyId};
+use mandate_model::ids::EventId;
 use mandate_model::receipt::ReceiptBody;
 use mandate_model::time::Timestamp;
 use mandate_rules::Rules;
@@ -131,7 +131,7 @@ impl Verifier {
                 Ok((body, signer)) => {
                     let at = recorded_at.unwrap_or(body.occurred_at);
                     if let Err(rejection) =
-                        check_rules(&self.rules.state, &self.rules.ladders, &body, signer, at)
+                        check_rules(&self.rules.state, &self.rules.ladders, &body, &signer, at)
                     {
                         findings.push(report_finding(
                             position,
@@ -152,7 +152,7 @@ impl Verifier {
 /// snapshot; a key registered since is looked for again in order), its id, and its receipt's
 /// inclusion in its batch.
 type Prepared = (
-    Result<(EventBody, KeyId), mandate_rules::Rejection>,
+    Result<(EventBody, mandate_rules::check::Signers), mandate_rules::Rejection>,
     EventId,
     Result<ReceiptBody, ReceiptCheckError>,
 );
@@ -171,7 +171,7 @@ fn prepare(snapshot: &KeySnapshot, chunk: &[LoggedEvent]) -> Vec<Prepared> {
         }
         batch_of.push(batches.len() - 1);
     }
-    let verified: Vec<Vec<Result<(EventBody, KeyId), mandate_rules::Rejection>>> = chunk
+    let verified: Vec<Vec<Result<(EventBody, mandate_rules::check::Signers), mandate_rules::Rejection>>> = chunk
         .par_chunks(SIGNATURES_TOGETHER)
         .map(|events| {
             let events = events.iter().map(|e| (e.body.as_slice(), e.signatures.as_slice()));

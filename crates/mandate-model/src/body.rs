@@ -4,10 +4,10 @@ use serde_json::{Map, Value};
 
 use crate::canonical::{self, CanonicalError};
 use crate::event::{
-    Actor, Addressee, Attachment, Capacity, DocumentRef, EventBody, EventData, Obligation,
-    SanctionKind,
+    Actor, Addressee, Administrator, Attachment, Capacity, DocumentRef, EventBody, EventData,
+    Obligation, SanctionKind,
 };
-use crate::ids::{EventId, KeyId, StreamKind};
+use crate::ids::{EventId, KeyId, PersonId, StreamKind};
 use crate::time::parse_offset;
 
 /// Why bytes are not a valid event body.
@@ -329,6 +329,57 @@ pub fn key_id_of_public_key(field: &str, public_key: &str) -> Result<KeyId, Deco
         .map_err(|err| DecodeError::field(field, err.to_string()))
 }
 
+/// The most administrators a ledger may have, and so the most signatures an event may carry
+/// (SPEC §2).
+pub const MAX_ADMINISTRATORS: usize = 16;
+
+/// A threshold is at least 1 and at most the number of administrators (SPEC §4.3).
+fn threshold_within(field: &str, threshold: u32, administrators: usize) -> Result<(), DecodeError> {
+    if threshold == 0 || threshold as usize > administrators {
+        return Err(DecodeError::field(
+            field,
+            format!(
+                "must be from 1 to the number of administrators ({administrators}), not {threshold}"
+            ),
+        ));
+    }
+    if administrators > MAX_ADMINISTRATORS {
+        return Err(DecodeError::field(
+            field,
+            format!("a ledger has at most {MAX_ADMINISTRATORS} administrators"),
+        ));
+    }
+    Ok(())
+}
+
+/// Genesis's administrators: distinct people with distinct keys, and a threshold they can meet.
+fn administrator_set(
+    administrator: &Administrator,
+    co_administrators: &[Administrator],
+    threshold: Option<u32>,
+) -> Result<(), DecodeError> {
+    let mut people = std::collections::BTreeSet::from([&administrator.person]);
+    let mut keys = std::collections::BTreeSet::from([&administrator.public_key]);
+    for (idx, co) in co_administrators.iter().enumerate() {
+        let field = format!("data.co_administrators[{idx}]");
+        text(&format!("{field}.full_name"), &co.full_name)?;
+        key_id_of_public_key(&format!("{field}.public_key"), &co.public_key)?;
+        if !people.insert(&co.person) {
+            return Err(DecodeError::field(
+                &format!("{field}.person"),
+                "names an administrator twice",
+            ));
+        }
+        if !keys.insert(&co.public_key) {
+            return Err(DecodeError::field(
+                &format!("{field}.public_key"),
+                "is another administrator's key",
+            ));
+        }
+    }
+    threshold_within("data.threshold", threshold.unwrap_or(1), people.len())
+}
+
 fn addressees(field: &str, list: &[Addressee]) -> Result<(), DecodeError> {
     for (idx, a) in list.iter().enumerate() {
         text(&format!("{field}[{idx}].name"), &a.name)?;
@@ -417,7 +468,10 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
             admin_office,
             admin_office_name,
             gate_public_key,
+            co_administrators,
+            threshold,
         } => {
+            administrator_set(administrator, co_administrators, *threshold)?;
             key_id_of_public_key("data.gate_public_key", gate_public_key)?;
             if key != body.ledger {
                 return Err(DecodeError::field(
@@ -438,6 +492,22 @@ fn validate(body: &EventBody) -> Result<(), DecodeError> {
                     "must be the administrator, for the administration office, as administrator",
                 ));
             }
+        }
+        EventData::AdministratorsChanged { administrators, threshold } => {
+            if key != body.ledger {
+                return Err(DecodeError::field(
+                    "stream",
+                    "must be ledger:NAME with the ledger's name",
+                ));
+            }
+            let distinct: std::collections::BTreeSet<&PersonId> = administrators.iter().collect();
+            if distinct.len() != administrators.len() {
+                return Err(DecodeError::field(
+                    "data.administrators",
+                    "names an administrator twice",
+                ));
+            }
+            threshold_within("data.threshold", *threshold, administrators.len())?;
         }
         EventData::OfficeRegistered { name, parent, .. } => {
             text("data.name", name)?;

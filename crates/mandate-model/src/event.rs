@@ -505,6 +505,26 @@ pub enum EventData {
         admin_office_name: String,
         /// The key the gate signs receipts with, 32 bytes in base64.
         gate_public_key: String,
+        /// The other administrators, each with their key (absent: the administrator alone).
+        /// Each is registered as a person with that key by this event.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[schemars(length(min = 1, max = 15))]
+        co_administrators: Vec<Administrator>,
+        /// How many distinct administrators must sign each event in capacity `administrator`,
+        /// this one included (absent: 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1, max = 16))]
+        threshold: Option<u32>,
+    },
+    /// The administrator set and its threshold from now on, signed under the old ones.
+    #[serde(rename = "administrators.changed")]
+    AdministratorsChanged {
+        /// Every administrator from now on, each a registered person, in no particular order.
+        #[schemars(length(min = 1, max = 16))]
+        administrators: Vec<PersonId>,
+        /// How many distinct administrators must sign each event in capacity `administrator`.
+        #[schemars(range(min = 1, max = 16))]
+        threshold: u32,
     },
     #[serde(rename = "office.registered")]
     OfficeRegistered {
@@ -679,8 +699,9 @@ pub enum EventData {
 }
 
 /// Every kind name, with the stream kind its events belong to.
-pub const EVENT_KINDS: [(&str, StreamKind); 25] = [
+pub const EVENT_KINDS: [(&str, StreamKind); 26] = [
     ("ledger.established", StreamKind::Ledger),
+    ("administrators.changed", StreamKind::Ledger),
     ("office.registered", StreamKind::Office),
     ("person.registered", StreamKind::Person),
     ("position.assigned", StreamKind::Office),
@@ -712,6 +733,7 @@ impl EventData {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::LedgerEstablished { .. } => "ledger.established",
+            Self::AdministratorsChanged { .. } => "administrators.changed",
             Self::OfficeRegistered { .. } => "office.registered",
             Self::PersonRegistered { .. } => "person.registered",
             Self::PositionAssigned { .. } => "position.assigned",

@@ -681,6 +681,7 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
         }
         _ => None,
     });
+    let administrators = AdministratorSets::of(&logged, &bodies);
     let Some((admin_text, gate_text)) = genesis else {
         check("genesis", false, "the bundle holds no ledger.established event".into());
         verdict.checks = checks;
@@ -726,6 +727,22 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
     );
     for b in &bodies {
         match &b.data {
+            EventData::LedgerEstablished { co_administrators, .. } => {
+                for co in co_administrators {
+                    if let Ok(key) = sign::decode_public_key(&co.public_key) {
+                        keys.insert(
+                            sign::key_id(&key),
+                            KeyInfo {
+                                key,
+                                person: Some(co.person.clone()),
+                                valid_from: Some(b.occurred_at),
+                                revoked_at: None,
+                                compromised_since: None,
+                            },
+                        );
+                    }
+                }
+            }
             EventData::KeyRegistered { person, public_key, valid_from } => {
                 if let Ok(key) = sign::decode_public_key(public_key) {
                     keys.insert(
@@ -768,6 +785,9 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
         };
         let mut all = !e.signatures.is_empty();
         let mut why = String::new();
+        let (set, threshold) = administrators.in_force(e.position);
+        let by_administrators = b.actor.capacity == mandate_model::event::Capacity::Administrator;
+        let mut people = std::collections::BTreeSet::new();
         for s in &e.signatures {
             let Some(info) = keys.get(&s.key_id) else {
                 all = false;
@@ -779,7 +799,9 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
                 why = format!("the signature of key {} does not verify", s.key_id.short());
                 break;
             }
-            let person_ok = info.person.as_ref().is_none_or(|p| *p == b.actor.person);
+            let person = info.person.clone().unwrap_or_else(|| administrators.first.clone());
+            people.insert(person.clone());
+            let person_ok = person == b.actor.person || (by_administrators && set.contains(&person));
             let from_ok = info.valid_from.is_none_or(|f| f <= b.occurred_at);
             let unrevoked = info.revoked_at.is_none_or(|r| receipt.recorded_at < r);
             let uncompromised = info.compromised_since.is_none_or(|c| b.occurred_at < c);
@@ -788,6 +810,13 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
                 why = format!("key {} was not the actor's valid key then", s.key_id.short());
                 break;
             }
+        }
+        if all && by_administrators && people.len() < threshold {
+            all = false;
+            why = format!(
+                "an administrator's event signed by {} administrators, where {threshold} must sign",
+                people.len()
+            );
         }
         if check(&what, all, why) {
             signed_ok += 1;
@@ -830,4 +859,50 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
     }
     verdict.checks = checks;
     verdict
+}
+
+/// The administrators and their threshold as the bundle's `ledger:` stream sets them: genesis,
+/// then each `administrators.changed` (the stream is complete in a bundle, §3 of BUNDLE.md).
+struct AdministratorSets {
+    /// Genesis's administrator, whose key genesis gives.
+    first: PersonId,
+    /// From which position each set holds (the event's own position for genesis, which is
+    /// judged by the set it declares; the next position for a change).
+    changes: Vec<(u64, std::collections::BTreeSet<PersonId>, usize)>,
+}
+
+impl AdministratorSets {
+    fn of(logged: &[LoggedEvent], bodies: &[mandate_model::event::EventBody]) -> Self {
+        let mut first = None;
+        let mut changes = Vec::new();
+        for (e, b) in logged.iter().zip(bodies) {
+            match &b.data {
+                EventData::LedgerEstablished { administrator, co_administrators, threshold, .. } => {
+                    first = Some(administrator.person.clone());
+                    let set = std::iter::once(administrator)
+                        .chain(co_administrators)
+                        .map(|a| a.person.clone())
+                        .collect();
+                    changes.push((e.position, set, threshold.map_or(1, |t| t as usize)));
+                }
+                EventData::AdministratorsChanged { administrators, threshold } => {
+                    let set = administrators.iter().cloned().collect();
+                    changes.push((e.position + 1, set, *threshold as usize));
+                }
+                _ => {}
+            }
+        }
+        changes.sort_by_key(|(from, _, _)| *from);
+        let first = first.unwrap_or_else(|| "admin".parse().expect("a person id"));
+        AdministratorSets { first, changes }
+    }
+
+    /// The set and threshold an event at `position` is judged by.
+    fn in_force(&self, position: u64) -> (std::collections::BTreeSet<PersonId>, usize) {
+        self.changes
+            .iter()
+            .rev()
+            .find(|(from, _, _)| *from <= position)
+            .map_or_else(Default::default, |(_, set, threshold)| (set.clone(), *threshold))
+    }
 }

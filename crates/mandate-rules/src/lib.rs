@@ -4,7 +4,7 @@
 //! - [`state::LedgerState`] is the registry (offices, positions, delegations, people, keys),
 //!   the stream heads, and the documents, tasks and citable events that later events refer to.
 //!   [`state::LedgerState::apply`] folds one accepted event in.
-//! - [`check::check_signature`] verifies an event's one signature strictly against the key the
+//! - [`check::check_signature`] verifies an event's signatures strictly against the keys the
 //!   state knows; it only reads the state, so a gate runs it on many events in parallel.
 //! - [`check::check_rules`] applies every other rule, in log order; each failing rule has its
 //!   own [`check::Rejection`] variant.
@@ -22,7 +22,7 @@ pub mod state;
 
 use mandate_model::body::decode_body;
 use mandate_model::event::EventBody;
-use mandate_model::ids::{EventId, KeyId};
+use mandate_model::ids::EventId;
 use mandate_model::sign::BodySignature;
 use mandate_model::time::Timestamp;
 
@@ -33,7 +33,8 @@ pub use check::Rejection;
 pub struct Accepted {
     pub body: EventBody,
     pub id: EventId,
-    pub signer: KeyId,
+    /// The keys that signed it, by key id.
+    pub signers: check::Signers,
 }
 
 /// The state and the dated data the rules need.
@@ -58,9 +59,9 @@ impl Rules {
         recorded_at: Timestamp,
     ) -> Result<Accepted, Rejection> {
         let body = decode_body(body_bytes)?;
-        let signer = check::check_signature(&self.state, body_bytes, &body, signatures)?;
-        check::check_rules(&self.state, &self.ladders, &body, signer, recorded_at)?;
-        Ok(Accepted { id: EventId::of_body(body_bytes), body, signer })
+        let signers = check::check_signature(&self.state, body_bytes, &body, signatures)?;
+        check::check_rules(&self.state, &self.ladders, &body, &signers, recorded_at)?;
+        Ok(Accepted { id: EventId::of_body(body_bytes), body, signers })
     }
 
     /// Folds an accepted event into the state.

@@ -20,7 +20,12 @@ use mandate_model::time::{LocalDate, Timestamp};
 pub struct LedgerInfo {
     pub name: String,
     pub utc_offset: time::UtcOffset,
+    /// The administrator genesis names first (its actor).
     pub administrator: PersonId,
+    /// Every administrator now: genesis's, then as `administrators.changed` last set it.
+    pub administrators: std::collections::BTreeSet<PersonId>,
+    /// How many distinct administrators must sign an event in capacity `administrator`.
+    pub threshold: usize,
     pub admin_office: OfficeId,
     pub genesis: EventId,
     /// The key receipts are signed with.
@@ -355,8 +360,13 @@ impl LedgerState {
                 admin_office,
                 admin_office_name,
                 gate_public_key,
+                co_administrators,
+                threshold,
             } => {
+                let everyone = || std::iter::once(administrator).chain(co_administrators);
                 self.ledger = Some(LedgerInfo {
+                    administrators: everyone().map(|a| a.person.clone()).collect(),
+                    threshold: threshold.map_or(1, |t| t as usize),
                     gate_key: decode_public_key(gate_public_key).ok(),
                     name: body.ledger.clone(),
                     utc_offset: mandate_model::time::parse_offset(utc_offset)
@@ -365,20 +375,22 @@ impl LedgerState {
                     admin_office: admin_office.clone(),
                     genesis: id,
                 });
-                self.persons.insert(
-                    administrator.person.clone(),
-                    Person { full_name: administrator.full_name.clone(), fictional: false },
-                );
-                if let Ok(public_key) = decode_public_key(&administrator.public_key) {
-                    Arc::make_mut(&mut self.keys).insert(
-                        mandate_model::sign::key_id(&public_key),
-                        Key {
-                            public_key,
-                            person: administrator.person.clone(),
-                            valid_from: body.occurred_at,
-                            revoked: None,
-                        },
+                for administrator in everyone() {
+                    self.persons.insert(
+                        administrator.person.clone(),
+                        Person { full_name: administrator.full_name.clone(), fictional: false },
                     );
+                    if let Ok(public_key) = decode_public_key(&administrator.public_key) {
+                        Arc::make_mut(&mut self.keys).insert(
+                            mandate_model::sign::key_id(&public_key),
+                            Key {
+                                public_key,
+                                person: administrator.person.clone(),
+                                valid_from: body.occurred_at,
+                                revoked: None,
+                            },
+                        );
+                    }
                 }
                 let area = AreaPath::administration();
                 self.offices.insert(
@@ -393,6 +405,12 @@ impl LedgerState {
                         delegations: Vec::new(),
                     },
                 );
+            }
+            EventData::AdministratorsChanged { administrators, threshold } => {
+                if let Some(ledger) = self.ledger.as_mut() {
+                    ledger.administrators = administrators.iter().cloned().collect();
+                    ledger.threshold = *threshold as usize;
+                }
             }
             EventData::OfficeRegistered { name, kind, level, area, parent } => {
                 if let Ok(office) = key.parse::<OfficeId>() {

@@ -278,6 +278,7 @@ impl<'txn> Tables<'txn> {
                 administrator,
                 admin_office,
                 admin_office_name,
+                co_administrators,
                 ..
             } => {
                 self.text.insert("ledger", body.ledger.as_str())?;
@@ -300,22 +301,25 @@ impl<'txn> Tables<'txn> {
                     admin_office.as_str(),
                     &encode(&office),
                 )?;
-                let person = PersonRow {
-                    person: administrator.person.clone(),
-                    full_name: administrator.full_name.clone(),
-                    fictional: false,
-                    event: id,
-                };
-                put(
-                    &mut self.people,
-                    &mut self.history,
-                    "people",
-                    self.at,
-                    administrator.person.as_str(),
-                    &encode(&person),
-                )?;
-                rows += 5;
+                for administrator in std::iter::once(administrator).chain(co_administrators) {
+                    let person = PersonRow {
+                        person: administrator.person.clone(),
+                        full_name: administrator.full_name.clone(),
+                        fictional: false,
+                        event: id,
+                    };
+                    put(
+                        &mut self.people,
+                        &mut self.history,
+                        "people",
+                        self.at,
+                        administrator.person.as_str(),
+                        &encode(&person),
+                    )?;
+                }
+                rows += 5 + co_administrators.len() as u64;
             }
+            EventData::AdministratorsChanged { .. } => {}
             EventData::OfficeRegistered { name, kind, level, area, parent } => {
                 let office: OfficeId = key.parse().map_err(|e| event_error(event, e))?;
                 let row = OfficeRow {

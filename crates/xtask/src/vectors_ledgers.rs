@@ -216,7 +216,7 @@ fn ledger(name: &str, note: &str, steps: Vec<Step>) -> anyhow::Result<Value> {
         let signature = sign::sign(&step.signer, EVENT_PAYLOAD_TYPE, &bytes);
         let recorded_at: Timestamp = step.recorded_at.parse()?;
         let verdict = check_signature(&state, &bytes, &body, std::slice::from_ref(&signature))
-            .and_then(|signer| check_rules(&state, &ladders, &body, signer, recorded_at));
+            .and_then(|signers| check_rules(&state, &ladders, &body, &signers, recorded_at));
         let got = match &verdict {
             Ok(()) => "accepted",
             Err(rejection) => rejection.rule(),
