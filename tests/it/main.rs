@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail by panicking.
 
+mod administrators;
 mod as_of;
 mod bundle;
 mod cluster;

@@ -268,7 +268,9 @@ pub fn run<L: LogBackend>(
         }
         let id = EventId::of_body(&bytes);
         let mut signatures: Vec<BodySignature> = std::iter::once(signature)
-            .chain(co_signers.iter().map(|co| sign::sign(&demo_key(co), EVENT_PAYLOAD_TYPE, &bytes)))
+            .chain(
+                co_signers.iter().map(|co| sign::sign(&demo_key(co), EVENT_PAYLOAD_TYPE, &bytes)),
+            )
             .collect();
         signatures.sort_by_key(|s| s.key_id);
         let result = match gate.submit(Submission { body: bytes, signatures }) {

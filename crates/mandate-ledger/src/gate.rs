@@ -574,13 +574,14 @@ struct Prepared {
 
 /// Phase 1: decode and verify signatures in parallel against a key snapshot.
 fn prepare(snapshot: KeySnapshot, submissions: Vec<Submission>) -> Prepared {
-    let chunks: Vec<Vec<Result<(EventBody, mandate_rules::check::Signers), Rejection>>> = submissions
-        .par_chunks(SIGNATURES_TOGETHER)
-        .map(|chunk| {
-            let events = chunk.iter().map(|s| (s.body.as_slice(), s.signatures.as_slice()));
-            decode_and_check(&snapshot, events)
-        })
-        .collect();
+    let chunks: Vec<Vec<Result<(EventBody, mandate_rules::check::Signers), Rejection>>> =
+        submissions
+            .par_chunks(SIGNATURES_TOGETHER)
+            .map(|chunk| {
+                let events = chunk.iter().map(|s| (s.body.as_slice(), s.signatures.as_slice()));
+                decode_and_check(&snapshot, events)
+            })
+            .collect();
     let verified = chunks.into_iter().flatten().collect();
     let ids = submissions.par_iter().map(|s| EventId::of_body(&s.body)).collect();
     Prepared { submissions, verified, ids }

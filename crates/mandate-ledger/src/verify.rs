@@ -171,7 +171,9 @@ fn prepare(snapshot: &KeySnapshot, chunk: &[LoggedEvent]) -> Vec<Prepared> {
         }
         batch_of.push(batches.len() - 1);
     }
-    let verified: Vec<Vec<Result<(EventBody, mandate_rules::check::Signers), mandate_rules::Rejection>>> = chunk
+    let verified: Vec<
+        Vec<Result<(EventBody, mandate_rules::check::Signers), mandate_rules::Rejection>>,
+    > = chunk
         .par_chunks(SIGNATURES_TOGETHER)
         .map(|events| {
             let events = events.iter().map(|e| (e.body.as_slice(), e.signatures.as_slice()));

@@ -801,7 +801,8 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
             }
             let person = info.person.clone().unwrap_or_else(|| administrators.first.clone());
             people.insert(person.clone());
-            let person_ok = person == b.actor.person || (by_administrators && set.contains(&person));
+            let person_ok =
+                person == b.actor.person || (by_administrators && set.contains(&person));
             let from_ok = info.valid_from.is_none_or(|f| f <= b.occurred_at);
             let unrevoked = info.revoked_at.is_none_or(|r| receipt.recorded_at < r);
             let uncompromised = info.compromised_since.is_none_or(|c| b.occurred_at < c);
@@ -877,7 +878,12 @@ impl AdministratorSets {
         let mut changes = Vec::new();
         for (e, b) in logged.iter().zip(bodies) {
             match &b.data {
-                EventData::LedgerEstablished { administrator, co_administrators, threshold, .. } => {
+                EventData::LedgerEstablished {
+                    administrator,
+                    co_administrators,
+                    threshold,
+                    ..
+                } => {
                     first = Some(administrator.person.clone());
                     let set = std::iter::once(administrator)
                         .chain(co_administrators)

@@ -56,7 +56,8 @@ pub enum Rejection {
     NotAnAdministrator { key_id: KeyId, owner: PersonId, at: Timestamp },
     #[error(
         "{} signed; an administrator's event needs {need} distinct administrators{}",
-        signers_text(signed), missing_text(missing)
+        signers_text(signed),
+        missing_text(missing)
     )]
     BelowThreshold { signed: Vec<PersonId>, need: usize, missing: Vec<PersonId> },
     #[error(
@@ -311,24 +312,20 @@ fn signing_keys<'a>(
         return Err(Rejection::SignatureCount { n_signatures: signatures.len(), limit });
     }
     if let Some(pair) = signatures.windows(2).find(|pair| pair[0].key_id >= pair[1].key_id) {
-        return Err(Rejection::SignatureOrder {
-            first: pair[0].key_id,
-            second: pair[1].key_id,
-        });
+        return Err(Rejection::SignatureOrder { first: pair[0].key_id, second: pair[1].key_id });
     }
     signatures
         .iter()
         .map(|signature| {
             let key_id = signature.key_id;
             let public_key = match (&body.data, established) {
-                (
-                    EventData::LedgerEstablished { administrator, co_administrators, .. },
-                    false,
-                ) => std::iter::once(administrator)
-                    .chain(co_administrators)
-                    .filter_map(|a| sign::decode_public_key(&a.public_key).ok())
-                    .find(|key| sign::key_id(key) == key_id)
-                    .ok_or(Rejection::UnknownKey { key_id })?,
+                (EventData::LedgerEstablished { administrator, co_administrators, .. }, false) => {
+                    std::iter::once(administrator)
+                        .chain(co_administrators)
+                        .filter_map(|a| sign::decode_public_key(&a.public_key).ok())
+                        .find(|key| sign::key_id(key) == key_id)
+                        .ok_or(Rejection::UnknownKey { key_id })?
+                }
                 (_, false) => return Err(Rejection::NotEstablished),
                 _ => keys.get(&key_id).ok_or(Rejection::UnknownKey { key_id })?.public_key,
             };
@@ -398,7 +395,8 @@ fn check_genesis_signers(body: &EventBody, signers: &[KeyId]) -> Result<(), Reje
         let key_id = signers.first().copied().unwrap_or(KeyId([0; 32]));
         return Err(Rejection::KeyNotOwned {
             key_id,
-            owner: owner(&key_id).map_or_else(|| administrator.person.clone(), |a| a.person.clone()),
+            owner: owner(&key_id)
+                .map_or_else(|| administrator.person.clone(), |a| a.person.clone()),
             actor: body.actor.person.clone(),
         });
     }
@@ -464,7 +462,11 @@ fn check_keys(
         let missing = state.ledger.as_ref().map_or_else(Vec::new, |l| {
             l.administrators.iter().filter(|p| !people.contains(*p)).cloned().collect()
         });
-        return Err(Rejection::BelowThreshold { signed: people.into_iter().collect(), need, missing });
+        return Err(Rejection::BelowThreshold {
+            signed: people.into_iter().collect(),
+            need,
+            missing,
+        });
     }
     Ok(())
 }
