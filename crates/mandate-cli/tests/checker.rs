@@ -362,6 +362,11 @@ return { cases: out, low_key: C.isPublicKey(low), high_key: C.isPublicKey(high) 
             std::fs::read_to_string(vectors().join("bundle-do-van-h.json")).unwrap(),
             published_trust_path.clone(),
         ),
+        (
+            "published 2 of 3".into(),
+            std::fs::read_to_string(vectors().join("bundle-do-van-h-2-of-3.json")).unwrap(),
+            published_trust_path.clone(),
+        ),
     ];
     let log =
         Command::new(bin()).arg("--data").arg(&data).args(["log", "--json"]).output().unwrap();

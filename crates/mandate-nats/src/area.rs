@@ -61,14 +61,21 @@ impl AreaVerifier {
         };
         // The genesis event names the gate's key and the administrator's: learn them first, so
         // that it checks itself.
-        if let EventData::LedgerEstablished { administrator, gate_public_key, .. } = &body.data
+        if let EventData::LedgerEstablished {
+            administrator,
+            co_administrators,
+            gate_public_key,
+            ..
+        } = &body.data
             && body.stream.kind() == StreamKind::Ledger
         {
             if let Ok(k) = decode_public_key(gate_public_key) {
                 self.gate_key = Some(k);
             }
-            if let Ok(k) = decode_public_key(&administrator.public_key) {
-                self.keys.insert(mandate_model::sign::key_id(&k), (k, None));
+            for admin in std::iter::once(administrator).chain(co_administrators) {
+                if let Ok(k) = decode_public_key(&admin.public_key) {
+                    self.keys.insert(mandate_model::sign::key_id(&k), (k, None));
+                }
             }
         }
         let Some(gate_key) = self.gate_key else {

@@ -101,7 +101,8 @@ struct Pending {
 struct Checker<'a, L> {
     log: &'a L,
     gate_key: VerifyingKey,
-    admin: (KeyId, VerifyingKey),
+    /// The administrators' keys genesis declares.
+    admins: BTreeMap<KeyId, VerifyingKey>,
     keys: BTreeMap<KeyId, VerifyingKey>,
     batches: BTreeSet<Vec<u8>>,
     pending: Vec<Pending>,
@@ -141,16 +142,23 @@ impl<L: LogBackend> Checker<'_, L> {
         Ok(())
     }
 
-    /// Queues `event`'s own signatures, by `key`.
+    /// Queues `event`'s own signatures, each by the key it names (looked up, and checked, as
+    /// [`Checker::key`] does); `depth` bounds the chain of keys registered by keys.
     fn queue_signatures(
         &mut self,
         event: &LoggedEvent,
         id: &EventId,
-        key: VerifyingKey,
+        depth: usize,
         what: &'static str,
-    ) {
+    ) -> Result<(), IntegrityError> {
         let event_digest = id.0;
+        if event.signatures.is_empty() {
+            return Err(damaged(event, "carries no signature"));
+        }
         for signature in &event.signatures {
+            let key = self
+                .key_at(signature.key_id, depth)?
+                .ok_or_else(|| damaged(event, "is signed by a key the log does not register"))?;
             self.pending.push(Pending {
                 key,
                 payload_type: EVENT_PAYLOAD_TYPE,
@@ -161,15 +169,25 @@ impl<L: LogBackend> Checker<'_, L> {
                 what,
             });
         }
+        Ok(())
     }
 
-    /// The public key of `key_id`, from its `key.registered` event, itself checked.
-    fn key(&mut self, key_id: KeyId) -> Result<Option<VerifyingKey>, IntegrityError> {
-        if key_id == self.admin.0 {
-            return Ok(Some(self.admin.1));
+    /// The public key of `key_id`, from genesis or its `key.registered` event, itself checked.
+    fn key_at(
+        &mut self,
+        key_id: KeyId,
+        depth: usize,
+    ) -> Result<Option<VerifyingKey>, IntegrityError> {
+        if let Some(key) = self.admins.get(&key_id) {
+            return Ok(Some(*key));
         }
         if let Some(key) = self.keys.get(&key_id) {
             return Ok(Some(*key));
+        }
+        // An administrator's later key is registered by administrators' keys, and so on; a
+        // chain longer than the log could hold without a loop is damage.
+        if depth > 64 {
+            return Ok(None);
         }
         let log_err = |e: L::Error| IntegrityError::Log(Box::new(e));
         let Ok(stream) = StreamId::new(StreamKind::Key, &key_id.to_string()) else {
@@ -194,9 +212,12 @@ impl<L: LogBackend> Checker<'_, L> {
         if sign::key_id(&key) != key_id {
             return Err(damaged(&event, "registers another key than its stream names"));
         }
-        // Registered by the administrator, whose key genesis gives.
-        let admin = self.admin.1;
-        self.queue_signatures(&event, &id, admin, "is not signed by the administrator");
+        // Registered by administrators, whose keys genesis gives or earlier key events register
+        // (a key registered by itself is no registration).
+        if event.signatures.iter().any(|s| s.key_id == key_id) {
+            return Err(damaged(&event, "registers the key that signs it"));
+        }
+        self.queue_signatures(&event, &id, depth + 1, "is not signed by the administrators")?;
         self.keys.insert(key_id, key);
         Ok(Some(key))
     }
@@ -270,18 +291,22 @@ pub fn check_events_with<L: LogBackend>(
     };
     let body = mandate_model::body::decode_logged_body(&genesis.body)
         .map_err(|e| damaged(&genesis, format!("is not a valid event: {e}")))?;
-    let EventData::LedgerEstablished { administrator, gate_public_key, .. } = &body.data else {
+    let EventData::LedgerEstablished { administrator, co_administrators, gate_public_key, .. } =
+        &body.data
+    else {
         return Err(damaged(&genesis, "is not the ledger's genesis"));
     };
-    let keys = sign::decode_public_key(gate_public_key)
-        .and_then(|gate| Ok((gate, sign::decode_public_key(&administrator.public_key)?)));
-    let Ok((gate_key, admin_key)) = keys else {
+    let admins: Result<BTreeMap<KeyId, VerifyingKey>, _> = std::iter::once(administrator)
+        .chain(co_administrators)
+        .map(|a| sign::decode_public_key(&a.public_key).map(|key| (sign::key_id(&key), key)))
+        .collect();
+    let (Ok(gate_key), Ok(admins)) = (sign::decode_public_key(gate_public_key), admins) else {
         return Err(damaged(&genesis, "declares unreadable keys"));
     };
     let mut checker = Checker {
         log,
         gate_key,
-        admin: (sign::key_id(&admin_key), admin_key),
+        admins,
         keys: BTreeMap::new(),
         batches: BTreeSet::new(),
         pending: Vec::new(),
@@ -297,25 +322,8 @@ pub fn check_events_with<L: LogBackend>(
             });
         };
         checker.check_stored(event, id)?;
-        if event.signatures.is_empty() {
-            return Err(damaged(event, "carries no signature"));
-        }
         // `check_stored` has just checked that the body hashes to `id`.
-        let event_digest = id.0;
-        for signature in &event.signatures {
-            let key = checker
-                .key(signature.key_id)?
-                .ok_or_else(|| damaged(event, "is signed by a key the log does not register"))?;
-            checker.pending.push(Pending {
-                key,
-                payload_type: EVENT_PAYLOAD_TYPE,
-                body: event.body.clone(),
-                digest: event_digest,
-                signature: signature.clone(),
-                position: event.position,
-                what: "has a signature that does not verify",
-            });
-        }
+        checker.queue_signatures(event, id, 0, "has a signature that does not verify")?;
     }
     checker.verify_pending(verified)?;
     Ok(ids.len())
