@@ -51,6 +51,9 @@ fn registry(fx: &Fixture, stream: &str, kind: &str, data: Value) -> Value {
     fx.body(stream, kind, admin_actor(), AT, data)
 }
 
+/// Makes a body against the fixture's state as it stands then.
+type BodyOf = Box<dyn Fn(&Fixture) -> Value>;
+
 #[test]
 fn every_registry_kind_needs_two_of_three_administrators() {
     let mut fx = fixture();
@@ -58,7 +61,7 @@ fn every_registry_kind_needs_two_of_three_administrators() {
     let person = "person:nguyen-thi-thu";
     let new_key = demo_key("nguyen-thi-thu");
     let key_stream = format!("key:{}", demo_key_id("nguyen-thi-thu"));
-    let bodies: Vec<Box<dyn Fn(&Fixture) -> Value>> = vec![
+    let bodies: Vec<BodyOf> = vec![
         Box::new(move |fx| {
             registry(
                 fx,

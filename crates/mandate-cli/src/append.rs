@@ -12,7 +12,7 @@ use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope};
 use mandate_node::submit::{Outcome, outcomes};
 use serde_json::json;
 
-use crate::{Access, AppendArgs, Ledger, keys, output, read_input};
+use crate::{Access, AppendArgs, Ledger, SignArgs, keys, output, read_input};
 
 pub(crate) fn append(target: &Ledger, args: AppendArgs) -> anyhow::Result<ExitCode> {
     let input = read_input(&args.file)?;
@@ -46,41 +46,10 @@ pub(crate) fn append(target: &Ledger, args: AppendArgs) -> anyhow::Result<ExitCo
                 })?;
                 Submission { body, signatures }
             }
+            // An envelope others signed: this key adds its signature (the last co-signer).
+            Some(key) if item.get("payloadType").is_some() => co_signed(&item, key, &what)?,
             Some(key) => {
-                let mut body = item;
-                // Fill the stream's next version and previous id when the author left them out
-                // (a kind that opens its stream is always version 1: the gate then says plainly
-                // that it is already there).
-                let opens = body
-                    .get("kind")
-                    .and_then(|k| k.as_str())
-                    .is_some_and(mandate_model::event::kind_opens_stream);
-                if opens && body.get("version").is_none() {
-                    body["version"] = json!(1);
-                }
-                if body.get("version").is_none() {
-                    let stream: StreamId = body
-                        .get("stream")
-                        .and_then(|s| s.as_str())
-                        .with_context(|| format!("{what} has no \"stream\""))?
-                        .parse()?;
-                    let head = heads.get(&stream).cloned().or_else(|| {
-                        gate.rules().state.head(&stream).map(|h| (h.version, h.last.to_string()))
-                    });
-                    body["version"] = json!(head.as_ref().map_or(1, |h| h.0 + 1));
-                    if let Some((_, last)) = head {
-                        body["prev"] = json!(last);
-                    }
-                }
-                let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
-                let written: serde_json::Value = serde_json::from_slice(&bytes)?;
-                if let (Some(stream), Some(version)) = (
-                    written["stream"].as_str().and_then(|s| s.parse::<StreamId>().ok()),
-                    written["version"].as_u64(),
-                ) {
-                    let id = mandate_model::ids::EventId::of_body(&bytes).to_string();
-                    heads.insert(stream, (version, id));
-                }
+                let bytes = complete_body(item, &mut heads, &gate.rules().state, &what)?;
                 Submission::sign(bytes, key)
             }
         };
@@ -137,6 +106,118 @@ pub(crate) fn append(target: &Ledger, args: AppendArgs) -> anyhow::Result<ExitCo
     Ok(if all_accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// The canonical bytes of a body as its author wrote it, with the stream's next version and
+/// previous id filled in when left out (from `heads`, the bodies before it in the same input,
+/// then the ledger's `state`). A kind that opens its stream is always version 1: the gate then
+/// says plainly that it is already there.
+fn complete_body(
+    mut body: serde_json::Value,
+    heads: &mut std::collections::BTreeMap<StreamId, (u64, String)>,
+    state: &mandate_rules::state::LedgerState,
+    what: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let opens = body
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .is_some_and(mandate_model::event::kind_opens_stream);
+    if opens && body.get("version").is_none() {
+        body["version"] = json!(1);
+    }
+    if body.get("version").is_none() {
+        let stream: StreamId = body
+            .get("stream")
+            .and_then(|s| s.as_str())
+            .with_context(|| format!("{what} has no \"stream\""))?
+            .parse()?;
+        let head = heads
+            .get(&stream)
+            .cloned()
+            .or_else(|| state.head(&stream).map(|h| (h.version, h.last.to_string())));
+        body["version"] = json!(head.as_ref().map_or(1, |h| h.0 + 1));
+        if let Some((_, last)) = head {
+            body["prev"] = json!(last);
+        }
+    }
+    let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
+    let written: serde_json::Value = serde_json::from_slice(&bytes)?;
+    if let (Some(stream), Some(version)) = (
+        written["stream"].as_str().and_then(|s| s.parse::<StreamId>().ok()),
+        written["version"].as_u64(),
+    ) {
+        let id = mandate_model::ids::EventId::of_body(&bytes).to_string();
+        heads.insert(stream, (version, id));
+    }
+    Ok(bytes)
+}
+
+/// An envelope with `key`'s signature added, in key id order (SPEC §2): an administrator
+/// co-signing what another signed. The body is carried byte for byte.
+fn co_signed(
+    envelope: &serde_json::Value,
+    key: &ed25519_dalek::SigningKey,
+    what: &str,
+) -> anyhow::Result<Submission> {
+    let (body, mut signatures) = Envelope::open(&serde_json::to_vec(envelope)?, EVENT_PAYLOAD_TYPE)
+        .with_context(|| format!("{what} is not a signed event (DSSE envelope)"))?;
+    mandate_model::body::decode_body(&body)
+        .with_context(|| format!("{what} does not carry a valid event body"))?;
+    sign::co_sign(&mut signatures, sign::sign(key, EVENT_PAYLOAD_TYPE, &body))
+        .with_context(|| format!("cannot add a signature to {what}"))?;
+    Ok(Submission { body, signatures })
+}
+
+/// `mandate sign`: an envelope signed by `--key`, from a body (the first signature) or from an
+/// envelope (one more), written to `--out` or printed, for the next administrator to co-sign or
+/// anyone to `append`.
+pub(crate) fn sign_event(target: &Ledger, args: SignArgs) -> anyhow::Result<ExitCode> {
+    let input = read_input(&args.file)?;
+    let item: serde_json::Value = serde_json::from_slice(&input)
+        .with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let key = keys::read(&args.key)?;
+    let what = args.file.display().to_string();
+    let submission = if item.get("payloadType").is_some() {
+        co_signed(&item, &key, &what)?
+    } else {
+        let needs_head = item.get("version").is_none()
+            && !item
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .is_some_and(mandate_model::event::kind_opens_stream);
+        let state = if needs_head {
+            let gate = target.open_gate(target.open_log(Access::Read)?).with_context(|| {
+                format!("{what} gives no version: give version and prev, or sign beside the ledger")
+            })?;
+            gate.rules().state.clone()
+        } else {
+            mandate_rules::state::LedgerState::default()
+        };
+        let bytes = complete_body(item, &mut Default::default(), &state, &what)?;
+        mandate_model::body::decode_body(&bytes)
+            .with_context(|| format!("{what} is not a valid event body"))?;
+        Submission::sign(bytes, &key)
+    };
+    let envelope = Envelope::new(EVENT_PAYLOAD_TYPE, &submission.body, &submission.signatures);
+    let text = serde_json::to_string_pretty(&envelope)? + "\n";
+    match &args.out {
+        Some(out) => {
+            std::fs::write(out, &text).with_context(|| format!("cannot write {}", out.display()))?
+        }
+        None => output::line(text.trim_end())?,
+    }
+    let id = mandate_model::ids::EventId::of_body(&submission.body);
+    eprintln!(
+        "event {id}: {} signature{} ({}){}",
+        submission.signatures.len(),
+        if submission.signatures.len() == 1 { "" } else { "s" },
+        submission.signatures.iter().map(|s| s.key_id.short()).collect::<Vec<_>>().join(", "),
+        match &args.out {
+            Some(out) => format!("; wrote {}", out.display()),
+            None => String::new(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `event ID at position N, STREAM version V, recorded dd/mm/yyyy hh:mm`.
 fn receipt_line(r: &mandate_model::receipt::ReceiptBody) -> String {
     format!(
@@ -184,6 +265,14 @@ fn append_remote(
     for body in items {
         let envelope = match &key {
             None => serde_json::to_vec(&body)?,
+            Some(key) if body.get("payloadType").is_some() => {
+                let submission = co_signed(&body, key, "the envelope")?;
+                serde_json::to_vec(&Envelope::new(
+                    EVENT_PAYLOAD_TYPE,
+                    &submission.body,
+                    &submission.signatures,
+                ))?
+            }
             Some(key) => {
                 if body.get("version").is_none() {
                     bail!(

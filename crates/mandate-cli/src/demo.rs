@@ -120,6 +120,14 @@ pub(crate) fn run(
         let keys_dir = dir.join("keys");
         let admin = scenario.administrator.person.as_str();
         write_derived_keys(&keys_dir, admin, &driver::demo_key(admin))?;
+        // The co-administrators' keys, admin-2.key and on: registry events need two of three.
+        for (n, co) in scenario.administrator.co_administrators.iter().enumerate() {
+            crate::keys::write(
+                &keys_dir.join(format!("admin-{}.key", n + 2)),
+                &driver::demo_key(co.person.as_str()),
+                Some(co.person.as_str()),
+            )?;
+        }
         std::fs::create_dir_all(keys_dir.join("witnesses"))?;
         std::fs::write(
             keys_dir.join("witnesses").join("w1.vkey"),

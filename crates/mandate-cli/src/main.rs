@@ -130,8 +130,12 @@ enum Command {
     Find(find::FindArgs),
     /// List offices, people or documents, optionally within an area
     List(find::ListArgs),
-    /// Append an event: a signed DSSE envelope, or a body to sign with --key
+    /// Append an event: a signed DSSE envelope, or a body to sign with --key (an envelope
+    /// with --key: co-sign it, then append)
     Append(AppendArgs),
+    /// Sign an event body, or co-sign an envelope another administrator signed, and write the
+    /// envelope (to pass on, or to append)
+    Sign(SignArgs),
     /// Read a directive's text or .docx into a draft of its events (--review shows it as a
     /// table); then sign and append a reviewed draft (--apply DRAFT --key K)
     Import(import::ImportArgs),
@@ -226,9 +230,45 @@ struct InitArgs {
     /// Write the ledger's keys unencrypted (for tests and demos only)
     #[arg(long)]
     no_passphrase: bool,
+    /// Another administrator, `PERSON:KEY` or `PERSON:KEY:FULL NAME` (repeat for each): KEY is
+    /// their private key file (it co-signs the genesis) or their public key (a `.pub` file or
+    /// the key itself: named, not signing)
+    #[arg(long = "co-admin", value_name = "PERSON:KEY[:NAME]")]
+    co_admins: Vec<String>,
+    /// How many distinct administrators must sign each registry event (and the genesis)
+    #[arg(long, default_value_t = 1)]
+    threshold: u32,
     /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
+}
+
+/// A co-administrator as `init --co-admin` names them, with their private key if given.
+struct CoAdmin {
+    person: String,
+    full_name: String,
+    public_key: ed25519_dalek::VerifyingKey,
+    signing: Option<ed25519_dalek::SigningKey>,
+}
+
+fn co_admin(spec: &str) -> anyhow::Result<CoAdmin> {
+    let mut parts = spec.splitn(3, ':');
+    let (Some(person), Some(key)) = (parts.next(), parts.next()) else {
+        bail!("--co-admin {spec:?} is not PERSON:KEY or PERSON:KEY:FULL NAME");
+    };
+    person
+        .parse::<mandate_model::ids::PersonId>()
+        .with_context(|| format!("--co-admin {spec:?}: {person:?} is not a person id"))?;
+    let full_name = parts.next().unwrap_or(person).to_owned();
+    let path = Path::new(key);
+    let private = path.is_file() && path.extension().is_none_or(|e| e != "pub");
+    let (public_key, signing) = if private {
+        let signing = keys::read(path).with_context(|| format!("--co-admin {person}"))?;
+        (signing.verifying_key(), Some(signing))
+    } else {
+        (keys::read_public(key).with_context(|| format!("--co-admin {person}"))?, None)
+    };
+    Ok(CoAdmin { person: person.to_owned(), full_name, public_key, signing })
 }
 
 #[derive(Subcommand)]
@@ -276,6 +316,18 @@ pub(crate) struct AppendArgs {
     /// Print JSON for programs (times in RFC 3339) instead of text for people
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SignArgs {
+    /// An event body (JSON), or a DSSE envelope already signed by others; '-' reads stdin
+    file: PathBuf,
+    /// The key file to sign with
+    #[arg(long)]
+    key: PathBuf,
+    /// Where to write the envelope [default: print it]
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -435,6 +487,7 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Token(command) => token::run(&target, command),
         Command::Append(args) => append::append(&target, args),
+        Command::Sign(args) => append::sign_event(&target, args),
         Command::Import(args) => import::run(&target, args),
         Command::Find(args) => find::find(&target, args),
         Command::List(args) => find::list(&target, args),
@@ -587,6 +640,25 @@ fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {
     let data = &target.data;
     let offset = parse_offset(&args.utc_offset)
         .with_context(|| format!("{:?} is not an offset like +07:00", args.utc_offset))?;
+    // Everything the genesis needs is read before anything is written.
+    let co_admins =
+        args.co_admins.iter().map(|s| co_admin(s)).collect::<anyhow::Result<Vec<_>>>()?;
+    let signing = 1 + co_admins.iter().filter(|c| c.signing.is_some()).count();
+    if args.threshold == 0 || args.threshold as usize > 1 + co_admins.len() {
+        bail!(
+            "--threshold {} needs from 1 to {} (the administrator and {} co-administrators)",
+            args.threshold,
+            1 + co_admins.len(),
+            co_admins.len()
+        );
+    }
+    if signing < args.threshold as usize {
+        bail!(
+            "the genesis needs {} administrators' signatures, but only {signing} private keys \
+             are given: pass more --co-admin PERSON:KEYFILE with private key files",
+            args.threshold
+        );
+    }
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     if target.ledger_file().exists() {
         bail!("{} already holds a ledger; choose another --data directory", data.display());
@@ -636,8 +708,28 @@ fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {
             "gate_public_key": encode_public_key(&gate_key.verifying_key()),
         },
     });
+    let mut body = body;
+    if !co_admins.is_empty() {
+        body["data"]["co_administrators"] = co_admins
+            .iter()
+            .map(|c| {
+                json!({"person": c.person, "full_name": c.full_name,
+                       "public_key": encode_public_key(&c.public_key)})
+            })
+            .collect();
+    }
+    if args.threshold > 1 {
+        body["data"]["threshold"] = json!(args.threshold);
+    }
     let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body))?;
-    let receipt = gate.submit(Submission::sign(bytes, &admin_key)).map_err(submit_error)?;
+    let mut submission = Submission::sign(bytes, &admin_key);
+    for key in co_admins.iter().filter_map(|c| c.signing.as_ref()) {
+        sign::co_sign(
+            &mut submission.signatures,
+            sign::sign(key, mandate_model::sign::EVENT_PAYLOAD_TYPE, &submission.body),
+        )?;
+    }
+    let receipt = gate.submit(submission).map_err(submit_error)?;
     let receipt = receipt.parse()?;
     let record = json!({"ledger": args.ledger, "nats": target.nats});
     std::fs::write(target.ledger_file(), serde_json::to_vec_pretty(&record)?)?;

@@ -189,6 +189,12 @@ pub(crate) async fn submit(
     let Some(one) = results.first() else {
         return Problem::unavailable("the gate gave no result").into_response();
     };
+    one_result(one)
+}
+
+/// The response to one submission: 201 with its receipt (Location names the event), 200 when it
+/// was already in the log, or the problem.
+pub(crate) fn one_result(one: &Result<Outcome, String>) -> Response {
     match one {
         Ok(Outcome::Accepted { .. }) => {
             let (status, value) = result_json(one);

@@ -11,6 +11,7 @@ mod imports;
 pub mod metrics;
 pub mod openapi;
 mod pages;
+mod pending;
 pub mod problem;
 mod proofs;
 mod queries;
@@ -86,6 +87,9 @@ pub fn router(runtime: Runtime, options: Options, metrics: Arc<metrics::Metrics>
     let gated = Router::new()
         .route("/v1/events", post(events::submit).get(events::list))
         .route("/v1/imports", post(imports::import))
+        .route("/v1/pending", post(pending::start).get(pending::list))
+        .route("/v1/pending/{id}", get(pending::get_one))
+        .route("/v1/pending/{id}/signatures", post(pending::add_signature))
         .route("/v1/events/{id}", get(events::by_id))
         .route("/v1/streams/{*rest}", get(events::stream_events))
         .route("/v1/offices", get(queries::offices))

@@ -25,6 +25,18 @@ fn query(name: &'static str, required: bool, schema: Value, description: &'stati
     Param { name, location: "query", required, schema, description }
 }
 
+/// An administrator's event waiting for co-signatures.
+fn pending_schema() -> Value {
+    json!({"type": "object", "properties": {
+        "event": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "kind": {"type": "string"}, "stream": {"type": "string"},
+        "signed_by": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+        "envelope": schema_ref("Envelope"),
+        "waiting": {"const": true},
+        "reason": {"type": "string", "description": "the gate's words: who signed, how many must, who else may"}},
+        "required": ["event", "signed_by", "envelope"]})
+}
+
 fn path(name: &'static str, schema: Value, description: &'static str) -> Param {
     Param { name, location: "path", required: true, schema, description }
 }
@@ -178,6 +190,75 @@ fn operations() -> Vec<Operation> {
             ),
             ok: vec![(200, "the draft", schema_ref("Draft"))],
             problems: &[400, 403, 413, 415, 422, 503],
+        },
+        Operation {
+            method: "post",
+            path: "/v1/pending",
+            id: "startCoSigning",
+            summary: "An administrator's event signed by fewer administrators than the ledger's threshold: kept until others co-sign it (appended, with its receipt, once enough have)",
+            params: vec![],
+            body: Some(schema_ref("Envelope")),
+            ok: vec![
+                (
+                    201,
+                    "enough administrators signed: appended, with its receipt",
+                    schema_ref("SubmitResult"),
+                ),
+                (200, "already in the log (its original receipt)", schema_ref("SubmitResult")),
+                (202, "waiting for more administrators", pending_schema()),
+            ],
+            problems: &[400, 403, 409, 413, 422, 503],
+        },
+        Operation {
+            method: "get",
+            path: "/v1/pending",
+            id: "listPending",
+            summary: "Administrators' events waiting for co-signatures",
+            params: vec![],
+            body: None,
+            ok: vec![(
+                200,
+                "every waiting event",
+                json!({"type": "object", "properties": {"pending": {"type": "array", "items": pending_schema()}}, "required": ["pending"]}),
+            )],
+            problems: &[403, 503],
+        },
+        Operation {
+            method: "get",
+            path: "/v1/pending/{id}",
+            id: "getPending",
+            summary: "One waiting event, with the envelope to co-sign (sign its payload's DSSE PAE)",
+            params: vec![path(
+                "id",
+                json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+                "the event id",
+            )],
+            body: None,
+            ok: vec![(200, "the waiting event", pending_schema())],
+            problems: &[400, 403, 404, 503],
+        },
+        Operation {
+            method: "post",
+            path: "/v1/pending/{id}/signatures",
+            id: "coSign",
+            summary: "One more administrator's signature over a waiting event",
+            params: vec![path(
+                "id",
+                json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+                "the event id",
+            )],
+            body: Some(
+                json!({"type": "object", "properties": {"keyid": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "sig": {"type": "string"}}, "required": ["keyid", "sig"], "additionalProperties": false}),
+            ),
+            ok: vec![
+                (
+                    201,
+                    "enough administrators signed: appended, with its receipt",
+                    schema_ref("SubmitResult"),
+                ),
+                (202, "still waiting for more administrators", pending_schema()),
+            ],
+            problems: &[400, 403, 404, 409, 413, 422, 503],
         },
         Operation {
             method: "get",

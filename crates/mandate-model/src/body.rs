@@ -366,13 +366,13 @@ fn administrator_set(
         key_id_of_public_key(&format!("{field}.public_key"), &co.public_key)?;
         if !people.insert(&co.person) {
             return Err(DecodeError::field(
-                &format!("{field}.person"),
+                format!("{field}.person"),
                 "names an administrator twice",
             ));
         }
         if !keys.insert(&co.public_key) {
             return Err(DecodeError::field(
-                &format!("{field}.public_key"),
+                format!("{field}.public_key"),
                 "is another administrator's key",
             ));
         }

@@ -293,6 +293,55 @@ impl Envelope {
     }
 }
 
+/// Why a signature cannot be added to an event's signatures.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoSignError {
+    #[error("key {key_id} has already signed this event")]
+    AlreadySigned { key_id: KeyId },
+    #[error("an event carries at most {limit} signatures")]
+    TooMany { limit: usize },
+}
+
+/// Adds `signature` to `signatures`, keeping them in increasing order of key id (SPEC §2), as a
+/// co-signer of an administrator's event does. A key signs once.
+pub fn co_sign(
+    signatures: &mut Vec<BodySignature>,
+    signature: BodySignature,
+) -> Result<(), CoSignError> {
+    if signatures.len() >= crate::body::MAX_ADMINISTRATORS {
+        return Err(CoSignError::TooMany { limit: crate::body::MAX_ADMINISTRATORS });
+    }
+    match signatures.binary_search_by_key(&signature.key_id, |s| s.key_id) {
+        Ok(_) => Err(CoSignError::AlreadySigned { key_id: signature.key_id }),
+        Err(at) => {
+            signatures.insert(at, signature);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod co_sign_tests {
+    use super::*;
+
+    #[test]
+    fn co_signatures_stay_sorted_and_a_key_signs_once() {
+        let keys: Vec<SigningKey> = (1u8..=5).map(|i| SigningKey::from_bytes(&[i; 32])).collect();
+        let mut signatures = Vec::new();
+        for key in keys.iter().rev() {
+            co_sign(&mut signatures, sign(key, EVENT_PAYLOAD_TYPE, b"{}")).unwrap();
+        }
+        assert!(signatures.windows(2).all(|w| w[0].key_id < w[1].key_id));
+        let again = sign(&keys[2], EVENT_PAYLOAD_TYPE, b"{}");
+        assert_eq!(
+            co_sign(&mut signatures, again.clone()),
+            Err(CoSignError::AlreadySigned { key_id: again.key_id })
+        );
+        assert_eq!(signatures.len(), 5);
+    }
+}
+
 #[cfg(test)]
 mod canonical_key_tests {
     use base64::Engine as _;

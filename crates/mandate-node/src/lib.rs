@@ -13,6 +13,7 @@ pub mod backend;
 pub mod import;
 pub mod keys;
 pub mod ledger;
+pub mod pending;
 pub mod proofs;
 pub mod records;
 pub mod runtime;

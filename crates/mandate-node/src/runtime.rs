@@ -145,6 +145,8 @@ struct Inner {
     verified: mandate_views::integrity::Verified,
     /// Whether this process runs the notary and the watchdog now.
     holds_duties: AtomicBool,
+    /// Administrators' events waiting for co-signatures.
+    pending: crate::pending::PendingStore,
 }
 
 /// The running ledger. Clones share it.
@@ -174,6 +176,7 @@ impl Runtime {
         };
         let (tx, rx) = mpsc::sync_channel::<GateWork>(64);
         let inner = Arc::new(Inner {
+            pending: crate::pending::PendingStore::new(&ledger.data.join("pending")),
             ledger,
             log: reader,
             views,
@@ -335,6 +338,21 @@ impl Runtime {
         sender
             .send((submissions, Job::Submit(vec![(Box::new(reply), n)])))
             .map_err(|_| Unavailable::GateDown("its thread has ended".into()))
+    }
+
+    /// Adds `submission`'s signatures to an administrator's event waiting for co-signatures
+    /// (or starts it waiting), then asks the gate: see [`crate::pending::PendingStore::co_sign`].
+    pub fn co_sign(&self, submission: Submission) -> anyhow::Result<crate::pending::CoSigned> {
+        self.inner.pending.co_sign(submission, |merged| {
+            self.submit_and_wait(vec![merged])?
+                .pop()
+                .ok_or_else(|| anyhow::anyhow!("the gate gave no answer"))
+        })
+    }
+
+    /// The administrators' events waiting for co-signatures.
+    pub fn pending(&self) -> &crate::pending::PendingStore {
+        &self.inner.pending
     }
 
     /// [`Runtime::submit`], waiting for the outcomes.

@@ -390,7 +390,7 @@ fn check_genesis_signers(body: &EventBody, signers: &[KeyId]) -> Result<(), Reje
         })
     };
     let signed: std::collections::BTreeSet<PersonId> =
-        signers.iter().filter_map(|k| owner(k)).map(|a| a.person.clone()).collect();
+        signers.iter().filter_map(&owner).map(|a| a.person.clone()).collect();
     if !signed.contains(&administrator.person) {
         let key_id = signers.first().copied().unwrap_or(KeyId([0; 32]));
         return Err(Rejection::KeyNotOwned {
