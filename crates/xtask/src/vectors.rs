@@ -42,18 +42,24 @@ pub(crate) fn generate() -> anyhow::Result<Value> {
     let admin = key(1);
     let gate = key(2);
     let head = key(3);
-    let keys: Vec<Value> = [(1u8, "administrator"), (2, "gate"), (3, "ward chairman")]
-        .iter()
-        .map(|(n, role)| {
-            let k = key(*n);
-            json!({
-                "role": role,
-                "seed_hex": hex::encode(k.to_bytes()),
-                "public_key": encode_public_key(&k.verifying_key()),
-                "keyid": sign::key_id(&k.verifying_key()).to_string(),
-            })
+    let keys: Vec<Value> = [
+        (1u8, "administrator"),
+        (2, "gate"),
+        (3, "ward chairman"),
+        (6, "second administrator (ledger two-of-three)"),
+        (7, "third administrator (ledger two-of-three)"),
+    ]
+    .iter()
+    .map(|(n, role)| {
+        let k = key(*n);
+        json!({
+            "role": role,
+            "seed_hex": hex::encode(k.to_bytes()),
+            "public_key": encode_public_key(&k.verifying_key()),
+            "keyid": sign::key_id(&k.verifying_key()).to_string(),
         })
-        .collect();
+    })
+    .collect();
     let genesis = json!({
         "ledger": "vectors", "stream": "ledger:vectors", "version": 1,
         "occurred_at": "2021-07-01T08:00:00+07:00",

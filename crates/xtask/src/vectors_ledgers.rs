@@ -25,11 +25,13 @@ fn key(n: u8) -> SigningKey {
 const ADMIN: &str =
     r#"{"person": "admin", "office": "mandate/admin", "capacity": "administrator"}"#;
 
-/// One append: the body, who signs it, the gate's clock, and the verdict the spec gives.
+/// One append: the body, who signs it (in key id order, unless `reversed`), the gate's clock,
+/// and the verdict the spec gives.
 struct Step {
     note: &'static str,
     body: Value,
-    signer: SigningKey,
+    signers: Vec<SigningKey>,
+    reversed: bool,
     recorded_at: &'static str,
     expect: &'static str,
 }
@@ -89,7 +91,8 @@ fn key_validity() -> Vec<Step> {
     let step = |note, body, signer: u8, recorded_at, expect| Step {
         note,
         body,
-        signer: key(signer),
+        signers: vec![key(signer)],
+        reversed: false,
         recorded_at,
         expect,
     };
@@ -213,9 +216,14 @@ fn ledger(name: &str, note: &str, steps: Vec<Step>) -> anyhow::Result<Value> {
     for (idx, step) in steps.into_iter().enumerate() {
         let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(step.body))?;
         let body = decode_body(&bytes).with_context(|| format!("{name} step {idx}"))?;
-        let signature = sign::sign(&step.signer, EVENT_PAYLOAD_TYPE, &bytes);
+        let mut signatures: Vec<_> =
+            step.signers.iter().map(|k| sign::sign(k, EVENT_PAYLOAD_TYPE, &bytes)).collect();
+        signatures.sort_by_key(|s| s.key_id);
+        if step.reversed {
+            signatures.reverse();
+        }
         let recorded_at: Timestamp = step.recorded_at.parse()?;
-        let verdict = check_signature(&state, &bytes, &body, std::slice::from_ref(&signature))
+        let verdict = check_signature(&state, &bytes, &body, &signatures)
             .and_then(|signers| check_rules(&state, &ladders, &body, &signers, recorded_at));
         let got = match &verdict {
             Ok(()) => "accepted",
@@ -233,7 +241,7 @@ fn ledger(name: &str, note: &str, steps: Vec<Step>) -> anyhow::Result<Value> {
         }
         out.push(json!({
             "note": step.note,
-            "envelope": Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &[signature]),
+            "envelope": Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &signatures),
             "body": String::from_utf8(bytes)?,
             "recorded_at": step.recorded_at,
             "verdict": step.expect,
@@ -242,12 +250,159 @@ fn ledger(name: &str, note: &str, steps: Vec<Step>) -> anyhow::Result<Value> {
     Ok(json!({"name": name, "note": note, "steps": out}))
 }
 
+/// `body` as the next event of the stream whose last event is `last` (its version + 1, `prev`
+/// its id).
+fn after(last: &Value, mut body: Value) -> Value {
+    let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(last.clone()))
+        .unwrap_or_default();
+    body["version"] = json!(last["version"].as_u64().unwrap_or(1) + 1);
+    body["prev"] = json!(EventId::of_body(&bytes).to_string());
+    body
+}
+
+/// A ledger of three administrators (seeds 1, 6, 7) needing two of them (SPEC §2, §6 rules 2
+/// and 6): too few, the actor's missing, a repeat, the wrong order, a removed administrator,
+/// and threshold changes judged by the threshold before them.
+fn two_of_three() -> Vec<Step> {
+    let step = |note, body, signers: &[u8], reversed, recorded_at, expect| Step {
+        note,
+        body,
+        signers: signers.iter().map(|n| key(*n)).collect(),
+        reversed,
+        recorded_at,
+        expect,
+    };
+    let admin = |person: &str, n: u8| {
+        json!({"person": person, "full_name": format!("Quản trị viên {person}"),
+               "public_key": encode_public_key(&key(n).verifying_key())})
+    };
+    let mut genesis = genesis();
+    genesis["data"]["co_administrators"] = json!([admin("admin-2", 6), admin("admin-3", 7)]);
+    genesis["data"]["threshold"] = json!(2);
+    let change = |last: &Value, set: &[&str], threshold: u32| {
+        after(
+            last,
+            body(
+                "ledger:vectors",
+                "2021-07-01T10:00:00+07:00",
+                "administrators.changed",
+                json!({"administrators": set, "threshold": threshold}),
+            ),
+        )
+    };
+    let without_third = change(&genesis, &["admin", "admin-2"], 2);
+    let alone = change(&without_third, &["admin"], 1);
+    let at = "2021-07-01T10:00:00+07:00";
+    let g = "2021-07-01T08:00:00+07:00";
+    vec![
+        step(
+            "genesis naming three administrators, two to sign, signed by its administrator alone",
+            genesis.clone(),
+            &[1],
+            false,
+            g,
+            "below_threshold",
+        ),
+        step(
+            "the same genesis signed by the two co-administrators, not its administrator",
+            genesis.clone(),
+            &[6, 7],
+            false,
+            g,
+            "key_not_owned",
+        ),
+        step(
+            "the same genesis signed by its administrator and a co-administrator",
+            genesis.clone(),
+            &[1, 6],
+            false,
+            g,
+            "accepted",
+        ),
+        step(
+            "a registry event by the administrator alone",
+            person("mot-chu-ky", at),
+            &[1],
+            false,
+            at,
+            "below_threshold",
+        ),
+        step(
+            "the same, its one key signing twice",
+            person("mot-chu-ky", at),
+            &[1, 1],
+            false,
+            at,
+            "signature_order",
+        ),
+        step(
+            "the same, two administrators' signatures out of key id order",
+            person("mot-chu-ky", at),
+            &[1, 7],
+            true,
+            at,
+            "signature_order",
+        ),
+        step(
+            "the same, signed by another administrator but not by its actor",
+            person("mot-chu-ky", at),
+            &[6, 7],
+            false,
+            at,
+            "key_not_owned",
+        ),
+        step(
+            "the same, signed by the administrator and the third administrator, in key id order",
+            person("mot-chu-ky", at),
+            &[1, 7],
+            false,
+            at,
+            "accepted",
+        ),
+        step(
+            "the third administrator removed, under the old threshold (two)",
+            without_third.clone(),
+            &[1, 6],
+            false,
+            at,
+            "accepted",
+        ),
+        step(
+            "the removed administrator co-signs",
+            person("da-roi", at),
+            &[1, 7],
+            false,
+            at,
+            "key_not_owned",
+        ),
+        step(
+            "one administrator, threshold 1, signed by one: the old threshold is two",
+            alone.clone(),
+            &[1],
+            false,
+            at,
+            "below_threshold",
+        ),
+        step("the same, signed by two", alone, &[1, 6], false, at, "accepted"),
+        step("one signature is now enough", person("mot-minh", at), &[1], false, at, "accepted"),
+    ]
+}
+
 pub(crate) fn generate() -> anyhow::Result<Value> {
-    Ok(json!([ledger(
-        "key-validity",
-        "Appends in log order; recorded_at is the gate's clock for that append. An append that is \
-         not accepted leaves the state as it was. Keys: seeds 1 (administrator), 2 (gate), 4 and 5 \
-         (further administrator keys), each 32 bytes of the seed value.",
-        key_validity(),
-    )?]))
+    Ok(json!([
+        ledger(
+            "key-validity",
+            "Appends in log order; recorded_at is the gate's clock for that append. An append that is \
+             not accepted leaves the state as it was. Keys: seeds 1 (administrator), 2 (gate), 4 and 5 \
+             (further administrator keys), each 32 bytes of the seed value.",
+            key_validity(),
+        )?,
+        ledger(
+            "two-of-three",
+            "Appends in log order, as key-validity. Three administrators, two of whom must sign each \
+             administrator's event: seeds 1 (admin), 6 (admin-2) and 7 (admin-3); 2 (gate). The \
+             envelopes' signatures are in key id order except where the note says otherwise.",
+            two_of_three(),
+        )?,
+    ]))
 }
