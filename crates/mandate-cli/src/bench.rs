@@ -262,6 +262,64 @@ pub(crate) fn build(
     Ok((setup, reports))
 }
 
+/// How many of the benchmark's three administrators sign each registry event.
+const REGISTRY_THRESHOLD: usize = 2;
+
+/// The gate's rate for registry events (`person.registered`) each signed by
+/// [`REGISTRY_THRESHOLD`] of three administrators, into a fresh embedded log, durably.
+fn registry_rate(n: usize, batch: usize) -> anyhow::Result<f64> {
+    let admins: Vec<SigningKey> =
+        ["admin", "admin-2", "admin-3"].iter().map(|p| seeded(p)).collect();
+    let actor = json!({"person": "admin", "office": "bench/admin", "capacity": "administrator"});
+    let at = "2021-07-01T08:00:00+07:00";
+    let administrator = |i: usize, person: &str| {
+        json!({"person": person, "full_name": format!("Bench administrator {}", i + 1),
+               "public_key": encode_public_key(&admins[i].verifying_key())})
+    };
+    let signed = |body: Value| -> anyhow::Result<Submission> {
+        let bytes = canonical_bytes(body)?;
+        let mut signatures: Vec<BodySignature> = admins[..REGISTRY_THRESHOLD]
+            .iter()
+            .map(|k| sign::sign(k, EVENT_PAYLOAD_TYPE, &bytes))
+            .collect();
+        signatures.sort_by_key(|s| s.key_id);
+        Ok(Submission { body: bytes, signatures })
+    };
+    let genesis = signed(json!({"ledger": "bench", "stream": "ledger:bench", "version": 1,
+        "occurred_at": at, "actor": actor, "kind": "ledger.established",
+        "data": {"utc_offset": "+07:00", "administrator": administrator(0, "admin"),
+                 "co_administrators": [administrator(1, "admin-2"), administrator(2, "admin-3")],
+                 "threshold": REGISTRY_THRESHOLD, "admin_office": "bench/admin",
+                 "admin_office_name": "Bench administration",
+                 "gate_public_key": encode_public_key(&seeded("gate").verifying_key())}}))?;
+    let people: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"ledger": "bench", "stream": format!("person:nguoi-{i}"), "version": 1,
+                   "occurred_at": at, "actor": actor, "kind": "person.registered",
+                   "data": {"full_name": format!("Người {i}"), "fictional": true}})
+        })
+        .collect();
+    let people: Vec<Submission> =
+        people.into_par_iter().map(signed).collect::<anyhow::Result<_>>()?;
+    let dir = tempfile::tempdir()?;
+    let log = EmbeddedLog::open(&dir.path().join("log.redb"))?;
+    let mut gate =
+        Gate::open(log, seeded("gate"), Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
+    gate.submit(genesis).map_err(anyhow::Error::new)?;
+    let mut batches: Vec<Vec<Submission>> = Vec::new();
+    let mut it = people.into_iter().peekable();
+    while it.peek().is_some() {
+        batches.push(it.by_ref().take(batch).collect());
+    }
+    let started = Instant::now();
+    for results in gate.submit_batches(batches) {
+        for result in results {
+            result.map_err(anyhow::Error::new)?;
+        }
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
 pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.as_of {
         return crate::bench_as_of::run(dir, args.json);
@@ -323,6 +381,8 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
     let ingest_secs = started.elapsed().as_secs_f64();
     let ingest_rate = n_reports as f64 / ingest_secs;
     let ratio = ingest_rate / verify_rate;
+    let n_registry = n_reports.clamp(1, 20_000);
+    let registry = registry_rate(n_registry, args.batch.max(1))?;
     let jetstream = match nats {
         Some(url) => Some(jetstream_bench(url, &args, &sample)?),
         None => None,
@@ -355,6 +415,10 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
             "ratio_to_raw_verify": ratio,
             "ratio_to_mandate_strict_verify": ingest_rate / raw.ours,
             "target_ratio": 0.6,
+            "registry_events": n_registry,
+            "registry_signatures_each": REGISTRY_THRESHOLD,
+            "registry_ingest_per_s": registry,
+            "registry_ratio_to_ordinary_ingest": registry / ingest_rate,
         }))?;
     } else {
         output::line(&format!(
@@ -374,6 +438,11 @@ pub(crate) fn run(args: BenchArgs, nats: Option<&str>) -> anyhow::Result<ExitCod
             ingest_secs,
             ratio,
             ingest_rate / raw.ours
+        ))?;
+        output::line(&format!(
+            "gate ingest of registry events, {REGISTRY_THRESHOLD} of 3 administrators signing each: {registry:>10.0} /s   ({n_registry} events; {:.3} of the ordinary events' rate, {:.0} signatures/s)",
+            registry / ingest_rate,
+            registry * REGISTRY_THRESHOLD as f64
         ))?;
         if let Some(j) = &jetstream {
             let limit = j.raw_publish.min(verify_rate);
