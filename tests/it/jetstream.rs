@@ -604,3 +604,93 @@ fn a_standby_gate_takes_over_when_the_active_one_dies() {
     let report = verify_log(&log, |_| {});
     assert!(report.is_ok(), "{:?}", report.findings);
 }
+
+/// The stream's index persisted beside a data directory: a gate opened on it folds only the
+/// registry (what it reads from the stream does not grow with the log), and its state answers
+/// as a fold of the whole log does — after the index was left behind by a process that stopped
+/// (the events since are read from the stream), and at every size along the way. An index of
+/// another stream is not used.
+#[test]
+fn a_persisted_index_opens_a_gate_on_the_registry_alone() {
+    let fx = Fixture::seeded();
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let indexed = || {
+        let mut c = config(&server);
+        c.index = Some(dir.path().join("jetstream/index.redb"));
+        c
+    };
+    let all = fx.snapshot().events.len() as u64;
+    // Migrated in three parts; after each, a process's worth of handles opens the log and goes
+    // away: the next one finds the index where the last one left it, and reads on from there.
+    let plain = JetStreamLog::connect(config(&server)).unwrap();
+    for part in [40, 110, all] {
+        let prefix = Prefix(fx.gate.log(), part);
+        mandate_ledger::migrate::migrate(&prefix, &plain, |_| {}).unwrap();
+        let log = JetStreamLog::connect(indexed()).unwrap();
+        assert_eq!(log.head().unwrap(), part);
+        assert!(log.backing().is_some(), "the index is used");
+        assert_eq!(mandate_tests::assert_opened_state_is_the_fold(&log), part);
+    }
+    // A gate on the indexed log goes on appending, and the index follows.
+    let log = JetStreamLog::connect(indexed()).unwrap();
+    let clock = SimulatedClock::new("2021-08-13T00:00:00+07:00".parse().unwrap());
+    let mut gate = Gate::open(log, demo_gate_key(), Arc::new(clock)).unwrap();
+    let body = report(&gate, "Báo cáo sau khi mở lại.");
+    gate.submit(Fixture::sign(&body, "do-van-h")).unwrap();
+    let head = gate.head();
+    drop(gate);
+    let reopened = JetStreamLog::connect(indexed()).unwrap();
+    assert_eq!(mandate_tests::assert_opened_state_is_the_fold(&reopened), head);
+    // Another stream's index is not used: the log is read whole, as without one.
+    let other = NatsServer::start();
+    let mut c = config(&other);
+    c.index = Some(dir.path().join("jetstream/index.redb"));
+    drop(reopened);
+    let fresh = JetStreamLog::connect(c).unwrap();
+    assert!(fresh.backing().is_none(), "an index of another stream is not used");
+}
+
+/// The first `.1` events of a log, as a log.
+struct Prefix<'a>(&'a mandate_store::EmbeddedLog, u64);
+
+impl LogBackend for Prefix<'_> {
+    type Error = mandate_store::StoreError;
+
+    fn head(&self) -> Result<u64, Self::Error> {
+        Ok(self.0.head()?.min(self.1))
+    }
+
+    fn append(&self, _: &[mandate_ledger::backend::NewEvent]) -> Result<(), Self::Error> {
+        Err(mandate_store::StoreError::ReadOnly)
+    }
+
+    fn read_from(
+        &self,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<mandate_ledger::record::LoggedEvent>, Self::Error> {
+        let n = (self.1 + 1).saturating_sub(from) as usize;
+        self.0.read_from(from, limit.min(n))
+    }
+
+    fn find(
+        &self,
+        id: &EventId,
+    ) -> Result<Option<mandate_ledger::record::LoggedEvent>, Self::Error> {
+        Ok(self.0.find(id)?.filter(|e| e.position <= self.1))
+    }
+
+    fn stream_positions(
+        &self,
+        stream: &mandate_model::ids::StreamId,
+        from_version: u64,
+    ) -> Result<Vec<u64>, Self::Error> {
+        Ok(self
+            .0
+            .stream_positions(stream, from_version)?
+            .into_iter()
+            .filter(|p| *p <= self.1)
+            .collect())
+    }
+}

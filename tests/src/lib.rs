@@ -27,6 +27,22 @@ pub const DEMO_CO_ADMINISTRATOR: &str = "quan-tri-vien-2";
 /// The demo's third administrator.
 pub const DEMO_THIRD_ADMINISTRATOR: &str = "quan-tri-vien-3";
 
+/// The signatures an administrator's event of the demo's ledger carries: `first`'s and the
+/// second administrator's (two of its three must sign), in key id order.
+pub fn demo_admin_signatures(
+    bytes: &[u8],
+    first: &ed25519_dalek::SigningKey,
+) -> Vec<mandate_model::sign::BodySignature> {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, sign};
+    let second = demo_key(DEMO_CO_ADMINISTRATOR);
+    let mut signatures = vec![sign(first, EVENT_PAYLOAD_TYPE, bytes)];
+    if second.verifying_key() != first.verifying_key() {
+        signatures.push(sign(&second, EVENT_PAYLOAD_TYPE, bytes));
+    }
+    signatures.sort_by_key(|s| s.key_id);
+    signatures
+}
+
 /// A ledger holding the seed scenario, on a simulated clock at the scenario's end.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
@@ -202,7 +218,7 @@ pub const LB: &str = "vn/ha-noi/long-bien";
 /// Opens a gate on `log` as `mandate` does (folding only the registry, looking the rest up in
 /// the log) and checks that its state answers every question as a fold of the whole log does:
 /// the registry, every stream's head, every citable event, and absences. Returns the head.
-pub fn assert_opened_state_is_the_fold(log: &mandate_store::EmbeddedLog) -> u64 {
+pub fn assert_opened_state_is_the_fold<L: LogBackend + Clone>(log: &L) -> u64 {
     use mandate_rules::state::LedgerState;
     let events = log.read_from(1, usize::MAX).expect("the log reads");
     let mut full = LedgerState::default();
@@ -219,7 +235,7 @@ pub fn assert_opened_state_is_the_fold(log: &mandate_store::EmbeddedLog) -> u64 
     )
     .expect("the gate opens");
     let opened = &gate.rules().state;
-    assert!(opened.is_backed(), "the embedded log indexes the registry");
+    assert!(opened.is_backed(), "the log indexes the registry");
     assert_eq!(opened.n_events, full.n_events);
     assert_eq!(format!("{:?}", opened.ledger), format!("{:?}", full.ledger));
     assert_eq!(format!("{:?}", opened.offices), format!("{:?}", full.offices));

@@ -600,7 +600,7 @@ fn migrate(target: &Ledger, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         .and_then(|e| mandate_model::body::decode_body(&e.body).ok())
         .map(|b| b.ledger)
         .context("the source ledger has no genesis event")?;
-    let destination = JetStreamLog::connect(JetStreamConfig::new(url, &ledger))?;
+    let destination = JetStreamLog::connect(target.jetstream_config(url, &ledger))?;
     let head = source.head()?;
     let bar = output::progress(head, false, "migrating");
     let n = mandate_ledger::migrate::migrate(&source, &destination, |p| bar.set_position(p))?;
@@ -664,10 +664,9 @@ fn init(target: &Ledger, args: InitArgs) -> anyhow::Result<ExitCode> {
         bail!("{} already holds a ledger; choose another --data directory", data.display());
     }
     let log = match &target.nats {
-        Some(url) => AnyLog::JetStream(Box::new(JetStreamLog::connect(JetStreamConfig::new(
-            url,
-            &args.ledger,
-        ))?)),
+        Some(url) => AnyLog::JetStream(Box::new(JetStreamLog::connect(
+            target.jetstream_config(url, &args.ledger),
+        )?)),
         None => AnyLog::Embedded(EmbeddedLog::open(&target.log_path())?),
     };
     if log.head()? > 0 {

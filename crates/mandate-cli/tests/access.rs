@@ -307,8 +307,8 @@ fn new_office(n: u32, admin: &SigningKey) -> Value {
         "version": 1,
     });
     let bytes = canonical::to_canonical_bytes(&canonical::normalize_strings(body)).unwrap();
-    let signature = sign::sign(admin, EVENT_PAYLOAD_TYPE, &bytes);
-    serde_json::to_value(Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &[signature])).unwrap()
+    let signatures = mandate_tests::demo_admin_signatures(&bytes, admin);
+    serde_json::to_value(Envelope::new(EVENT_PAYLOAD_TYPE, &bytes, &signatures)).unwrap()
 }
 
 #[test]

@@ -122,12 +122,17 @@ impl<L: LogBackend> Gate<L> {
     fn reload(&mut self) -> Result<(), OpenError> {
         let log_err = |e: L::Error| OpenError::Log(Box::new(e));
         let backing = self.log.backing();
+        // The head first: a log kept elsewhere brings its index up to the head on the way, so
+        // the registry read next covers every event up to it.
         let registry = match &backing {
-            Some(_) => self.log.registry_positions().map_err(log_err)?,
+            Some(_) => {
+                let head = self.log.head().map_err(log_err)?;
+                self.log.registry_positions().map_err(log_err)?.map(|p| (head, p))
+            }
             None => None,
         };
-        if let (Some(backing), Some(positions)) = (backing, registry) {
-            return self.reload_registry(backing, &positions);
+        if let (Some(backing), Some((head, positions))) = (backing, registry) {
+            return self.reload_registry(backing, head, &positions);
         }
         let mut rules = Rules { ladders: self.rules.ladders.clone(), ..Rules::default() };
         // Read at least up to the head the log has now (others may append meanwhile).
@@ -179,12 +184,12 @@ impl<L: LogBackend> Gate<L> {
     fn reload_registry(
         &mut self,
         backing: Arc<dyn mandate_rules::backing::Backing>,
+        head: u64,
         positions: &[u64],
     ) -> Result<(), OpenError> {
         let log_err = |e: L::Error| OpenError::Log(Box::new(e));
         let mut rules = Rules { ladders: self.rules.ladders.clone(), ..Rules::default() };
-        let head = self.log.head().map_err(log_err)?;
-        // The index and the events commit together, but a writer may append meanwhile.
+        // The registry was read after the head: a writer may have appended meanwhile.
         let positions: Vec<u64> = positions.iter().copied().filter(|p| *p <= head).collect();
         for chunk in positions.chunks(READ_CHUNK) {
             let events = self.log.read_positions(chunk).map_err(log_err)?;

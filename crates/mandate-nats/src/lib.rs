@@ -26,13 +26,16 @@
 
 pub mod area;
 pub mod bench;
+mod index;
 pub mod lease;
 pub mod service;
 pub mod subscribe;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use index::Index;
+use mandate_store::log_index::IndexEntry;
 
 use async_nats::jetstream::{self, message::PublishMessage, stream};
 use async_nats::{HeaderMap, HeaderName};
@@ -64,6 +67,9 @@ pub struct JetStreamConfig {
     pub credentials: Option<std::path::PathBuf>,
     /// How long to wait for JetStream's answer to one request (an acknowledgement, a read).
     pub request_timeout: Duration,
+    /// Where to keep the index of the stream (`mandate_store::log_index`), so that opening
+    /// reads only what was appended since; without it, the whole stream is read.
+    pub index: Option<std::path::PathBuf>,
 }
 
 impl JetStreamConfig {
@@ -78,6 +84,7 @@ impl JetStreamConfig {
             max_message_size: 1 << 20,
             credentials: None,
             request_timeout: Duration::from_secs(5),
+            index: None,
         }
     }
 
@@ -142,45 +149,29 @@ pub enum JetStreamError {
     Request(#[source] async_nats::Error),
     #[error("the message at sequence {sequence} is not a ledger event: {reason}")]
     Foreign { sequence: u64, reason: String },
+    #[error("the stream's index could not be read or written: {0}")]
+    Index(String),
 }
 
-/// What this process knows of the stream: every message from sequence 1 to `head`, and nothing
-/// beyond. It only ever grows as a dense prefix, so reading on from `head + 1` misses nothing:
-/// a message whose acknowledgement was lost (the server restarting, say) may sit between two
-/// acknowledged ones, and is picked up by that read rather than skipped over.
-#[derive(Default)]
-struct Index {
-    ids: BTreeMap<EventId, u64>,
-    streams: BTreeMap<StreamId, Vec<u64>>,
-    head: u64,
-}
+/// The log on JetStream. Clones share one connection and one index.
+#[derive(Clone)]
+pub struct JetStreamLog(Arc<Connection>);
 
-impl Index {
-    /// Records the message at `position` if it is the next one; returns whether it was. One
-    /// already recorded, or one beyond a gap, is left to a read from `head + 1`.
-    fn record(&mut self, position: u64, id: EventId, stream: &StreamId) -> bool {
-        if position != self.head + 1 {
-            return false;
-        }
-        self.ids.insert(id, position);
-        match self.streams.get_mut(stream) {
-            Some(positions) => positions.push(position),
-            None => {
-                self.streams.insert(stream.clone(), vec![position]);
-            }
-        }
-        self.head = position;
-        true
-    }
-}
-
-/// The log on JetStream.
-pub struct JetStreamLog {
+/// A connection to the stream, with what this process knows of it.
+pub struct Connection {
     runtime: tokio::runtime::Runtime,
     context: jetstream::Context,
     stream: Mutex<stream::Stream>,
     config: JetStreamConfig,
     index: Mutex<Index>,
+}
+
+impl std::ops::Deref for JetStreamLog {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
 }
 
 /// The servers of a URL list, without credentials, for `ConnectOptions::connect`.
@@ -507,13 +498,14 @@ impl JetStreamLog {
             };
             Ok::<_, ConnectError>((context, stream))
         })?;
-        let log = Self {
+        let log = Self(Arc::new(Connection {
             runtime,
             context,
             stream: Mutex::new(stream),
             config,
-            index: Mutex::new(Index::default()),
-        };
+            index: Mutex::new(Index::Memory(Default::default())),
+        }));
+        log.use_persisted_index();
         log.catch_up().map_err(|err| match err {
             JetStreamError::Foreign { sequence, reason } => {
                 ConnectError::Foreign { stream: log.config.stream.clone(), sequence, reason }
@@ -523,6 +515,44 @@ impl JetStreamLog {
             }
         })?;
         Ok(log)
+    }
+
+    /// Switches to the persisted index the configuration names, when it belongs to this
+    /// stream: its head is within the stream and names the event there. Otherwise (another
+    /// stream's, or one that cannot be opened) the index stays in memory, and says why.
+    fn use_persisted_index(&self) {
+        let Some(path) = self.config.index.clone() else { return };
+        let persisted = match index::open_persisted(&path) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("mandate: the stream's index {} is not used: {e}", path.display());
+                return;
+            }
+        };
+        let belongs = (|| -> Result<bool, String> {
+            let (head, id) = persisted.head().map_err(|e| mandate_ledger::error_chain(&e))?;
+            if head == 0 {
+                return Ok(true);
+            }
+            let server = self.server_head().map_err(|e| mandate_ledger::error_chain(&e))?;
+            if head > server {
+                return Ok(false);
+            }
+            let there = self.get(head).map_err(|e| mandate_ledger::error_chain(&e))?;
+            Ok(Some(there.id()) == id)
+        })();
+        match belongs {
+            Ok(true) => {
+                *self.index.lock().unwrap_or_else(|p| p.into_inner()) = Index::Persisted(persisted);
+            }
+            Ok(false) => eprintln!(
+                "mandate: the stream's index {} is of another stream {}; it is not used (remove it \
+                 to index this one)",
+                path.display(),
+                self.config.stream
+            ),
+            Err(e) => eprintln!("mandate: the stream's index {} is not used: {e}", path.display()),
+        }
     }
 
     /// The configuration this log was opened with.
@@ -543,18 +573,34 @@ impl JetStreamLog {
     /// writer) into the index.
     fn catch_up(&self) -> Result<(), JetStreamError> {
         let head = self.server_head()?;
-        let from = self.index.lock().unwrap_or_else(|p| p.into_inner()).head + 1;
+        let from = self.indexed_head()? + 1;
         if head < from {
             return Ok(());
         }
-        let events = self.fetch(from, (head - from + 1) as usize)?;
-        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-        for event in &events {
-            let body = mandate_model::body::decode_body(&event.body).map_err(|e| {
-                JetStreamError::Foreign { sequence: event.position, reason: e.to_string() }
-            })?;
+        // In steps, so a long catch-up is not held in memory whole.
+        let mut at = from;
+        while at <= head {
+            let count = ((head - at + 1) as usize).min(16_384);
+            let events = self.fetch(at, count)?;
+            let mut entries = Vec::with_capacity(events.len());
+            for event in &events {
+                let body = mandate_model::body::decode_body(&event.body).map_err(|e| {
+                    JetStreamError::Foreign { sequence: event.position, reason: e.to_string() }
+                })?;
+                entries.push(IndexEntry {
+                    position: event.position,
+                    id: event.id(),
+                    stream: body.stream,
+                    version: body.version,
+                });
+            }
             // Skips what an append recorded meanwhile.
-            index.record(event.position, event.id(), &body.stream);
+            self.index
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .record(&entries)
+                .map_err(JetStreamError::Index)?;
+            at += count as u64;
         }
         Ok(())
     }
@@ -631,21 +677,87 @@ impl JetStreamLog {
         })
     }
 
+    /// The head of what this process has indexed.
+    fn indexed_head(&self) -> Result<u64, JetStreamError> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner()).head().map_err(JetStreamError::Index)
+    }
+
     fn get(&self, sequence: u64) -> Result<LoggedEvent, JetStreamError> {
         self.get_with_subject(sequence).map(|(event, _)| event)
     }
 
-    /// The event at `sequence` and the subject it was published on.
+    /// The event at `sequence` and the subject it was published on. Read with JetStream's
+    /// message-get API and its headers parsed here: async-nats's own parse of a stored
+    /// message's headers keeps one value of a repeated header, and an administrator's event
+    /// carries one `Mandate-Signature` per signature.
     fn get_with_subject(&self, sequence: u64) -> Result<(LoggedEvent, String), JetStreamError> {
-        let stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
-        let message = self
+        let foreign = |reason: String| JetStreamError::Foreign { sequence, reason };
+        let reply: MessageGetReply = self
             .runtime
-            .block_on(stream.get_raw_message(sequence))
+            .block_on(self.context.request(
+                format!("STREAM.MSG.GET.{}", self.config.stream),
+                &serde_json::json!({ "seq": sequence }),
+            ))
             .map_err(|e| JetStreamError::Request(e.into()))?;
-        let event = decode_message(sequence, &message.headers, &message.payload)
-            .map_err(|reason| JetStreamError::Foreign { sequence, reason })?;
-        Ok((event, message.subject.to_string()))
+        let message = match (reply.message, reply.error) {
+            (Some(message), _) => message,
+            (None, error) => {
+                return Err(JetStreamError::Request(
+                    format!("no message at sequence {sequence}: {}", error.unwrap_or_default())
+                        .into(),
+                ));
+            }
+        };
+        let payload = STANDARD
+            .decode(&message.data)
+            .map_err(|_| foreign("its payload is not base64".into()))?;
+        let headers = match &message.hdrs {
+            Some(hdrs) => parse_stored_headers(
+                &STANDARD.decode(hdrs).map_err(|_| foreign("its headers are not base64".into()))?,
+            )
+            .map_err(foreign)?,
+            None => HeaderMap::new(),
+        };
+        let event = decode_message(sequence, &headers, &payload).map_err(foreign)?;
+        Ok((event, message.subject))
     }
+}
+
+/// JetStream's answer to a message-get request.
+#[derive(serde::Deserialize)]
+struct MessageGetReply {
+    message: Option<StoredMessage>,
+    error: Option<serde_json::Value>,
+}
+
+/// A stored message as the message-get API gives it.
+#[derive(serde::Deserialize)]
+struct StoredMessage {
+    subject: String,
+    #[serde(default)]
+    data: String,
+    #[serde(default)]
+    hdrs: Option<String>,
+}
+
+/// A stored message's headers (`NATS/1.0` then `Name: value` lines), every value of a
+/// repeated header kept in order.
+fn parse_stored_headers(bytes: &[u8]) -> Result<HeaderMap, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "its headers are not UTF-8".to_owned())?;
+    let mut lines = text.split("\r\n");
+    if !lines.next().is_some_and(|first| first.starts_with("NATS/1.0")) {
+        return Err("its headers do not start with NATS/1.0".into());
+    }
+    let mut headers = HeaderMap::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("a header line without a name: {line:?}"))?;
+        let name: HeaderName =
+            name.trim().parse().map_err(|_| format!("a bad header name {name:?}"))?;
+        headers.append(name, value.trim());
+    }
+    Ok(headers)
 }
 
 async fn await_ack(
@@ -664,7 +776,7 @@ impl LogBackend for JetStreamLog {
     /// `find_many_up_to_head` relies on).
     fn head(&self) -> Result<u64, JetStreamError> {
         self.catch_up()?;
-        Ok(self.index.lock().unwrap_or_else(|p| p.into_inner()).head)
+        self.indexed_head()
     }
 
     fn append(&self, events: &[NewEvent]) -> Result<(), JetStreamError> {
@@ -695,14 +807,19 @@ impl LogBackend for JetStreamLog {
             results
         });
         let mut first_error = None;
-        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        let mut acknowledged = Vec::with_capacity(events.len());
         for (event, result) in events.iter().zip(results) {
             let position = event.event.position;
             match result {
                 Ok(ack) if ack.sequence == position => {
-                    // After a lost acknowledgement this records nothing: the catch-up below
-                    // reads the rest of the batch back in order.
-                    index.record(position, event.id, &event.stream);
+                    // After a lost acknowledgement the index records nothing beyond it: the
+                    // catch-up below reads the rest of the batch back in order.
+                    acknowledged.push(IndexEntry {
+                        position,
+                        id: event.id,
+                        stream: event.stream.clone(),
+                        version: event.version,
+                    });
                 }
                 Ok(ack) => {
                     first_error.get_or_insert(JetStreamError::Misplaced {
@@ -720,7 +837,10 @@ impl LogBackend for JetStreamLog {
                 }
             }
         }
-        drop(index);
+        let recorded = self.index.lock().unwrap_or_else(|p| p.into_inner()).record(&acknowledged);
+        if let Err(e) = recorded {
+            first_error.get_or_insert(JetStreamError::Index(e));
+        }
         match first_error {
             None => Ok(()),
             Some(err) => {
@@ -757,11 +877,74 @@ impl LogBackend for JetStreamLog {
         ids: &[EventId],
     ) -> Result<Vec<Option<LoggedEvent>>, JetStreamError> {
         // `head` indexed everything up to the head it read.
-        let positions: Vec<Option<u64>> = {
-            let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-            ids.iter().map(|id| index.ids.get(id).copied()).collect()
-        };
+        let positions = self
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .positions_of(ids)
+            .map_err(JetStreamError::Index)?;
         positions.into_iter().map(|p| p.map(|p| self.get(p)).transpose()).collect()
+    }
+
+    /// Persisted, the index keeps the registry: a gate folds only it (the heads it reads
+    /// after the log's `head`, which brought the index up to date).
+    fn registry_positions(&self) -> Result<Option<Vec<u64>>, JetStreamError> {
+        self.index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .registry_positions()
+            .map_err(JetStreamError::Index)
+    }
+
+    /// Runs of consecutive positions are read together.
+    fn read_positions(&self, positions: &[u64]) -> Result<Vec<LoggedEvent>, JetStreamError> {
+        let mut out = Vec::with_capacity(positions.len());
+        let mut i = 0;
+        while i < positions.len() {
+            let mut j = i + 1;
+            while j < positions.len() && positions[j] == positions[j - 1] + 1 {
+                j += 1;
+            }
+            if j - i == 1 {
+                out.push(self.get(positions[i])?);
+            } else {
+                out.extend(self.fetch(positions[i], j - i)?);
+            }
+            i = j;
+        }
+        Ok(out)
+    }
+
+    /// From the index as it stands: the gate that asks has indexed its own appends, and is
+    /// fenced (and reopens) if another writer appended.
+    fn stream_head(&self, stream: &StreamId) -> Result<Option<(u64, u64)>, JetStreamError> {
+        self.index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stream_head(stream)
+            .map_err(JetStreamError::Index)
+    }
+
+    fn stream_position(
+        &self,
+        stream: &StreamId,
+        version: u64,
+    ) -> Result<Option<u64>, JetStreamError> {
+        let positions = self
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stream_positions(stream, version)
+            .map_err(JetStreamError::Index)?;
+        Ok(positions.first().copied())
+    }
+
+    fn backing(&self) -> Option<Arc<dyn mandate_ledger::backend::Backing>> {
+        let persisted = self.index.lock().unwrap_or_else(|p| p.into_inner()).persisted();
+        persisted.then(|| {
+            Arc::new(mandate_ledger::backend::LogBacking(self.clone()))
+                as Arc<dyn mandate_ledger::backend::Backing>
+        })
     }
 
     fn stream_positions(
@@ -770,12 +953,11 @@ impl LogBackend for JetStreamLog {
         from_version: u64,
     ) -> Result<Vec<u64>, JetStreamError> {
         self.catch_up()?;
-        let index = self.index.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(index
-            .streams
-            .get(stream)
-            .map(|p| p.iter().skip(from_version.saturating_sub(1) as usize).copied().collect())
-            .unwrap_or_default())
+        self.index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stream_positions(stream, from_version)
+            .map_err(JetStreamError::Index)
     }
 }
 
@@ -877,25 +1059,17 @@ mod tests {
         sign_batch(&key, "covid-2021", 41, bodies)
     }
 
-    /// A batch whose first acknowledgement was lost (the server restarting) but whose second
-    /// came back: the index must not jump over the first, or reading on from its head would
-    /// never index it, and a retry of it would be judged as new (and refused as a conflict).
+    /// A stored message's repeated header keeps every value, in order (async-nats's own parse
+    /// keeps the last: an administrator's event would lose its co-signatures).
     #[test]
-    fn the_index_grows_only_as_a_dense_prefix() {
-        let stream: StreamId = "task:ubnd-hn/cv-1234/3".parse().unwrap();
-        let mut index = Index::default();
-        assert!(index.record(1, EventId([1; 32]), &stream));
-        // Position 2's acknowledgement was lost; position 3's arrived.
-        assert!(!index.record(3, EventId([3; 32]), &stream));
-        assert_eq!(index.head, 1);
-        assert!(!index.ids.contains_key(&EventId([3; 32])));
-        // Reading on from head + 1 then brings in 2 and 3, in order, once each.
-        assert!(index.record(2, EventId([2; 32]), &stream));
-        assert!(index.record(3, EventId([3; 32]), &stream));
-        assert!(!index.record(3, EventId([3; 32]), &stream), "recorded once");
-        assert_eq!(index.head, 3);
-        assert_eq!(index.streams[&stream], vec![1, 2, 3]);
-        assert_eq!(index.ids.len(), 3);
+    fn stored_headers_keep_every_signature() {
+        let raw = "NATS/1.0\r\nNats-Msg-Id: abc\r\nMandate-Signature: k1:s1\r\nMandate-Signature: k2:s2\r\n\r\n";
+        let headers = parse_stored_headers(raw.as_bytes()).unwrap();
+        let signatures: Vec<&str> =
+            headers.get_all("Mandate-Signature").map(|v| v.as_str()).collect();
+        assert_eq!(signatures, ["k1:s1", "k2:s2"]);
+        assert_eq!(headers.get("Nats-Msg-Id").unwrap().as_str(), "abc");
+        assert!(parse_stored_headers(b"HTTP/1.1\r\n").is_err());
     }
 
     /// Every event of two commits reads back from its message exactly as it was written.

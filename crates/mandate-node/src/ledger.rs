@@ -97,7 +97,16 @@ impl Ledger {
 
     /// The JetStream log at `url`.
     pub fn jetstream(&self, url: &str) -> anyhow::Result<JetStreamLog> {
-        Ok(JetStreamLog::connect(JetStreamConfig::new(url, &self.name()?))?)
+        Ok(JetStreamLog::connect(self.jetstream_config(url, &self.name()?))?)
+    }
+
+    /// How this data directory reaches ledger `name` on JetStream: with the stream's index
+    /// kept in `DATA/jetstream/STREAM.index.redb`, so that opening reads only what is new.
+    pub fn jetstream_config(&self, url: &str, name: &str) -> JetStreamConfig {
+        let mut config = JetStreamConfig::new(url, name);
+        config.index =
+            Some(self.data.join("jetstream").join(format!("{}.index.redb", config.stream)));
+        config
     }
 
     /// Opens the log of a ledger that `mandate init` prepared.

@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod log_index;
 pub mod record;
 
 use std::path::Path;
@@ -135,7 +136,7 @@ impl Handle {
     }
 }
 
-fn open_error(shown: &str, err: DatabaseError) -> OpenError {
+pub(crate) fn open_error(shown: &str, err: DatabaseError) -> OpenError {
     match err {
         DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: shown.to_owned() },
         DatabaseError::RepairAborted => OpenError::NeedsRecovery { path: shown.to_owned() },
