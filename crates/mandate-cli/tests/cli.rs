@@ -126,7 +126,7 @@ fn the_demo_runs_and_verifies() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let demo: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(demo["verified"], true);
-    assert_eq!(demo["rejections"].as_array().unwrap().len(), 6);
+    assert_eq!(demo["rejections"].as_array().unwrap().len(), 7);
     // The kept ledger verifies from the command line too.
     assert!(mandate(&data, &["verify"]).status.success());
 }

@@ -53,6 +53,29 @@ fn append(data: &Path, body: &serde_json::Value) -> Output {
     mandate(data, &["append", "--key", key.to_str().unwrap(), file.to_str().unwrap()])
 }
 
+/// Signs `body` with the demo's administrator's key, then co-signs and appends it with the
+/// second administrator's (the demo's ledger needs two of three for a registry event).
+fn append_co_signed(data: &Path, body: &serde_json::Value) -> Output {
+    let file = data.join("body.json");
+    std::fs::write(&file, serde_json::to_vec(body).unwrap()).unwrap();
+    let signed = data.join("signed.json");
+    let key = data.join("keys/admin.key");
+    let out = mandate(
+        data,
+        &[
+            "sign",
+            file.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--out",
+            signed.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let second = data.join("keys/admin-2.key");
+    mandate(data, &["append", "--key", second.to_str().unwrap(), signed.to_str().unwrap()])
+}
+
 fn admin_body(
     kind: &str,
     stream: &str,
@@ -87,7 +110,8 @@ fn refusals_say_what_happened_and_change_nothing() {
     });
 
     // A version without prev is a version conflict that names the event to follow.
-    let out = append(&data, &admin_body("position.ended", stream, version + 1, ended.clone()));
+    let out =
+        append_co_signed(&data, &admin_body("position.ended", stream, version + 1, ended.clone()));
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("rejected (version_conflict)"), "{said}");

@@ -29,6 +29,7 @@ use sha2::Digest as _;
 
 use crate::{Notary, NotaryError};
 
+mod admins;
 mod cut;
 
 /// The format this release writes: v1 with `cut`, the checkpoint's last event, which proves
@@ -681,7 +682,7 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
         }
         _ => None,
     });
-    let administrators = AdministratorSets::of(&logged, &bodies);
+    let administrators = admins::AdministratorSets::of(&logged, &bodies);
     let Some((admin_text, gate_text)) = genesis else {
         check("genesis", false, "the bundle holds no ledger.established event".into());
         verdict.checks = checks;
@@ -860,55 +861,4 @@ pub fn verify(bundle: &Bundle, trust: &Trust, witnesses: usize) -> Verdict {
     }
     verdict.checks = checks;
     verdict
-}
-
-/// The administrators and their threshold as the bundle's `ledger:` stream sets them: genesis,
-/// then each `administrators.changed` (the stream is complete in a bundle, §3 of BUNDLE.md).
-struct AdministratorSets {
-    /// Genesis's administrator, whose key genesis gives.
-    first: PersonId,
-    /// From which position each set holds (the event's own position for genesis, which is
-    /// judged by the set it declares; the next position for a change).
-    changes: Vec<(u64, std::collections::BTreeSet<PersonId>, usize)>,
-}
-
-impl AdministratorSets {
-    fn of(logged: &[LoggedEvent], bodies: &[mandate_model::event::EventBody]) -> Self {
-        let mut first = None;
-        let mut changes = Vec::new();
-        for (e, b) in logged.iter().zip(bodies) {
-            match &b.data {
-                EventData::LedgerEstablished {
-                    administrator,
-                    co_administrators,
-                    threshold,
-                    ..
-                } => {
-                    first = Some(administrator.person.clone());
-                    let set = std::iter::once(administrator)
-                        .chain(co_administrators)
-                        .map(|a| a.person.clone())
-                        .collect();
-                    changes.push((e.position, set, threshold.map_or(1, |t| t as usize)));
-                }
-                EventData::AdministratorsChanged { administrators, threshold } => {
-                    let set = administrators.iter().cloned().collect();
-                    changes.push((e.position + 1, set, *threshold as usize));
-                }
-                _ => {}
-            }
-        }
-        changes.sort_by_key(|(from, _, _)| *from);
-        let first = first.unwrap_or_else(|| "admin".parse().expect("a person id"));
-        AdministratorSets { first, changes }
-    }
-
-    /// The set and threshold an event at `position` is judged by.
-    fn in_force(&self, position: u64) -> (std::collections::BTreeSet<PersonId>, usize) {
-        self.changes
-            .iter()
-            .rev()
-            .find(|(from, _, _)| *from <= position)
-            .map_or_else(Default::default, |(_, set, threshold)| (set.clone(), *threshold))
-    }
 }

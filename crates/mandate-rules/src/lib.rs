@@ -18,6 +18,7 @@
 pub mod backing;
 pub mod check;
 pub mod ladder;
+mod signatures;
 pub mod state;
 
 use mandate_model::body::decode_body;
