@@ -377,3 +377,83 @@ fn a_v1_bundle_with_a_null_cut_is_refused() {
     let bytes = serde_json::to_vec_pretty(&value).unwrap();
     assert!(!verify(&bytes, &trust).is_ok_and(|v| v.ok()), "a null cut is refused");
 }
+
+/// A log whose registry event for Đỗ Văn H lost its co-signature (written past the gate, as a
+/// tampered copy would be): its bundle seals and proves consistently, since the notary and the
+/// seal are over the log as it is, yet verification fails on the threshold, and so does
+/// `verify_log` on the log itself.
+#[test]
+fn a_registry_event_below_the_threshold_fails_the_bundle_though_every_proof_holds() {
+    use mandate_ledger::backend::{LogBackend, NewEvent};
+    let fx = Fixture::seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = mandate_store::EmbeddedLog::open(&dir.path().join("copy.redb")).unwrap();
+    let mut stripped = None;
+    for mut event in fx.gate.log().read_from(1, usize::MAX).unwrap() {
+        let body = mandate_model::body::decode_logged_body(&event.body).unwrap();
+        let about_h = matches!(&body.data, mandate_model::event::EventData::PositionAssigned { person, .. } if person.as_str() == "do-van-h");
+        if about_h && stripped.is_none() {
+            assert_eq!(event.signatures.len(), 2, "the demo co-signs it");
+            let admin = mandate_demo::driver::demo_key_id("quan-tri-vien");
+            event.signatures.retain(|s| s.key_id == admin);
+            stripped = Some(event.position);
+        }
+        let new = NewEvent {
+            id: event.id(),
+            stream: body.stream.clone(),
+            version: body.version,
+            prev_position: None,
+            subject: "mandate.log.copy".into(),
+            prev_in_log: None,
+            event,
+        };
+        copy.append(&[new]).unwrap();
+    }
+    let stripped = stripped.expect("the demo assigns Đỗ Văn H a position");
+    let report = mandate_ledger::verify::verify_log(&copy, |_| {});
+    assert!(
+        report.findings.iter().any(|f| f.position == stripped && f.rule == "below_threshold"),
+        "{:?}",
+        report.findings
+    );
+    let notary = Notary::open(&dir.path().join("notary.redb"), ORIGIN).unwrap();
+    notary.catch_up(&copy, 1_000).unwrap();
+    let signer = NoteSigner::new(ORIGIN, TYPE_ED25519, demo_key("$notary")).unwrap();
+    let cp = notary.checkpoint(&signer).unwrap().unwrap();
+    let w = NoteSigner::new("witness.mandate.demo/w1", TYPE_COSIGNATURE, demo_key("$witness-1"))
+        .unwrap();
+    let mut witness = Witness::new(w, signer.verifier(), None);
+    let (a, b) = witness.cosign(&cp, &[], &copy, 1_628_740_000).unwrap();
+    notary.add_cosignatures(cp.checkpoint.size, Some(&a), Some(&b)).unwrap();
+    let (bundle, _) = bundle::export(
+        &copy,
+        &notary,
+        &signer,
+        &"do-van-h".parse().unwrap(),
+        None,
+        Some(END.parse().unwrap()),
+    )
+    .unwrap();
+    let trust = Trust::parse(VECTOR_TRUST, ORIGIN).unwrap();
+    // Published, for other verifiers (the page's among them): a bundle that MUST fail.
+    let ours = serde_json::to_string_pretty(&bundle).unwrap();
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/vectors/bundle-below-threshold.json");
+    if std::env::var_os("MANDATE_WRITE_VECTOR").is_some() {
+        std::fs::write(path, &ours).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(path).is_ok_and(|v| v == ours),
+        "schemas/vectors/bundle-below-threshold.json is stale or missing: rewrite it on purpose \
+         with MANDATE_WRITE_VECTOR=1 cargo test -p mandate-tests -- bundle::a_registry_event"
+    );
+    let verdict = bundle::verify(&bundle, &trust, 1);
+    assert!(!verdict.ok(), "a bundle resting on one administrator's signature must fail");
+    let failures: Vec<_> = verdict.failures().collect();
+    assert!(failures.iter().any(|c| c.detail.contains("where 2 must sign")), "{failures:#?}");
+    // Everything else about it holds: the seal, the checkpoint, the proofs.
+    assert!(
+        failures.iter().all(|c| c.what.starts_with("signatures")),
+        "only the signatures fail: {failures:#?}"
+    );
+}

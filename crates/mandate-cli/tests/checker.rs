@@ -442,6 +442,18 @@ return { cases: out, low_key: C.isPublicKey(low), high_key: C.isPublicKey(high) 
         assert_eq!(page_ok, expected, "{}: the page says {failed:?}", case["name"]);
     }
 
+    // A bundle resting on a registry event one administrator signed where two must (a log
+    // written past the gate, every proof consistent): the page and verify-bundle refuse it.
+    let below = std::fs::read_to_string(vectors().join("bundle-below-threshold.json")).unwrap();
+    std::fs::write(&scratch, &below).unwrap();
+    let (rust_ok, _) = rust_verdict(&scratch, &published_trust_path);
+    assert!(!rust_ok, "verify-bundle refuses the below-threshold vector");
+    for plain in [false, true] {
+        let (page_ok, failed, _) = page_verdict(&b, &below, &published_trust, plain);
+        assert!(!page_ok, "the page refuses the below-threshold vector (plain {plain})");
+        assert!(failed.as_deref().is_some_and(|f| f.contains("signatures")), "{failed:?}");
+    }
+
     // Tamperings: single bytes of the file, single characters of a value, and structural
     // changes, of the published bundle and of every person's.
     let mut dice = Dice(0x5eed_1234_abcd_ef01);
