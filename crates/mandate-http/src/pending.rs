@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mandate_ledger::gate::Submission;
 use mandate_model::ids::EventId;
-use mandate_model::sign::{self, BodySignature, EVENT_PAYLOAD_TYPE, Envelope};
+use mandate_model::sign::{self, EVENT_PAYLOAD_TYPE, Envelope};
 use mandate_node::pending::CoSigned;
 use serde_json::{Value, json};
 
@@ -130,14 +130,7 @@ pub(crate) async fn add_signature(
     if let Err(p) = co_signing(&app, &headers) {
         return p.into_response();
     }
-    let signature = match serde_json::from_slice::<sign::EnvelopeSignature>(&body)
-        .map_err(|e| e.to_string())
-        .and_then(|s| {
-            Ok(BodySignature {
-                key_id: s.keyid.parse().map_err(|e: mandate_model::ids::IdError| e.to_string())?,
-                signature: sign::decode_signature(&s.sig).map_err(|e| e.to_string())?,
-            })
-        }) {
+    let signature = match sign::parse_signature_json(&body) {
         Ok(s) => s,
         Err(e) => {
             return Problem::bad_request(

@@ -293,6 +293,17 @@ impl Envelope {
     }
 }
 
+/// One signature as JSON, `{"keyid": HEX, "sig": BASE64}` (an envelope's signature alone, as a
+/// co-signer sends it), read strictly: nothing else in the object, canonical base64, a key id
+/// of 64 lower-case hex digits.
+pub fn parse_signature_json(bytes: &[u8]) -> Result<BodySignature, String> {
+    let s: EnvelopeSignature = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    Ok(BodySignature {
+        key_id: s.keyid.parse().map_err(|e: crate::ids::IdError| e.to_string())?,
+        signature: decode_signature(&s.sig).map_err(|e| e.to_string())?,
+    })
+}
+
 /// Why a signature cannot be added to an event's signatures.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -324,6 +335,19 @@ pub fn co_sign(
 #[cfg(test)]
 mod co_sign_tests {
     use super::*;
+
+    #[test]
+    fn a_signature_reads_from_its_json_alone() {
+        let signature = sign(&SigningKey::from_bytes(&[3; 32]), EVENT_PAYLOAD_TYPE, b"{}");
+        let json = format!(
+            r#"{{"keyid": "{}", "sig": "{}"}}"#,
+            signature.key_id,
+            signature.signature_base64()
+        );
+        assert_eq!(parse_signature_json(json.as_bytes()), Ok(signature));
+        assert!(parse_signature_json(br#"{"keyid": "00", "sig": ""}"#).is_err());
+        assert!(parse_signature_json(json.replace('}', r#", "x": 1}"#).as_bytes()).is_err());
+    }
 
     #[test]
     fn co_signatures_stay_sorted_and_a_key_signs_once() {
