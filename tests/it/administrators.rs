@@ -31,12 +31,7 @@ fn fixture() -> Fixture {
 /// Submits and asserts the rule it is refused by, and that the log did not change.
 #[track_caller]
 fn refused(fx: &mut Fixture, submission: Submission, rule: &str) -> Rejection {
-    let before = fx.snapshot();
-    let err = fx.submit_raw(submission).expect_err("the gate must refuse this");
-    let SubmitError::Rejected(rejection) = err else { panic!("expected a rejection: {err:?}") };
-    assert_eq!(rejection.rule(), rule, "{rejection}");
-    assert_eq!(fx.snapshot(), before, "a refused append changed the log");
-    rejection
+    fx.assert_refused(submission, rule)
 }
 
 #[track_caller]

@@ -51,12 +51,7 @@ fn report(
 /// Submits and asserts the rejection's rule, and that nothing changed.
 #[track_caller]
 fn check_rejected(fx: &mut Fixture, submission: Submission, rule: &str) -> Rejection {
-    let before = fx.snapshot();
-    let err = fx.submit_raw(submission).expect_err("the gate must reject this append");
-    let SubmitError::Rejected(rejection) = err else { panic!("expected a rejection, got {err:?}") };
-    assert_eq!(rejection.rule(), rule, "{rejection}");
-    assert_eq!(fx.snapshot(), before, "a rejected append changed the log");
-    rejection
+    fx.assert_refused(submission, rule)
 }
 
 #[track_caller]

@@ -144,6 +144,24 @@ impl Fixture {
         self.gate.submit(submission).map(|r| r.parse().expect("a readable receipt"))
     }
 
+    /// Submits, asserts the gate refuses it by `rule`, and that the log's bytes and events did
+    /// not change; returns the refusal.
+    #[track_caller]
+    pub fn assert_refused(
+        &mut self,
+        submission: Submission,
+        rule: &str,
+    ) -> mandate_rules::Rejection {
+        let before = self.snapshot();
+        let err = self.submit_raw(submission).expect_err("the gate must refuse this append");
+        let SubmitError::Rejected(rejection) = err else {
+            panic!("expected a rejection, got {err:?}")
+        };
+        assert_eq!(rejection.rule(), rule, "{rejection}");
+        assert_eq!(self.snapshot(), before, "a refused append changed the log");
+        rejection
+    }
+
     /// The demo's deadline watchdog for this ledger (a new one each call: a restart).
     pub fn watchdog(&self) -> mandate_views::watchdog::Watchdog {
         mandate_views::watchdog::Watchdog::new(
