@@ -694,3 +694,80 @@ impl LogBackend for Prefix<'_> {
             .collect())
     }
 }
+
+/// A gate service keeping the stream's index is killed with SIGKILL twice while producers
+/// submit, once after the index committed a group and once before: each new service opens on
+/// the index it finds and reads the rest from the stream; at the end the index names every
+/// event at its position, and a gate opened on it has the state of a fold from zero.
+#[test]
+fn a_gate_killed_mid_run_leaves_an_index_that_reopens_to_the_fold() {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+    use mandate_nats::service::submit_remote;
+    use std::process::{Command, Stdio};
+
+    let server = NatsServer::start();
+    let gate = seeded_on(&server);
+    let start = gate.head();
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("jetstream/index.redb");
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_gate-service"))
+            .arg(server.url())
+            .arg(&index)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let reports = mandate_tests::chained_reports(
+        &gate,
+        REPORTED_TASK,
+        "do-van-h",
+        "do-van-h",
+        120,
+        "Báo cáo qua dịch vụ có chỉ mục",
+    );
+    drop(gate);
+    let mut service = spawn();
+    for (i, report) in reports.iter().enumerate() {
+        if i == 40 {
+            // The index commits what waited once two seconds have passed since the last group.
+            std::thread::sleep(Duration::from_millis(2_200));
+        }
+        if i == 50 || i == 90 {
+            service.kill().unwrap(); // SIGKILL: what waited in memory is lost
+            service.wait().unwrap();
+            service = spawn();
+        }
+        let envelope = serde_json::to_vec(&Envelope::new(
+            EVENT_PAYLOAD_TYPE,
+            &report.body,
+            &report.signatures,
+        ))
+        .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            assert!(std::time::Instant::now() < deadline, "report {i} never got a receipt");
+            match submit_remote(&server.url(), "covid-2021", envelope.clone()) {
+                Ok(reply) if reply.accepted => break,
+                Ok(reply) if reply.rule.as_deref() == Some("unavailable") => {}
+                Ok(reply) => panic!("report {i} was rejected: {reply:?}"),
+                Err(_) => {} // the new service is not answering yet
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    service.kill().unwrap();
+    service.wait().unwrap();
+    let mut c = config(&server);
+    c.index = Some(index);
+    let log = JetStreamLog::connect(c).unwrap();
+    assert!(log.backing().is_some(), "the index left by the killed services is used");
+    assert_eq!(mandate_tests::assert_opened_state_is_the_fold(&log), start + 120);
+    let every = log.read_from(1, usize::MAX).unwrap();
+    let ids: Vec<EventId> = every.iter().map(|e| e.id()).collect();
+    let found = log.find_many(&ids).unwrap();
+    for (event, found) in every.iter().zip(found) {
+        assert_eq!(found.map(|f| f.position), Some(event.position), "the index names each event");
+    }
+}
