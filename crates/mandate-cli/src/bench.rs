@@ -576,9 +576,12 @@ fn service_run(
     // the stream's next event), so the events in flight at once are on different streams.
     let n_streams = args.in_flight.clamp(per_request, n.max(per_request));
     let (setup, reports) = build(n, n_streams, false)?;
-    let config = JetStreamConfig::new(url, "bench");
+    let mut config = JetStreamConfig::new(url, "bench");
     mandate_nats::bench::delete_stream(url, &config.stream)
         .map_err(|e| anyhow::anyhow!("cannot clear the bench stream: {e}"))?;
+    // As `serve` runs it: the stream's index kept in a data directory (a fresh one per run).
+    let index_dir = tempfile::tempdir()?;
+    config.index = Some(index_dir.path().join("index.redb"));
     let log = JetStreamLog::connect(config)?;
     let mut gate =
         Gate::open(log, seeded("gate"), Arc::new(SystemClock { offset: VIETNAM_OFFSET }))?;
