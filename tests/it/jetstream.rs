@@ -540,8 +540,6 @@ fn migrate_keeps_ids_positions_and_receipts() {
 /// doubled, and the log verifies.
 #[test]
 fn a_standby_gate_takes_over_when_the_active_one_dies() {
-    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
-    use mandate_nats::service::submit_remote;
     use std::process::{Command, Stdio};
 
     let server = NatsServer::start();
@@ -573,26 +571,10 @@ fn a_standby_gate_takes_over_when_the_active_one_dies() {
             services[0].kill().unwrap(); // SIGKILL
             services[0].wait().unwrap();
         }
-        let envelope = serde_json::to_vec(&Envelope::new(
-            EVENT_PAYLOAD_TYPE,
-            &report.body,
-            &report.signatures,
-        ))
-        .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(90);
-        loop {
-            assert!(std::time::Instant::now() < deadline, "report {i} never got a receipt");
-            match submit_remote(&server.url(), "covid-2021", envelope.clone()) {
-                Ok(reply) if reply.accepted => {
-                    receipts.push(reply.receipt.unwrap());
-                    break;
-                }
-                Ok(reply) if reply.rule.as_deref() == Some("unavailable") => n_retries += 1,
-                Ok(reply) => panic!("report {i} was rejected: {reply:?}"),
-                Err(_) => n_retries += 1, // no service answered yet, or the reply was lost
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (reply, retries) =
+            submit_until_accepted(&server, report, i, Duration::from_secs(90), 100);
+        receipts.push(reply.receipt.unwrap());
+        n_retries += retries;
     }
     services[1].kill().unwrap();
     services[1].wait().unwrap();
@@ -701,8 +683,6 @@ impl LogBackend for Prefix<'_> {
 /// event at its position, and a gate opened on it has the state of a fold from zero.
 #[test]
 fn a_gate_killed_mid_run_leaves_an_index_that_reopens_to_the_fold() {
-    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
-    use mandate_nats::service::submit_remote;
     use std::process::{Command, Stdio};
 
     let server = NatsServer::start();
@@ -739,23 +719,7 @@ fn a_gate_killed_mid_run_leaves_an_index_that_reopens_to_the_fold() {
             service.wait().unwrap();
             service = spawn();
         }
-        let envelope = serde_json::to_vec(&Envelope::new(
-            EVENT_PAYLOAD_TYPE,
-            &report.body,
-            &report.signatures,
-        ))
-        .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            assert!(std::time::Instant::now() < deadline, "report {i} never got a receipt");
-            match submit_remote(&server.url(), "covid-2021", envelope.clone()) {
-                Ok(reply) if reply.accepted => break,
-                Ok(reply) if reply.rule.as_deref() == Some("unavailable") => {}
-                Ok(reply) => panic!("report {i} was rejected: {reply:?}"),
-                Err(_) => {} // the new service is not answering yet
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        submit_until_accepted(&server, report, i, Duration::from_secs(60), 50);
     }
     service.kill().unwrap();
     service.wait().unwrap();
@@ -769,5 +733,32 @@ fn a_gate_killed_mid_run_leaves_an_index_that_reopens_to_the_fold() {
     let found = log.find_many(&ids).unwrap();
     for (event, found) in every.iter().zip(found) {
         assert_eq!(found.map(|f| f.position), Some(event.position), "the index names each event");
+    }
+}
+
+/// Submits report `i` to whichever gate service answers, again every `pause_ms` while none does
+/// (or the reply was lost), until it is accepted; returns the reply and how many tries failed.
+fn submit_until_accepted(
+    server: &NatsServer,
+    report: &mandate_ledger::gate::Submission,
+    i: usize,
+    patience: Duration,
+    pause_ms: u64,
+) -> (mandate_nats::service::SubmitReply, usize) {
+    use mandate_model::sign::{EVENT_PAYLOAD_TYPE, Envelope};
+    let envelope =
+        serde_json::to_vec(&Envelope::new(EVENT_PAYLOAD_TYPE, &report.body, &report.signatures))
+            .unwrap();
+    let deadline = std::time::Instant::now() + patience;
+    let mut retries = 0;
+    loop {
+        assert!(std::time::Instant::now() < deadline, "report {i} never got a receipt");
+        match mandate_nats::service::submit_remote(&server.url(), "covid-2021", envelope.clone()) {
+            Ok(reply) if reply.accepted => return (reply, retries),
+            Ok(reply) if reply.rule.as_deref() == Some("unavailable") => retries += 1,
+            Ok(reply) => panic!("report {i} was rejected: {reply:?}"),
+            Err(_) => retries += 1, // no service answered yet, or the reply was lost
+        }
+        std::thread::sleep(Duration::from_millis(pause_ms));
     }
 }
